@@ -1,0 +1,70 @@
+import type { TypedArray } from '../dtype.js';
+import type { Shape } from '../shape.js';
+
+/** Elementwise unary kernels. Each maps x -> f(x) with the same dtype. */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'tanh' | 'relu' | 'sign' | 'reciprocal' | 'step';
+
+/** Elementwise binary kernels with NumPy broadcasting. Comparisons return 1 or 0 in the output dtype. */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'gt'
+  | 'ge'
+  | 'lt'
+  | 'le'
+  | 'eq'
+  | 'ne';
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/**
+ * The kernels a backend provides. Every kernel takes contiguous row-major typed arrays and returns a new
+ * array of the same dtype as its (first) input; no kernel mutates its inputs. The `cpu` backend is the
+ * reference; other backends must agree with it (the backend parity tests run the same suite on each).
+ */
+export interface Backend {
+  readonly name: BackendName;
+  unary(op: UnaryOp, x: TypedArray): TypedArray;
+  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray;
+  /** Reduces sorted, distinct `axes`; the result has the keepdim shape's size. */
+  reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[]): TypedArray;
+  /**
+   * Batched matrix product of a [..., m, k] (or [..., k, m] when transA) and b [..., k, n] (or [..., n, k] when
+   * transB); batch dimensions are already broadcast to `batchShape` by the caller's stride logic: aBatch and
+   * bBatch are the operands' batch shapes, which broadcast to batchShape.
+   */
+  matmul(args: MatmulArgs): TypedArray;
+  permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray;
+  /** Softmax over the last axis of a [rows, cols] array, max-subtracted. */
+  softmaxRows(x: TypedArray, rows: number, cols: number): TypedArray;
+  /** log-sum-exp over the last axis of a [rows, cols] array, max-subtracted; returns rows values. */
+  logSumExpRows(x: TypedArray, rows: number, cols: number): TypedArray;
+  /**
+   * Gathers along `axis`: x viewed as [outer, dim, inner]; indices (integers stored as floats) viewed as
+   * [outer, count, inner] when `elementwise`, else a flat list of `count` indices shared by every outer/inner
+   * (index_select). Returns [outer, count, inner].
+   */
+  gather(x: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray;
+  /** The adjoint of gather: adds src [outer, count, inner] into a zero [outer, dim, inner] array. */
+  scatterAdd(src: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray;
+}
+
+export type BackendName = 'cpu' | 'gpujs';
+
+export interface MatmulArgs {
+  a: TypedArray;
+  b: TypedArray;
+  aBatch: Shape;
+  bBatch: Shape;
+  batchShape: Shape;
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+}

@@ -1,0 +1,145 @@
+/**
+ * Composite ops, built only from primitives: their gradients come from the primitives' rules, so they need no
+ * backward code of their own and are twice differentiable wherever their parts are. Each is written to be
+ * numerically stable for any finite input (checked by the stability tests at +-1000).
+ */
+import { fromValues } from '../dtype.js';
+import { normalizeAxis, formatShape } from '../shape.js';
+import { defaultGenerator, type Generator } from '../random.js';
+import { noGrad } from '../engine.js';
+import { Tensor } from '../tensor.js';
+import { abs, add, div, exp, log, log1p, lt, maximum, mul, neg, sqrt, sub, tanh, where } from './elementwise.js';
+import { gather, type Indices } from './indexing.js';
+import { max, mean, sum, variance } from './reduce.js';
+import { reshape } from './shape.js';
+
+/** softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x, no loss for small. */
+export function softplus(x: Tensor): Tensor {
+  // maximum splits its gradient at the tie x = 0 and abs has gradient 0 there, so softplus'(0) = 1/2 exactly.
+  return add(maximum(x, 0), log1p(exp(neg(abs(x)))));
+}
+
+/** log sigmoid(x) = -softplus(-x). */
+export function logsigmoid(x: Tensor): Tensor {
+  return neg(softplus(neg(x)));
+}
+
+/** sigmoid(x) = exp(log sigmoid(x)): never overflows, and keeps relative precision for very negative x. */
+export function sigmoid(x: Tensor): Tensor {
+  return exp(logsigmoid(x));
+}
+
+/**
+ * log sum_i exp(x_i) along `axis`, max-subtracted: m + log(sum(exp(x - m))) with m = max(x) held constant
+ * (the result does not depend on m, so no gradient flows through it). Rows that are all -inf give -inf.
+ */
+export function logsumexp(x: Tensor, axis = -1, keepdim = false): Tensor {
+  const a = normalizeAxis('logsumexp', axis, x.ndim);
+  const m = noGrad(() => {
+    const raw = max(x.detach(), a, true);
+    // An infinite max would make x - m NaN; shifting by 0 instead keeps -inf rows at -inf.
+    return where(lt(abs(raw), Infinity), raw, 0);
+  });
+  const out = add(log(sum(exp(sub(x, m)), a, true)), m);
+  return keepdim ? out : reshape(out, x.shape.filter((_, i) => i !== a));
+}
+
+/** log softmax along `axis`: x - logsumexp(x). */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  return sub(x, logsumexp(x, axis, true));
+}
+
+/** softmax along `axis`, as exp(log softmax): max-subtracted, rows sum to 1. */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return exp(logSoftmax(x, axis));
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh form (GPT-2): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+export function gelu(x: Tensor): Tensor {
+  const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), GELU_C);
+  return mul(mul(x, 0.5), add(tanh(inner), 1));
+}
+
+/** Layer normalisation over the last `normalizedDims` dimensions, with optional affine weight and bias. */
+export function layerNorm(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 1e-5, normalizedDims = 1): Tensor {
+  if (normalizedDims < 1 || normalizedDims > x.ndim) {
+    throw new Error(`layerNorm: cannot normalise the last ${normalizedDims} dims of ${formatShape(x.shape)}`);
+  }
+  const axes = Array.from({ length: normalizedDims }, (_, i) => x.ndim - normalizedDims + i);
+  const mu = mean(x, axes, true);
+  const v = variance(x, axes, true);
+  let y = div(sub(x, mu), sqrt(add(v, eps)));
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}
+
+export interface CrossEntropyOptions {
+  /** Targets equal to this value contribute nothing and are not counted in the mean (padding). */
+  ignoreIndex?: number;
+  reduction?: 'mean' | 'sum' | 'none';
+}
+
+/**
+ * Cross-entropy of logits [..., C] against integer class targets [...]: -log softmax(logits)[target].
+ * With reduction 'mean', the mean over targets that are not `ignoreIndex` (0 if every target is ignored).
+ */
+export function crossEntropy(logits: Tensor, targets: Indices, options: CrossEntropyOptions = {}): Tensor {
+  const classes = logits.shape[logits.ndim - 1];
+  if (classes === undefined) throw new Error('crossEntropy: logits must have a class dimension');
+  const values = targets instanceof Tensor ? targets.data : targets;
+  const batchShape = logits.shape.slice(0, -1);
+  const count = batchShape.reduce((n, d) => n * d, 1);
+  if (values.length !== count) {
+    throw new Error(`crossEntropy: ${values.length} targets for logits of shape ${formatShape(logits.shape)} (expected ${count})`);
+  }
+  const ignore = options.ignoreIndex;
+  const safe = new Float64Array(values.length);
+  const keep = fromValues(logits.dtype, new Array<number>(values.length).fill(1));
+  let kept = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (ignore !== undefined && v === ignore) {
+      keep[i] = 0;
+      safe[i] = 0;
+    } else {
+      if (!Number.isInteger(v) || v < 0 || v >= classes) {
+        throw new Error(`crossEntropy: target ${v} at position ${i} is out of range for ${classes} classes`);
+      }
+      safe[i] = v;
+      kept++;
+    }
+  }
+  const logp = logSoftmax(logits, -1);
+  const index = new Tensor(fromValues(logits.dtype, safe), [...batchShape, 1]);
+  const picked = reshape(gather(logp, -1, index), batchShape);
+  const losses = mul(neg(picked), new Tensor(keep, batchShape));
+  const reduction = options.reduction ?? 'mean';
+  if (reduction === 'none') return losses;
+  if (reduction === 'sum') return sum(losses);
+  return div(sum(losses), Math.max(kept, 1));
+}
+
+export interface DropoutOptions {
+  generator?: Generator;
+  /** Dropout is the identity when not training. */
+  training?: boolean;
+}
+
+/** Inverted dropout: zeroes each element with probability p and scales the rest by 1 / (1 - p). */
+export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Tensor {
+  if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
+  if (options.training === false || p === 0) return x;
+  const gen = options.generator ?? defaultGenerator();
+  const mask = fromValues(x.dtype, Array.from({ length: x.size }, () => (gen.random() < p ? 0 : 1 / (1 - p))));
+  return mul(x, new Tensor(mask, x.shape));
+}
+
+/** Mean squared error, a convenience built from primitives. */
+export function mseLoss(prediction: Tensor, target: Tensor): Tensor {
+  const d = sub(prediction, target);
+  return mean(mul(d, d));
+}
+
