@@ -1,0 +1,35 @@
+// Builds the library (dist/index.js), the `selm` command (dist/cli.js) and the benchmarks (dist/bench.js) with
+// esbuild, and the .d.ts types with tsc. `--no-types` skips the types (npm start and npm run bench use it).
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const withTypes = !process.argv.includes('--no-types');
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  // gpu.js is CommonJS with optional native parts: leave it to Node's resolver at run time.
+  external: ['gpu.js'],
+  logLevel: 'warning',
+};
+
+const entries = [
+  ['src/index.ts', 'dist/index.js'],
+  ['src/cli/main.ts', 'dist/cli.js'],
+  ['bench/main.ts', 'dist/bench.js'],
+];
+for (const [input, output] of entries) {
+  if (!existsSync(input)) continue;
+  const banner = output === 'dist/cli.js' ? { js: '#!/usr/bin/env node' } : undefined;
+  await build({ ...common, entryPoints: [input], outfile: output, banner });
+}
+if (existsSync('web/main.ts')) {
+  await build({ ...common, platform: 'browser', format: 'esm', external: [], entryPoints: ['web/main.ts'], outfile: 'web/dist/main.js' });
+}
+if (withTypes) {
+  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
