@@ -1,0 +1,89 @@
+/**
+ * Causal multi-head self-attention (GPT-2 / nanoGPT): softmax(q k^T / sqrt(headDim) + mask) v, with one fused
+ * q/k/v projection and an output projection. The mask is passed in by the model: `allowed[b, 0, i, j]` is 1
+ * when query i may attend to key j (j not in its future, and key j is not padding).
+ */
+import {
+  concat,
+  dropout,
+  matmul,
+  matmulT,
+  mul,
+  narrow,
+  permute,
+  reshape,
+  softmax,
+  where,
+  type Generator,
+  type Tensor,
+} from '../../autograd/index.js';
+import type { LayerKV } from '../kv-cache.js';
+import { Module } from '../module.js';
+import { Linear } from './linear.js';
+import type { InitOptions } from './init.js';
+
+/**
+ * The score given to disallowed pairs. A finite value rather than -Infinity: a row with every key masked
+ * (a padding query with nothing before it) then gets a uniform softmax instead of NaN, and a disallowed key's
+ * weight exp(-1e9 - max) is exactly 0 in float32 and float64, so nothing leaks through the mask.
+ */
+export const MASKED_SCORE = -1e9;
+
+export interface AttentionOptions extends InitOptions {
+  /** Standard deviation of the output projection (nanoGPT scales it by 1/sqrt(2 * layers)). */
+  projectionStd?: number;
+  dropout?: number;
+}
+
+export interface AttentionContext {
+  /** [B or 1, 1, T, past + T] of 0/1; null when every pair is allowed (one new token, nothing masked). */
+  allowed: Tensor | null;
+  /** This layer's slot in a KV cache: past keys/values are read from it and the new ones appended. */
+  cache: LayerKV | null;
+  generator: Generator;
+}
+
+export class CausalSelfAttention extends Module {
+  readonly headDim: number;
+  readonly dropoutP: number;
+  readonly qkv: Linear;
+  readonly proj: Linear;
+
+  constructor(
+    readonly width: number,
+    readonly heads: number,
+    options: AttentionOptions,
+  ) {
+    super();
+    if (!Number.isInteger(width / heads)) throw new Error(`CausalSelfAttention: width ${width} is not divisible by ${heads} heads`);
+    this.headDim = width / heads;
+    this.dropoutP = options.dropout ?? 0;
+    this.qkv = this.addModule('qkv', new Linear(width, 3 * width, options));
+    this.proj = this.addModule('proj', new Linear(width, width, { ...options, std: options.projectionStd ?? options.std }));
+  }
+
+  /** x [B, T, width] -> [B, T, width]. */
+  forward(x: Tensor, context: AttentionContext): Tensor {
+    const [B, T] = [x.shape[0]!, x.shape[1]!];
+    const { heads, headDim } = this;
+    // [B, T, 3, H, D] -> [3, B, H, T, D]: one copy, then q, k, v are contiguous slices of it.
+    const qkv = permute(reshape(this.qkv.forward(x), [B, T, 3, heads, headDim]), [2, 0, 3, 1, 4]);
+    const part = (i: number): Tensor => reshape(narrow(qkv, 0, i, 1), [B, heads, T, headDim]);
+    // Scaling q rather than the scores is the same product, on fewer numbers.
+    const q = mul(part(0), 1 / Math.sqrt(headDim));
+    let k = part(1);
+    let v = part(2);
+    const cache = context.cache;
+    if (cache) {
+      k = cache.k ? concat([cache.k, k], 2) : k;
+      v = cache.v ? concat([cache.v, v], 2) : v;
+      cache.k = k;
+      cache.v = v;
+    }
+    let scores = matmulT(q, k, false, true); // [B, H, T, past + T]
+    if (context.allowed) scores = where(context.allowed, scores, MASKED_SCORE);
+    const weights = dropout(softmax(scores, -1), this.dropoutP, { training: this.training, generator: context.generator });
+    const y = reshape(permute(matmul(weights, v), [0, 2, 1, 3]), [B, T, this.width]);
+    return dropout(this.proj.forward(y), this.dropoutP, { training: this.training, generator: context.generator });
+  }
+}
