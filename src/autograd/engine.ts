@@ -189,7 +189,9 @@ function reverseSweep(outputs: readonly Tensor[], options: GradOptions, keep: Re
       if (gi === null || gi === undefined) {
         throw new Error(`${where}: op '${node.rule.name}' gives no gradient for its input ${k}, which requires grad`);
       }
-      const reduced = shapesEqual(gi.shape, input.shape) ? gi : withGradMode(createGraph, () => sumToShape(gi, input.shape));
+      // Only a gradient of a shape the input broadcasts to is summed back; any other shape is the rule's bug.
+      const reducible = !shapesEqual(gi.shape, input.shape) && broadcastsTo(input.shape, gi.shape);
+      const reduced = reducible ? withGradMode(createGraph, () => sumToShape(gi, input.shape)) : gi;
       if (!shapesEqual(reduced.shape, input.shape) || reduced.dtype !== input.dtype) {
         throw new Error(
           `${where}: op '${node.rule.name}' produced a gradient of shape ${formatShape(reduced.shape)} ${reduced.dtype} for input ${k} of shape ${formatShape(input.shape)} ${input.dtype}`,
@@ -203,6 +205,12 @@ function reverseSweep(outputs: readonly Tensor[], options: GradOptions, keep: Re
     if (keep !== null && !keep.has(t) && !outputs.includes(t)) grads.delete(t);
   }
   return grads;
+}
+
+/** Whether `shape` broadcasts to `target` (NumPy rules), so a gradient of shape `target` sums back to `shape`. */
+function broadcastsTo(shape: Shape, target: Shape): boolean {
+  const lead = target.length - shape.length;
+  return lead >= 0 && shape.every((d, i) => d === target[lead + i] || d === 1);
 }
 
 function noGradUnless<T>(createGraph: boolean, fn: () => T): T {
