@@ -206,6 +206,8 @@ export function gradcheckReport(fn: Fn, inputs: Tensor[], options: GradcheckOpti
   for (const o of outs) {
     if (o.dtype !== 'float64') problems.push(`an output is ${o.dtype}; gradcheck needs float64 outputs`);
   }
+  // Nothing below can run on a non-float64 output (the float64 upstream vectors would not match it).
+  if (problems.length > 0) return { ok: false, maxAbsError: 0, maxRelError: 0, mismatches: [], problems };
   if (options.checkBackwardTwice ?? true) {
     const gen = new Generator((options.seed ?? 0) + 1);
     const vs = outs.map((o) => new Tensor(unitVector(o.size, gen), o.shape));
