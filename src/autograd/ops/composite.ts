@@ -30,28 +30,41 @@ export function sigmoid(x: Tensor): Tensor {
 }
 
 /**
- * log sum_i exp(x_i) along `axis`, max-subtracted: m + log(sum(exp(x - m))) with m = max(x) held constant
- * (the result does not depend on m, so no gradient flows through it). Rows that are all -inf give -inf.
+ * The row maximum along axis `a` (keepdim), held constant: subtracting it keeps exp from overflowing, and the
+ * results below do not depend on it, so no gradient flows through it. An infinite maximum (a row of -inf, or
+ * an inf entry) would make x - m NaN; 0 is used instead, which keeps -inf rows at -inf.
  */
-export function logsumexp(x: Tensor, axis = -1, keepdim = false): Tensor {
-  const a = normalizeAxis('logsumexp', axis, x.ndim);
-  const m = noGrad(() => {
+function maxShift(x: Tensor, a: number): Tensor {
+  return noGrad(() => {
     const raw = max(x.detach(), a, true);
-    // An infinite max would make x - m NaN; shifting by 0 instead keeps -inf rows at -inf.
     return where(lt(abs(raw), Infinity), raw, 0);
   });
+}
+
+/** log sum_i exp(x_i) along `axis`, max-subtracted: m + log(sum(exp(x - m))). Rows that are all -inf give -inf. */
+export function logsumexp(x: Tensor, axis = -1, keepdim = false): Tensor {
+  const a = normalizeAxis('logsumexp', axis, x.ndim);
+  const m = maxShift(x, a);
   const out = add(log(sum(exp(sub(x, m)), a, true)), m);
   return keepdim ? out : reshape(out, x.shape.filter((_, i) => i !== a));
 }
 
-/** log softmax along `axis`: x - logsumexp(x). */
+/**
+ * log softmax along `axis`: (x - m) - log(sum(exp(x - m))). Written with the shifted x rather than as
+ * x - logsumexp(x): x - m is exact for the entries near the maximum (the ones that matter), while
+ * x - logsumexp(x) loses the low bits of large logits in float32.
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return sub(x, logsumexp(x, axis, true));
+  const a = normalizeAxis('logSoftmax', axis, x.ndim);
+  const shifted = sub(x, maxShift(x, a));
+  return sub(shifted, log(sum(exp(shifted), a, true)));
 }
 
-/** softmax along `axis`, as exp(log softmax): max-subtracted, rows sum to 1. */
+/** softmax along `axis`: exp(x - m) / sum(exp(x - m)), max-subtracted; rows sum to 1 to rounding. */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return exp(logSoftmax(x, axis));
+  const a = normalizeAxis('softmax', axis, x.ndim);
+  const e = exp(sub(x, maxShift(x, a)));
+  return div(e, sum(e, a, true));
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);
