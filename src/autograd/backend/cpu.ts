@@ -98,8 +98,8 @@ function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number
     const v = x[i]!;
     const j = map[i]!;
     const cur = out[j]!;
-    // `!(v <= cur)` is true for v > cur and for NaN, so NaN propagates.
-    if (op === 'max' ? !(v <= cur) : !(v >= cur)) out[j] = v;
+    // Once a NaN is stored it stays (cur !== cur); a NaN value replaces anything, so NaN propagates.
+    if (cur === cur && (v !== v || (op === 'max' ? v > cur : v < cur))) out[j] = v;
   }
   return out;
 }
