@@ -21,10 +21,13 @@ const entries = [
   ['src/cli/main.ts', 'dist/cli.js'],
   ['bench/main.ts', 'dist/bench.js'],
 ];
+// The benchmarks also load TensorFlow.js (a dev dependency, only with --peers): Node resolves it at run time, so
+// its backends share one tfjs-core and the wasm backend finds its .wasm files in node_modules.
+const externals = { 'dist/bench.js': [...common.external, '@tensorflow/*'] };
 for (const [input, output] of entries) {
   if (!existsSync(input)) continue;
   const banner = output === 'dist/cli.js' ? { js: '#!/usr/bin/env node' } : undefined;
-  await build({ ...common, entryPoints: [input], outfile: output, banner });
+  await build({ ...common, entryPoints: [input], outfile: output, banner, external: externals[output] ?? common.external });
 }
 if (existsSync('web/main.ts')) {
   await build({ ...common, platform: 'browser', format: 'esm', external: [], entryPoints: ['web/main.ts'], outfile: 'web/dist/main.js' });

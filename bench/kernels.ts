@@ -1,0 +1,102 @@
+/**
+ * The kernel section: times each case on each backend (ours: cpu and gpujs; with --peers also TensorFlow.js wasm
+ * and cpu) as one op call without gradient recording, the way the model calls it.
+ */
+import { add, exp, layerNorm, matmulT, mul, noGrad, randn, setBackend, softmax, Generator, getBackend, type Tensor } from '../src/autograd/index.js';
+import type { OurBackend } from './args.js';
+import { caseElements, matmulFlops, type KernelCase } from './kernel-cases.js';
+import { timeSync, type TimingBudget } from './measure.js';
+
+export interface KernelRow {
+  kernel: KernelCase['kind'];
+  /** `cpu` or `gpujs` (ours), `tfjs-wasm` or `tfjs-cpu` (the peers). */
+  backend: string;
+  case: string;
+  medianMs: number;
+  /** Matmul only: 2 m n k batch / median time. */
+  gflops: number | null;
+  /** Elementwise, softmax, layernorm: median time per element of the input. */
+  nsPerElement: number | null;
+  samples: number;
+}
+
+/** Something that can run kernel cases: prepares the inputs once and returns the call to time. */
+export interface KernelRunner {
+  readonly backend: string;
+  prepare(c: KernelCase): () => void;
+  /** Frees what `prepare` allocated outside the JS heap (TensorFlow.js tensors); optional. */
+  release?(): void;
+}
+
+export function kernelBudget(quick: boolean): TimingBudget {
+  return quick
+    ? { iterations: 2, timeMs: 5, warmupIterations: 1, warmupTimeMs: 0 }
+    : { iterations: 5, timeMs: 200, warmupIterations: 2, warmupTimeMs: 50 };
+}
+
+/** Our engine's kernels on one backend, through the public op API. */
+export function ourKernelRunner(backend: OurBackend): KernelRunner {
+  const gen = new Generator(1234);
+  const r = (shape: number[]): Tensor => randn(shape, { generator: gen });
+  return {
+    backend,
+    prepare(c) {
+      switch (c.kind) {
+        case 'matmul': {
+          const lead = c.batch > 1 ? [c.batch] : [];
+          const a = r([...lead, ...(c.transA ? [c.k, c.m] : [c.m, c.k])]);
+          const b = r([...lead, ...(c.transB ? [c.n, c.k] : [c.k, c.n])]);
+          return () => void matmulT(a, b, c.transA, c.transB);
+        }
+        case 'add':
+        case 'mul': {
+          const a = r([c.size]);
+          const b = r([c.size]);
+          const op = c.kind === 'add' ? add : mul;
+          return () => void op(a, b);
+        }
+        case 'exp': {
+          const a = r([c.size]);
+          return () => void exp(a);
+        }
+        case 'softmax': {
+          const x = r([c.rows, c.cols]);
+          return () => void softmax(x, -1);
+        }
+        case 'layernorm': {
+          const x = r([c.rows, c.cols]);
+          const w = r([c.cols]);
+          const b = r([c.cols]);
+          return () => void layerNorm(x, w, b);
+        }
+      }
+    },
+  };
+}
+
+/** Times every case on a runner; `select` switches our engine's backend around each timing. */
+export function runKernels(runner: KernelRunner, cases: readonly KernelCase[], budget: TimingBudget, select: (() => void) | null): KernelRow[] {
+  const rows: KernelRow[] = [];
+  for (const c of cases) {
+    const previous = getBackend().name;
+    select?.();
+    try {
+      const call = runner.prepare(c);
+      const t = noGrad(() => timeSync(`${runner.backend} ${c.kind} ${c.label}`, call, budget));
+      const elements = caseElements(c);
+      rows.push({
+        kernel: c.kind,
+        backend: runner.backend,
+        case: c.label,
+        medianMs: t.medianMs,
+        gflops: c.kind === 'matmul' ? matmulFlops(c) / (t.medianMs * 1e6) : null,
+        nsPerElement: elements === null ? null : (t.medianMs * 1e6) / elements,
+        samples: t.samples,
+      });
+    } finally {
+      runner.release?.();
+      setBackend(previous);
+    }
+  }
+  return rows;
+}

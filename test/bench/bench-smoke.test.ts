@@ -1,0 +1,61 @@
+/**
+ * Smoke test of the bench: the kernel section on the smallest sizes with --quick, in-process, checking the
+ * results file's shape (never timings, which depend on the machine).
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../../bench/args.js';
+import { kernelCases } from '../../bench/kernel-cases.js';
+import { runBench } from '../../bench/run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'selm-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bench smoke', () => {
+  it('writes <date>-<host>.json with every kernel case on both backends and the documented sections', async () => {
+    const opts = parseArgs(['--only', 'kernels', '--quick', '--tiny', '--out', dir]);
+    if (opts === 'help') throw new Error('parseArgs returned help');
+    const lines: string[] = [];
+    const { path } = await runBench(opts, (line) => lines.push(line));
+    expect(path).not.toBeNull();
+    expect(readdirSync(dir)).toEqual([path!.slice(dir.length + 1)]);
+    expect(path!.slice(dir.length + 1)).toMatch(/^\d{4}-\d{2}-\d{2}-[A-Za-z0-9._-]+\.json$/);
+
+    const json = JSON.parse(readFileSync(path!, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(['generation', 'kernels', 'memory', 'meta', 'ratios', 'trainStep']);
+    expect(json.trainStep).toEqual([]);
+    expect(json.generation).toEqual([]);
+    expect(json.memory).toBeNull();
+
+    const rows = json.kernels as Record<string, unknown>[];
+    const cases = kernelCases(true, ['tiny-gpt']);
+    expect(rows).toHaveLength(cases.length * 2);
+    for (const backend of ['cpu', 'gpujs']) {
+      expect(rows.filter((r) => r.backend === backend).map((r) => r.case)).toEqual(cases.map((c) => c.label));
+    }
+    for (const r of rows) {
+      expect(Object.keys(r).sort()).toEqual(['backend', 'case', 'gflops', 'kernel', 'medianMs', 'nsPerElement', 'samples']);
+      expect(r.medianMs).toBeGreaterThan(0);
+      expect(r.samples).toBeGreaterThanOrEqual(2);
+      // Matmul rows carry GFLOPS and no per-element figure; every other kernel the reverse.
+      expect(typeof (r.kernel === 'matmul' ? r.gflops : r.nsPerElement)).toBe('number');
+      expect(r.kernel === 'matmul' ? r.nsPerElement : r.gflops).toBeNull();
+    }
+    expect(lines.join('\n')).toContain('GFLOPS');
+  });
+
+  it('rejects unknown flags and section names, naming them', () => {
+    expect(() => parseArgs(['--fast'])).toThrow(/--fast/);
+    expect(() => parseArgs(['--only', 'kernels,speed'])).toThrow(/'speed'/);
+    expect(() => parseArgs(['--steps', '0'])).toThrow(/--steps/);
+  });
+
+  it('defaults: no memory check unless named, 20 measured steps, 2000 memory steps', () => {
+    const opts = parseArgs([]);
+    if (opts === 'help') throw new Error('parseArgs returned help');
+    expect(opts.sections).toEqual(['kernels', 'train', 'generate']);
+    expect([opts.trainSteps, opts.memorySteps, opts.peers]).toEqual([20, 2000, false]);
+  });
+});
