@@ -1,0 +1,89 @@
+/**
+ * The report of a run folder: eval.json (every model's evaluation and the summary), summary.md (the results
+ * table, the SELM − DPO difference and what it says, the figures), and figures/*.svg. Every file is written
+ * atomically. The results table is also what `selm demo` prints.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../nn/checkpoint-file.js';
+import { figureSpecs, renderSvg } from './plot-figures.js';
+import type { ExperimentResults } from './run-experiment.js';
+import { formatInterval, type Interval } from './run-stats.js';
+import { summarize, type Summary } from './run-summary.js';
+
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function pad(cells: string[][]): string {
+  const widths = cells[0]!.map((_, j) => Math.max(...cells.map((r) => r[j]!.length)));
+  return cells.map((r) => r.map((c, j) => c.padEnd(widths[j]!)).join('  ').trimEnd()).join('\n');
+}
+
+function signed(i: Interval, digits = 3): string {
+  if (Number.isNaN(i.mean)) return 'n/a';
+  const m = `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(digits)}`;
+  return Number.isNaN(i.halfWidth) ? m : `${m} ± ${i.halfWidth.toFixed(digits)}`;
+}
+
+/** What an interval of SELM − DPO says, in words. */
+export function verdict(d: Interval): string {
+  if (Number.isNaN(d.halfWidth)) return 'one seed only: no interval, no conclusion';
+  if (d.low > 0) return 'SELM better (interval above 0)';
+  if (d.high < 0) return 'DPO better (interval below 0)';
+  return 'no clear difference (interval contains 0)';
+}
+
+/** The results table as plain text (what `selm demo` prints). */
+export function resultsTable(summary: Summary): string {
+  const head = `${summary.experiment} world, ${summary.seeds.length} seeds, SELM α = ${summary.alpha}, β = ${summary.beta}: mean r* on held-out prompts (± 95% CI)`;
+  const rows = [['method', 'iter', 'r* greedy', 'r* sampled', 'win vs SFT'], ...summary.rows.map((r) => [r.method, String(r.iteration), formatInterval(r.greedy), formatInterval(r.sampled), formatInterval(r.winVsSft)])];
+  const diffs = [
+    ['SELM − DPO', 'iter', 'Δ r* greedy', 'Δ r* sampled', 'Δ win vs SFT'],
+    ...summary.differences.map((d) => ['', String(d.iteration), signed(d.greedy), signed(d.sampled), signed(d.winVsSft)]),
+  ];
+  const last = summary.differences[summary.differences.length - 1]!;
+  const conclusion = `after iteration ${last.iteration}: Δ r* sampled ${signed(last.sampled)}: ${verdict(last.sampled)}; Δ r* greedy ${signed(last.greedy)}: ${verdict(last.greedy)}`;
+  return `${head}\n${pad(rows)}\n\n${pad(diffs)}\n${conclusion}`;
+}
+
+function markdownTable(cells: string[][]): string {
+  const [header, ...body] = cells;
+  return [`| ${header!.join(' | ')} |`, `| ${header!.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function summaryMarkdown(summary: Summary, results: ExperimentResults, figures: string[]): string {
+  const last = summary.differences[summary.differences.length - 1]!;
+  const c = results.config;
+  const lines = [
+    `# ${summary.experiment}: SELM vs iterative DPO`,
+    '',
+    `World: ${c.world.kind}; seeds ${summary.seeds.join(', ')}; T = ${c.algorithm.iterations}${c.algorithm.zephyr ? ' (after one Zephyr-recipe DPO iteration)' : ''}; SELM α = ${c.algorithm.alpha}, β = ${c.algorithm.beta}; y_ref ${c.algorithm.yRef}; update rule ${c.algorithm.updateRule}; ranker ${c.ranker.kind}.`,
+    'Every number is a mean over seeds with its 95% interval (Student t). r* is the hidden true reward on held-out prompts: of the greedy response, and in expectation over sampled responses (exact in the bandit world).',
+    '',
+    markdownTable([['method', 'iteration', 'r* greedy', 'r* sampled', 'win rate vs SFT'], ...summary.rows.map((r) => [r.method, String(r.iteration), formatInterval(r.greedy), formatInterval(r.sampled), formatInterval(r.winVsSft)])]),
+    '',
+    '## SELM − DPO (paired by seed)',
+    '',
+    markdownTable([['iteration', 'Δ r* greedy', 'Δ r* sampled', 'Δ win rate vs SFT'], ...summary.differences.map((d) => [String(d.iteration), signed(d.greedy), signed(d.sampled), signed(d.winVsSft)])]),
+    '',
+    `After iteration ${last.iteration}: sampled r* ${signed(last.sampled)}, ${verdict(last.sampled)}; greedy r* ${signed(last.greedy)}, ${verdict(last.greedy)}.`,
+    '',
+    '## Figures',
+    '',
+    ...figures.map((f) => `- [${f}](figures/${f})`),
+    '',
+    'Files: `config.json` (the full configuration), `metrics.jsonl` (every training step), `eval.json` (every model\'s evaluation and this summary), `checkpoints/` (safetensors, one per iteration).',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Writes eval.json, summary.md and the figures into `dir`; returns the summary. */
+export async function writeReport(dir: string, results: ExperimentResults): Promise<Summary> {
+  const summary = summarize(results);
+  const specs = figureSpecs(summary);
+  mkdirSync(join(dir, 'figures'), { recursive: true });
+  for (const [name, spec] of Object.entries(specs)) writeFileAtomic(join(dir, 'figures', name), text(await renderSvg(spec)));
+  writeFileAtomic(join(dir, 'eval.json'), text(`${JSON.stringify({ summary, evals: results.evals }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`));
+  writeFileAtomic(join(dir, 'summary.md'), text(summaryMarkdown(summary, results, Object.keys(specs))));
+  return summary;
+}

@@ -1,0 +1,207 @@
+/**
+ * An experiment's configuration: every knob of `selm train` (world, model size, α, β, T, learning rates,
+ * batch size, seeds, ranker, y_ref mode, update rule, ...), its defaults per world, and its validation. A config
+ * file is merged onto the defaults of its world; an unknown field, a wrong type or an out-of-range value is
+ * reported as 'field.path: why', all problems at once.
+ */
+import { DEFAULT_ALGORITHM, validateAlgorithmConfig, type AlgorithmConfig } from './algorithm.js';
+import type { RankerConfig } from './rankers.js';
+import { DEFAULT_BANDIT, validateBanditConfig, type BanditConfig } from './worlds/bandit.js';
+import { DEFAULT_LANGUAGE, validateLanguageConfig, type LanguageConfig } from './worlds/language.js';
+
+export interface ModelConfig {
+  width: number;
+  heads: number;
+  layers: number;
+  mlpRatio: number;
+}
+
+export interface SftConfig {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmupRatio: number;
+}
+
+export interface EvalConfig {
+  /** Sampled responses per held-out prompt (the bandit's expectations are exact and ignore this). */
+  samples: number;
+  /** Bins of the reward histograms (Figure 3). */
+  bins: number;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  world: BanditConfig | LanguageConfig;
+  /** The GPT's size (language world only). */
+  model: ModelConfig;
+  /** The SFT stage (language world only: the bandit starts from the world's π_SFT table). */
+  sft: SftConfig;
+  /** Algorithm 1's settings; `alpha` is SELM's α, and α = 0 always runs too, as the iterative DPO baseline. */
+  algorithm: AlgorithmConfig;
+  /** Further SELM α values for the α study (Figure 3, left and middle). */
+  alphaSweep: number[];
+  seeds: number[];
+  ranker: RankerConfig;
+  eval: EvalConfig;
+  /** A JSONL preference set (prompt, chosen, rejected) to use as D instead of the world's own. */
+  preferences: string | null;
+}
+
+export const DEFAULT_BANDIT_EXPERIMENT: ExperimentConfig = {
+  name: 'bandit',
+  world: DEFAULT_BANDIT,
+  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2 },
+  sft: { steps: 0, batchSize: 32, lr: 3e-3, warmupRatio: 0.05 },
+  algorithm: { ...DEFAULT_ALGORITHM, alpha: 0.1, beta: 0.5, learningRates: 0.1, epochs: 4, batchSize: 16 },
+  alphaSweep: [0.01, 1],
+  seeds: [0, 1, 2, 3, 4],
+  ranker: { kind: 'true-reward' },
+  eval: { samples: 8, bins: 10 },
+  preferences: null,
+};
+
+export const DEFAULT_LANGUAGE_EXPERIMENT: ExperimentConfig = {
+  name: 'language',
+  world: DEFAULT_LANGUAGE,
+  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2 },
+  sft: { steps: 150, batchSize: 32, lr: 3e-3, warmupRatio: 0.05 },
+  algorithm: { ...DEFAULT_ALGORITHM, alpha: 0.1, beta: 0.1, learningRates: 1e-3, epochs: 2, batchSize: 32 },
+  alphaSweep: [],
+  seeds: [0, 1, 2],
+  ranker: { kind: 'true-reward' },
+  eval: { samples: 8, bins: 10 },
+  preferences: null,
+};
+
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    where = 'config',
+  ) {
+    super(`${where} is invalid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Fields whose value may be a number or a list of numbers, or any value of a union. */
+const FLEXIBLE = new Set(['algorithm.learningRates', 'ranker', 'preferences']);
+
+/** Merges `input` onto `defaults`, recording unknown fields and type mismatches. */
+function merge(defaults: unknown, input: unknown, path: string, problems: string[]): unknown {
+  if (FLEXIBLE.has(path)) return input;
+  if (isPlainObject(defaults)) {
+    if (!isPlainObject(input)) {
+      problems.push(`${path}: must be an object, got ${JSON.stringify(input)}`);
+      return defaults;
+    }
+    const out: Record<string, unknown> = { ...defaults };
+    for (const [key, value] of Object.entries(input)) {
+      const sub = path === '' ? key : `${path}.${key}`;
+      if (!(key in defaults)) problems.push(`${sub}: unknown field`);
+      else out[key] = merge(defaults[key], value, sub, problems);
+    }
+    return out;
+  }
+  if (Array.isArray(defaults)) {
+    if (!Array.isArray(input)) problems.push(`${path}: must be a list, got ${JSON.stringify(input)}`);
+    return input;
+  }
+  if (typeof defaults !== typeof input) problems.push(`${path}: must be a ${typeof defaults}, got ${JSON.stringify(input)}`);
+  return input;
+}
+
+/** The defaults of a world kind. */
+export function defaultsFor(kind: 'bandit' | 'language'): ExperimentConfig {
+  return structuredClone(kind === 'bandit' ? DEFAULT_BANDIT_EXPERIMENT : DEFAULT_LANGUAGE_EXPERIMENT);
+}
+
+/** Parses and validates a config (already JSON-parsed); throws ConfigError listing every problem. */
+export function parseExperimentConfig(input: unknown, where = 'config'): ExperimentConfig {
+  if (!isPlainObject(input)) throw new ConfigError([`(top level): must be a JSON object, got ${JSON.stringify(input as Json)}`], where);
+  const world = input.world;
+  const kind = isPlainObject(world) ? world.kind : undefined;
+  if (kind !== 'bandit' && kind !== 'language') {
+    throw new ConfigError([`world.kind: must be 'bandit' or 'language', got ${JSON.stringify(kind as Json)}`], where);
+  }
+  const problems: string[] = [];
+  const config = merge(defaultsFor(kind), input, '', problems) as ExperimentConfig;
+  if (problems.length === 0) problems.push(...validateExperimentConfig(config));
+  if (problems.length > 0) throw new ConfigError(problems, where);
+  return config;
+}
+
+export function validateExperimentConfig(c: ExperimentConfig): string[] {
+  const p: string[] = [];
+  if (typeof c.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(c.name)) p.push(`name: must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(c.name)}`);
+  const worldProblems = c.world.kind === 'bandit' ? validateBanditConfig(c.world) : validateLanguageConfig(c.world);
+  p.push(...worldProblems.map((x) => `world.${x}`));
+  p.push(...validateAlgorithmConfig(c.algorithm).map((x) => `algorithm.${x}`));
+  const posInt = (name: string, v: unknown, min = 1): void => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) p.push(`${name}: must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  };
+  const positive = (name: string, v: unknown): void => {
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) p.push(`${name}: must be a number > 0, got ${JSON.stringify(v)}`);
+  };
+  if (c.world.kind === 'language') {
+    posInt('model.width', c.model.width);
+    posInt('model.heads', c.model.heads);
+    posInt('model.layers', c.model.layers);
+    positive('model.mlpRatio', c.model.mlpRatio);
+    if (Number.isInteger(c.model.width) && Number.isInteger(c.model.heads) && c.model.heads > 0 && c.model.width % c.model.heads !== 0) {
+      p.push(`model.heads: must divide model.width (${c.model.width}), got ${c.model.heads}`);
+    }
+    posInt('sft.steps', c.sft.steps, 0);
+    posInt('sft.batchSize', c.sft.batchSize);
+    positive('sft.lr', c.sft.lr);
+    if (!(c.sft.warmupRatio >= 0 && c.sft.warmupRatio <= 1)) p.push(`sft.warmupRatio: must be in [0, 1], got ${JSON.stringify(c.sft.warmupRatio)}`);
+  }
+  if (!(c.algorithm.alpha > 0)) p.push(`algorithm.alpha: SELM's α must be > 0 (α = 0, iterative DPO, always runs as the baseline), got ${JSON.stringify(c.algorithm.alpha)}`);
+  c.alphaSweep.forEach((a, i) => {
+    if (typeof a !== 'number' || !(a >= 0) || !Number.isFinite(a)) p.push(`alphaSweep[${i}]: must be a number >= 0, got ${JSON.stringify(a)}`);
+  });
+  if (c.seeds.length === 0) p.push('seeds: must list at least one seed');
+  c.seeds.forEach((s, i) => posInt(`seeds[${i}]`, s, 0));
+  if (new Set(c.seeds).size !== c.seeds.length) p.push(`seeds: must be distinct, got ${JSON.stringify(c.seeds)}`);
+  const r = c.ranker as unknown;
+  if (!isPlainObject(r) || (r.kind !== 'true-reward' && r.kind !== 'bradley-terry')) {
+    p.push(`ranker.kind: must be 'true-reward' or 'bradley-terry', got ${JSON.stringify(isPlainObject(r) ? (r.kind as Json) : (r as Json))}`);
+  } else {
+    const allowed = r.kind === 'bradley-terry' ? ['kind', 'temperature'] : ['kind'];
+    for (const key of Object.keys(r)) if (!allowed.includes(key)) p.push(`ranker.${key}: unknown field for a '${String(r.kind)}' ranker`);
+    if (r.kind === 'bradley-terry') positive('ranker.temperature', r.temperature);
+  }
+  posInt('eval.samples', c.eval.samples);
+  posInt('eval.bins', c.eval.bins, 2);
+  if (c.preferences !== null && typeof c.preferences !== 'string') p.push(`preferences: must be a path to a JSONL file or null, got ${JSON.stringify(c.preferences as Json)}`);
+  return p;
+}
+
+/** Methods of an experiment: DPO (α = 0), SELM at its α, then the α sweep (duplicates dropped). */
+export interface Method {
+  name: string;
+  alpha: number;
+}
+
+export function methodsOf(c: ExperimentConfig): Method[] {
+  const alphas = [0, c.algorithm.alpha, ...c.alphaSweep];
+  const seen = new Set<number>();
+  const out: Method[] = [];
+  for (const alpha of alphas) {
+    if (seen.has(alpha)) continue;
+    seen.add(alpha);
+    out.push({ name: alpha === 0 ? 'DPO' : alpha === c.algorithm.alpha ? 'SELM' : `SELM α=${alpha}`, alpha });
+  }
+  return out;
+}
+
+/** A file-name-safe form of a method name. */
+export function methodSlug(name: string): string {
+  return name === 'DPO' ? 'dpo' : name === 'SELM' ? 'selm' : `selm-alpha-${name.replace(/^SELM α=/, '')}`;
+}

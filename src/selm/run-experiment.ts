@@ -1,0 +1,268 @@
+/**
+ * Runs an experiment into a run folder: for each seed, the world, the SFT model, then Algorithm 1 for every
+ * method (DPO = α 0, SELM, the α sweep), evaluating and checkpointing after every iteration.
+ *
+ * Resumable: after each finished iteration the folder holds its checkpoint and `state.json` (evaluations so
+ * far, the generators' states, the length of metrics.jsonl), each written atomically. `resume` reloads them
+ * and continues; because every random draw comes from generators whose states are saved, and Algorithm 1
+ * restarts its optimiser at every iteration (appendix C), a resumed run ends bit-identical to an uninterrupted
+ * one.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { Generator } from '../autograd/index.js';
+import { GPT } from '../nn/gpt.js';
+import { writeFileAtomic } from '../nn/checkpoint-file.js';
+import { decodeSafetensors, encodeSafetensors } from '../nn/safetensors.js';
+import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
+import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type Policy, type StepRecord } from './algorithm.js';
+import { evaluateModel, type ModelEval } from './evaluate.js';
+import { makeRanker } from './rankers.js';
+import { methodSlug, methodsOf, type ExperimentConfig, type Method } from './run-config.js';
+import { readPreferencesJsonl } from './run-data.js';
+import { makeBanditWorld } from './worlds/bandit.js';
+import { GptPolicy } from './worlds/gpt-policy.js';
+import { makeLanguageWorld } from './worlds/language.js';
+import { TabularPolicy } from './worlds/tabular-policy.js';
+import type { World } from './worlds/types.js';
+
+export type ProgressEvent =
+  | { type: 'start'; experiment: string; totalSteps: number; doneSteps: number }
+  | { type: 'step'; experiment: string; seed: number; method: string; iteration: number; step: number; doneSteps: number; totalSteps: number; loss: number }
+  | { type: 'iteration'; experiment: string; seed: number; method: string; iteration: number; meanGreedy: number; meanSampled: number }
+  | { type: 'done'; experiment: string; dir: string };
+
+export interface RunOptions {
+  /** The run folder (created; must not already hold a run unless resuming). */
+  dir: string;
+  resume?: boolean;
+  onEvent?: (event: ProgressEvent) => void;
+  /** Stop (throwing RunInterrupted) after this many iterations finish in this call: a test's simulated crash. */
+  stopAfterIterations?: number;
+}
+
+export class RunInterrupted extends Error {
+  constructor(readonly dir: string) {
+    super(`run interrupted; continue it with --resume ${dir}`);
+    this.name = 'RunInterrupted';
+  }
+}
+
+/** Every model's evaluation, keyed by `unitKey`. */
+export interface ExperimentResults {
+  config: ExperimentConfig;
+  methods: Method[];
+  evals: Record<string, ModelEval>;
+  /** max_y r* over held-out prompts (the histograms' upper edge). */
+  bestReward: number;
+}
+
+/** `seed/method/iteration`; the SFT model is `seed/SFT/0` (and iteration 0 of a Zephyr run is `seed/method/z`). */
+export function unitKey(seed: number, method: string, iteration: number | 'sft'): string {
+  return iteration === 'sft' ? `${seed}/SFT/0` : `${seed}/${method}/${iteration}`;
+}
+
+interface UnitState {
+  eval: ModelEval;
+  /** Generator states (JSON has no NaN: Generator's "no spare normal" NaN is stored as null). */
+  generator?: (number | null)[];
+  rankerGenerator?: (number | null)[];
+}
+
+const toJsonState = (state: number[]): (number | null)[] => state.map((v) => (Number.isNaN(v) ? null : v));
+const fromJsonState = (state: readonly (number | null)[]): number[] => state.map((v) => v ?? Number.NaN);
+
+interface RunState {
+  version: 1;
+  metricsBytes: number;
+  units: Record<string, UnitState>;
+}
+
+/** Seeds of the run's independent random streams (init, SFT batches, Algorithm 1, ranker, evaluation). */
+function streamSeed(seed: number, stream: number): number {
+  return seed * 1009 + stream;
+}
+
+export function buildWorld(config: ExperimentConfig, seed: number): World {
+  const world: World = config.world.kind === 'bandit' ? makeBanditWorld(config.world, seed) : makeLanguageWorld(config.world, seed);
+  if (config.preferences === null) return world;
+  return { ...world, preferences: readPreferencesJsonl(config.preferences, world) };
+}
+
+/** The starting policy of a seed, before SFT: the bandit's π_SFT table, or a freshly initialised GPT. */
+export function initialPolicy(config: ExperimentConfig, world: World, seed: number): Policy {
+  if (world.kind === 'bandit') {
+    const w = world as ReturnType<typeof makeBanditWorld>;
+    return new TabularPolicy(w.sftLogProbs);
+  }
+  const lw = world as ReturnType<typeof makeLanguageWorld>;
+  const gpt = new GPT(
+    { vocabSize: lw.tokenizer.vocabSize, contextLength: lw.contextLength, width: config.model.width, heads: config.model.heads, layers: config.model.layers, mlpRatio: config.model.mlpRatio },
+    new Generator(streamSeed(seed, 1)),
+  );
+  return new GptPolicy(gpt, { eosId: EOS_ID, padId: PAD_ID, maxResponseTokens: lw.config.maxLength + 1 });
+}
+
+/** Optimiser steps the whole experiment takes (for progress and ETA). */
+export function totalStepsOf(config: ExperimentConfig, preferenceCount: number): number {
+  const sizes = splitPortions(Array.from({ length: preferenceCount }, (_, i) => i), totalIterations(config.algorithm)).map((p) => p.length);
+  const perMethod = sizes.reduce((a, n) => a + stepsPerIteration(n, config.algorithm), 0);
+  const sft = config.world.kind === 'language' ? config.sft.steps : 0;
+  return config.seeds.length * (sft + methodsOf(config).length * perMethod);
+}
+
+export function checkpointPath(dir: string, seed: number, method: string, iteration: number | 'sft'): string {
+  return iteration === 'sft' ? join(dir, 'checkpoints', `seed${seed}`, 'sft.safetensors') : join(dir, 'checkpoints', `seed${seed}`, methodSlug(method), `iter${iteration}.safetensors`);
+}
+
+export function saveCheckpoint(path: string, policy: Policy, metadata: Record<string, string>): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileAtomic(path, encodeSafetensors(Object.entries(policy.stateDict()), metadata));
+}
+
+export function loadCheckpoint(path: string, policy: Policy): void {
+  const { tensors } = decodeSafetensors(readFileSync(path));
+  policy.loadStateDict(Object.fromEntries(tensors));
+}
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`));
+}
+
+/** Reads a run folder's state, or a fresh one. */
+function readState(dir: string): RunState {
+  const path = join(dir, 'state.json');
+  if (!existsSync(path)) return { version: 1, metricsBytes: 0, units: {} };
+  const state = JSON.parse(readFileSync(path, 'utf8')) as RunState;
+  if (state.version !== 1 || typeof state.units !== 'object') throw new Error(`${path}: not a state file this version can resume`);
+  return state;
+}
+
+/**
+ * Runs (or resumes) the experiment in `options.dir`; returns every evaluation. Writes config.json, metrics.jsonl,
+ * state.json and the checkpoints; the report (eval.json, summary.md, figures) is report.ts's job.
+ */
+export async function runExperiment(config: ExperimentConfig, options: RunOptions): Promise<ExperimentResults> {
+  const { dir } = options;
+  const configPath = join(dir, 'config.json');
+  if (options.resume) {
+    if (!existsSync(configPath)) throw new Error(`${dir}: no run to resume here (config.json is missing)`);
+  } else {
+    if (existsSync(configPath)) throw new Error(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
+    mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(configPath, config);
+  }
+  const state = readState(dir);
+  const metricsPath = join(dir, 'metrics.jsonl');
+  // Lines written after the last finished iteration belong to work that will be redone: drop them.
+  if (existsSync(metricsPath) && statSync(metricsPath).size > state.metricsBytes) truncateSync(metricsPath, state.metricsBytes);
+  if (!existsSync(metricsPath)) writeFileAtomic(metricsPath, new Uint8Array());
+  const saveState = (): void => {
+    state.metricsBytes = statSync(metricsPath).size;
+    writeJsonAtomic(join(dir, 'state.json'), state);
+  };
+  const log = (record: Record<string, unknown>): void => appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
+
+  const methods = methodsOf(config);
+  const emit = options.onEvent ?? (() => {});
+  let finishedHere = 0;
+  const finishedIteration = (): void => {
+    finishedHere++;
+    if (options.stopAfterIterations !== undefined && finishedHere >= options.stopAfterIterations) throw new RunInterrupted(dir);
+  };
+  const evals: Record<string, ModelEval> = {};
+  let bestReward = 0;
+  let totalSteps = 0;
+  let doneSteps = 0;
+  const worlds = config.seeds.map((seed) => buildWorld(config, seed));
+  for (const w of worlds) totalSteps += totalStepsOf({ ...config, seeds: [0] }, w.preferences.length);
+  emit({ type: 'start', experiment: config.name, totalSteps, doneSteps });
+
+  for (const [seedIndex, seed] of config.seeds.entries()) {
+    const world = worlds[seedIndex]!;
+    bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
+    const evalOptions = { samples: config.eval.samples, beta: config.algorithm.beta };
+    const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
+
+    // The SFT model.
+    const sft = initialPolicy(config, world, seed);
+    const sftKey = unitKey(seed, 'SFT', 'sft');
+    const sftPath = checkpointPath(dir, seed, 'SFT', 'sft');
+    const sftSteps = world.kind === 'language' ? config.sft.steps : 0;
+    if (state.units[sftKey]) {
+      loadCheckpoint(sftPath, sft);
+      doneSteps += sftSteps;
+    } else {
+      runSft(sft, world.demonstrations, config.sft.steps > 0 && world.kind === 'language' ? config.sft : { ...config.sft, steps: 0 }, new Generator(streamSeed(seed, 2)), (step, loss) => {
+        doneSteps++;
+        log({ experiment: config.name, seed, method: 'SFT', iteration: 0, step, loss });
+        emit({ type: 'step', experiment: config.name, seed, method: 'SFT', iteration: 0, step, doneSteps, totalSteps, loss });
+      });
+      saveCheckpoint(sftPath, sft, { seed: String(seed), method: 'SFT' });
+      state.units[sftKey] = { eval: evaluateModel(world, sft, null, evalOptions, evalGenerator()) };
+      saveState();
+    }
+    evals[sftKey] = state.units[sftKey]!.eval;
+
+    for (const method of methods) {
+      const generator = new Generator(streamSeed(seed, 3));
+      const rankerGenerator = new Generator(streamSeed(seed, 4));
+      const ranker = makeRanker(config.ranker, world.trueReward, rankerGenerator);
+      const algorithm = { ...config.algorithm, alpha: method.alpha };
+      const first = algorithm.zephyr ? 0 : 1;
+      // Resume after the last finished iteration of this method, if any.
+      let start: Policy = sft;
+      let firstIteration = first;
+      for (let t = first; t <= algorithm.iterations; t++) {
+        const unit = state.units[unitKey(seed, method.name, t)];
+        if (!unit) break;
+        evals[unitKey(seed, method.name, t)] = unit.eval;
+        firstIteration = t + 1;
+        generator.setState(fromJsonState(unit.generator!));
+        rankerGenerator.setState(fromJsonState(unit.rankerGenerator!));
+      }
+      const sizes = splitPortions(world.preferences, totalIterations(algorithm)).map((p) => stepsPerIteration(p.length, algorithm));
+      for (let t = first; t < firstIteration; t++) doneSteps += sizes[t - first]!;
+      if (firstIteration > algorithm.iterations) continue;
+      if (firstIteration > first) {
+        start = sft.clone();
+        loadCheckpoint(checkpointPath(dir, seed, method.name, firstIteration - 1), start);
+      }
+      try {
+        runAlgorithm(
+          start,
+          world.preferences,
+          ranker,
+          algorithm,
+          generator,
+          {
+            onStep: (record: StepRecord) => {
+              doneSteps++;
+              log({ experiment: config.name, seed, method: method.name, ...record });
+              emit({ type: 'step', experiment: config.name, seed, method: method.name, iteration: record.iteration, step: record.step, doneSteps, totalSteps, loss: record.loss });
+            },
+            onIterationEnd: ({ iteration, policy, reference }) => {
+              const key = unitKey(seed, method.name, iteration);
+              saveCheckpoint(checkpointPath(dir, seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) });
+              const modelEval = evaluateModel(world, policy, reference, evalOptions, evalGenerator());
+              state.units[key] = { eval: modelEval, generator: toJsonState(generator.getState()), rankerGenerator: toJsonState(rankerGenerator.getState()) };
+              evals[key] = modelEval;
+              saveState();
+              emit({ type: 'iteration', experiment: config.name, seed, method: method.name, iteration, meanGreedy: modelEval.meanGreedy, meanSampled: modelEval.meanSampled });
+              finishedIteration();
+            },
+          },
+          firstIteration,
+        );
+      } catch (e) {
+        if (e instanceof NonFiniteLossError) {
+          const last = e.iteration - 1 >= first ? checkpointPath(dir, seed, method.name, e.iteration - 1) : sftPath;
+          throw new Error(`seed ${seed}, ${method.name}: ${e.message} (${last})`);
+        }
+        throw e;
+      }
+    }
+  }
+  emit({ type: 'done', experiment: config.name, dir });
+  return { config, methods, evals, bestReward };
+}
