@@ -6,7 +6,7 @@
  *    fast mode (random projections) with respect to all its parameters.
  * The `selm gradcheck` command prints these; the tests run the same cases.
  */
-import { Generator, gradcheckReport, mean, randn, type GradcheckReport, type Tensor } from '../autograd/index.js';
+import { Generator, gradcheckReport, mean, noGrad, randn, type GradcheckReport, type Tensor } from '../autograd/index.js';
 import { GPT } from '../nn/gpt.js';
 import { dpoLoss, optimismTerms, selmLoss, type DpoOptions, type PreferenceLogps, type ReferenceResponseLogps, type SelmOptions } from './losses.js';
 import { exactSelmLoss, tablePreferenceLogps, type TablePreference } from './objective.js';
@@ -35,9 +35,22 @@ function randomData(X: number, Y: number, count: number, gen: Generator): TableP
   });
 }
 
+/**
+ * Orients each pair so that the policy currently prefers the rejected response (h < 0): then the hinge is
+ * active (1 − βh > 1) and the sigmoid is far from saturation, so no loss is checked on a flat region where
+ * its gradient is trivially 0.
+ */
+function orient(policy: FinitePolicy, logReference: Tensor, data: TablePreference[]): TablePreference[] {
+  const table = noGrad(() => policy.logProbTable());
+  const Y = table.shape[1]!;
+  const ratio = (x: number, y: number): number => table.data[x * Y + y]! - logReference.data[x * Y + y]!;
+  return data.map((d) => (ratio(d.prompt, d.chosen) > ratio(d.prompt, d.rejected) ? { ...d, chosen: d.rejected, rejected: d.chosen } : d));
+}
+
 function finishProblem(name: ProblemName, policy: FinitePolicy, logReference: Tensor, data: TablePreference[], gen: Generator, fastMode: boolean): CheckProblem {
-  const referenceResponses = data.map((d) => sampleResponses(logReference, d.prompt, 1, gen)[0]!);
-  return { name, policy, logReference, data, alpha: CHECK_ALPHA, beta: CHECK_BETA, referenceResponses, fastMode };
+  const oriented = orient(policy, logReference, data);
+  const referenceResponses = oriented.map((d) => sampleResponses(logReference, d.prompt, 1, gen)[0]!);
+  return { name, policy, logReference, data: oriented, alpha: CHECK_ALPHA, beta: CHECK_BETA, referenceResponses, fastMode };
 }
 
 /** A tabular policy over 3 prompts x 5 responses, a different reference, and 4 preference triples. */

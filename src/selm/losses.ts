@@ -10,7 +10,8 @@
  *     L_SELM = L_DPO + α · β · E_{x, y_ref ~ π_ref}[log πθ(y_ref | x)],          eq. (3.2) negated
  *
  * which is eq. (3.2) of the paper (its maximised objective is −L_SELM) and the authors' code
- * (`-F.logsigmoid(beta * logits) + alpha * beta * response_logratios`). The paper's Algorithm 1, step 4,
+ * (github.com/shenao-zhang/SELM, scripts/selm_trainer.py, `optimistic_dpo_loss`:
+ * `-F.logsigmoid(beta * logits) + alpha * beta * response_logratios`). The paper's Algorithm 1, step 4,
  * writes the same term with the coefficient α alone: Algorithm 1's α is our α · β. The values of appendix C
  * (α = 0.001 for Zephyr, 0.0001 for Llama-3) are the `alpha` of the authors' code, that is, ours.
  * With α = 0 the SELM loss is the DPO loss, bit for bit.
