@@ -1,17 +1,33 @@
 /**
  * The `selm` command: a small subcommand dispatcher. Each command lives in commands/<name>.ts and exports
- * a function taking its own arguments and resolving to an exit code.
+ * a function taking its own arguments and resolving to an exit code. Usage errors and invalid input (a bad
+ * option, config or data file) exit with 2 and a message naming what is wrong; other failures exit with 1.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../selm/run-config.js';
+import { DataError } from '../selm/run-data.js';
+import { UsageError } from './args.js';
+import { runDataCommand } from './commands/data.js';
+import { runDemoCommand } from './commands/demo.js';
+import { runEvalCommand } from './commands/eval.js';
+import { runGradcheckCommand } from './commands/gradcheck.js';
 import { runTourCommand } from './commands/tour.js';
+import { runTrainCommand } from './commands/train.js';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'SELM vs iterative DPO in the bandit and language worlds, with the results table (npm start)', run: runDemoCommand },
+  train: { summary: 'one experiment from a config file (every knob), or --resume an interrupted run', run: runTrainCommand },
+  eval: { summary: 're-evaluate a finished run from its checkpoints and rewrite its report', run: runEvalCommand },
+  gradcheck: { summary: 'every SELM term\'s gradient against finite differences (float64)', run: runGradcheckCommand },
+  data: { summary: 'export or import preference sets as JSONL (prompt, chosen, rejected)', run: runDataCommand },
   tour: { summary: 'a short tour of the autograd engine with gradient checks', run: runTourCommand },
 };
 
 /** The command `selm` runs with no arguments (and so `npm start`). */
-const DEFAULT_COMMAND = 'tour';
+const DEFAULT_COMMAND = 'demo';
 
 function usage(): string {
   const names = Object.keys(COMMANDS);
@@ -20,6 +36,7 @@ function usage(): string {
   return `usage: selm <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nWith no command, runs '${DEFAULT_COMMAND}'. Every command takes --help.`;
 }
 
+/** Runs one `selm` invocation; resolves to its exit code (errors are printed, not thrown). */
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
@@ -33,15 +50,38 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`selm: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  return command.run(args);
+  try {
+    return await command.run(args);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataError) {
+      console.error(message.startsWith('selm') ? message : `selm ${name}: ${message}`);
+      return 2;
+    }
+    console.error(`selm ${name}: ${message}`);
+    return 1;
+  }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`selm: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+/** True when this module is the program (node dist/cli.js), not a library import (tests). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`selm: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}

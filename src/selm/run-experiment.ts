@@ -18,7 +18,7 @@ import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
 import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type Policy, type StepRecord } from './algorithm.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
 import { makeRanker } from './rankers.js';
-import { methodSlug, methodsOf, type ExperimentConfig, type Method } from './run-config.js';
+import { methodSlug, methodsOf, parseExperimentConfig, type ExperimentConfig, type Method } from './run-config.js';
 import { readPreferencesJsonl } from './run-data.js';
 import { makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from './worlds/gpt-policy.js';
@@ -144,6 +144,13 @@ function readState(dir: string): RunState {
  */
 export async function runExperiment(config: ExperimentConfig, options: RunOptions): Promise<ExperimentResults> {
   const { dir } = options;
+  // Build every world first: a bad preferences file fails here, before anything is written.
+  const worlds = config.seeds.map((seed) => buildWorld(config, seed));
+  for (const [i, w] of worlds.entries()) {
+    if (w.preferences.length < totalIterations(config.algorithm)) {
+      throw new Error(`seed ${config.seeds[i]}: ${w.preferences.length} preference triples cannot fill ${totalIterations(config.algorithm)} disjoint portions`);
+    }
+  }
   const configPath = join(dir, 'config.json');
   if (options.resume) {
     if (!existsSync(configPath)) throw new Error(`${dir}: no run to resume here (config.json is missing)`);
@@ -174,7 +181,6 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   let bestReward = 0;
   let totalSteps = 0;
   let doneSteps = 0;
-  const worlds = config.seeds.map((seed) => buildWorld(config, seed));
   for (const w of worlds) totalSteps += totalStepsOf({ ...config, seeds: [0] }, w.preferences.length);
   emit({ type: 'start', experiment: config.name, totalSteps, doneSteps });
 
@@ -264,5 +270,57 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     }
   }
   emit({ type: 'done', experiment: config.name, dir });
+  return { config, methods, evals, bestReward };
+}
+
+/** The config of a run folder, validated as `selm train` validates a config file. */
+export function readRunConfig(dir: string): ExperimentConfig {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new Error(`${dir}: not a run folder (config.json is missing)`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseExperimentConfig(raw, path);
+}
+
+/**
+ * Re-evaluates a finished run from its checkpoints alone (each iteration's π_ref is the previous checkpoint):
+ * the same deterministic evaluation as during the run, so it reproduces eval.json.
+ */
+export function evaluateRun(dir: string): ExperimentResults {
+  const config = readRunConfig(dir);
+  const methods = methodsOf(config);
+  const evals: Record<string, ModelEval> = {};
+  let bestReward = 0;
+  const first = config.algorithm.zephyr ? 0 : 1;
+  const missing: string[] = [];
+  for (const seed of config.seeds) {
+    if (!existsSync(checkpointPath(dir, seed, 'SFT', 'sft'))) missing.push(`seed ${seed} SFT`);
+    for (const m of methods) for (let t = first; t <= config.algorithm.iterations; t++) if (!existsSync(checkpointPath(dir, seed, m.name, t))) missing.push(`seed ${seed} ${m.name} iteration ${t}`);
+  }
+  if (missing.length > 0) {
+    throw new Error(`${dir}: the run is not finished (${missing.length} checkpoints missing, first: ${missing[0]}); continue it with selm train --resume ${dir}`);
+  }
+  for (const seed of config.seeds) {
+    const world = buildWorld(config, seed);
+    bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
+    const options = { samples: config.eval.samples, beta: config.algorithm.beta };
+    const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
+    const sft = initialPolicy(config, world, seed);
+    loadCheckpoint(checkpointPath(dir, seed, 'SFT', 'sft'), sft);
+    evals[unitKey(seed, 'SFT', 'sft')] = evaluateModel(world, sft, null, options, evalGenerator());
+    for (const m of methods) {
+      let reference = sft;
+      for (let t = first; t <= config.algorithm.iterations; t++) {
+        const policy = sft.clone();
+        loadCheckpoint(checkpointPath(dir, seed, m.name, t), policy);
+        evals[unitKey(seed, m.name, t)] = evaluateModel(world, policy, reference, options, evalGenerator());
+        reference = policy;
+      }
+    }
+  }
   return { config, methods, evals, bestReward };
 }

@@ -1,0 +1,29 @@
+/** `selm eval RUN`: re-evaluates a finished run from its checkpoints and rewrites its report. */
+import { join } from 'node:path';
+import { evaluateRun } from '../../selm/run-experiment.js';
+import { resultsTable, writeReport } from '../../selm/report.js';
+import { flag, parse, UsageError } from '../args.js';
+
+export const EVAL_USAGE = `usage: selm eval RUN [--json]
+
+Re-evaluates every checkpoint of a finished run folder on the held-out prompts with the true reward r*
+(the same seeded evaluation as during training, so it reproduces eval.json), rewrites eval.json,
+summary.md and figures/, and prints the results table.
+
+options:
+  --json      print the summary as one JSON object
+  -h, --help  this help`;
+
+export async function runEvalCommand(argv: string[]): Promise<number> {
+  const p = parse('eval', argv, { json: { type: 'boolean' } }, 1);
+  if (flag(p, 'help')) {
+    console.log(EVAL_USAGE);
+    return 0;
+  }
+  const dir = p.positionals[0];
+  if (dir === undefined) throw new UsageError(`selm eval: which run? give its folder\n\n${EVAL_USAGE}`);
+  const summary = await writeReport(dir, evaluateRun(dir));
+  if (flag(p, 'json')) console.log(JSON.stringify({ type: 'result', dir, summary }));
+  else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);
+  return 0;
+}

@@ -1,0 +1,45 @@
+/** `selm train`: one experiment from a config file (every knob), or the continuation of an interrupted run. */
+import { join } from 'node:path';
+import { readRunConfig } from '../../selm/run-experiment.js';
+import { resultsTable } from '../../selm/report.js';
+import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
+import { chooseReporter } from '../progress.js';
+import { readConfigFile, runAndReport } from '../run-report.js';
+
+export const TRAIN_USAGE = `usage: selm train --config FILE [--out DIR] [--json]
+       selm train --resume RUN [--json]
+
+Runs SFT, then Algorithm 1 with SELM (α from the config), iterative DPO (α = 0) and the α sweep, over the
+config's seeds; evaluates every iteration with the world's true reward r*; writes the run folder: config.json,
+metrics.jsonl, state.json, checkpoints/ (safetensors), eval.json, summary.md and figures/*.svg.
+
+options:
+  --config FILE   a JSON config: {"world": {"kind": "bandit" | "language", ...}, "algorithm": {...}, ...};
+                  fields left out take the world's defaults (see README), unknown fields are errors
+  --out DIR       the run folder (default runs/<name>-<time>); must not hold a run already
+  --resume RUN    continue an interrupted run from its last finished iteration (bit-identical to an
+                  uninterrupted run)
+  --json          progress and results as one JSON object per line (default on a non-terminal)
+  -h, --help      this help
+
+Ctrl-C stops a run at once; every finished iteration is already saved, and --resume continues it.`;
+
+export async function runTrainCommand(argv: string[]): Promise<number> {
+  const p = parse('train', argv, { config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' } });
+  if (flag(p, 'help')) {
+    console.log(TRAIN_USAGE);
+    return 0;
+  }
+  const configPath = stringOption(p, 'config');
+  const resume = stringOption(p, 'resume');
+  if ((configPath === undefined) === (resume === undefined)) throw new UsageError(`selm train: give exactly one of --config FILE or --resume RUN\n\n${TRAIN_USAGE}`);
+  if (resume !== undefined && stringOption(p, 'out') !== undefined) throw new UsageError('selm train: --out cannot be combined with --resume (the run stays in its folder)');
+  const config = resume !== undefined ? readRunConfig(resume) : readConfigFile(configPath!);
+  const dir = resume ?? stringOption(p, 'out') ?? join('runs', `${config.name}-${timestamp()}`);
+  const reporter = chooseReporter(flag(p, 'json'));
+  if (!reporter.json) console.error(`selm train: writing ${dir} (Ctrl-C stops; 'selm train --resume ${dir}' continues)`);
+  const summary = await runAndReport(config, dir, reporter, resume !== undefined);
+  if (reporter.json) console.log(JSON.stringify({ type: 'result', dir, summary }));
+  else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);
+  return 0;
+}

@@ -1,0 +1,33 @@
+/** Shared by `selm demo`, `selm train` and `selm eval`: run (or resume) an experiment, then write its report. */
+import { readFileSync } from 'node:fs';
+import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../selm/run-config.js';
+import { runExperiment } from '../selm/run-experiment.js';
+import { writeReport } from '../selm/report.js';
+import type { Summary } from '../selm/run-summary.js';
+import type { Reporter } from './progress.js';
+
+export async function runAndReport(config: ExperimentConfig, dir: string, reporter: Reporter, resume = false): Promise<Summary> {
+  try {
+    const results = await runExperiment(config, { dir, resume, onEvent: (e) => reporter.onEvent(e) });
+    return await writeReport(dir, results);
+  } finally {
+    reporter.finish();
+  }
+}
+
+/** Reads and validates a config file; every problem is a ConfigError naming the file and the field. */
+export function readConfigFile(path: string): ExperimentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`cannot read the file (${e instanceof Error ? e.message : String(e)})`], path);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError([`not valid JSON (${e instanceof Error ? e.message : String(e)})`], path);
+  }
+  return parseExperimentConfig(raw, path);
+}
