@@ -9,14 +9,34 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Interval } from './run-stats.js';
 import type { HistogramSeries, Summary } from './run-summary.js';
 
-/** Renders a Vega-Lite spec to an SVG string. */
+/** Renders a Vega-Lite spec to an SVG string, the same bytes for the same spec (see `stableIds`). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return stableIds(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Vega numbers gradients, clip paths and patterns from process-wide counters, so the same figure rendered
+ * second in a process would differ from itself rendered first. Renumbering them in order of appearance
+ * makes a report depend only on its data (a resumed run's figures equal an uninterrupted run's).
+ */
+export function stableIds(svg: string): string {
+  const seen = new Map<string, string>();
+  const counts = new Map<string, number>();
+  return svg.replace(/\b(gradient_|clip|pattern_)(\d+)\b/g, (match, prefix: string) => {
+    let id = seen.get(match);
+    if (id === undefined) {
+      const n = counts.get(prefix) ?? 0;
+      counts.set(prefix, n + 1);
+      id = `${prefix}${n}`;
+      seen.set(match, id);
+    }
+    return id;
+  });
 }
 
 /** JSON has no NaN: an undefined interval end becomes null, which Vega-Lite leaves out. */
