@@ -14,7 +14,9 @@ import { CASES } from './op-cases.js';
 import { COVERED_BY, EXTRA_CASES } from './op-cases-extra.js';
 
 /** Above this many checked numbers a full Jacobian costs too much: use gradcheck's fast mode. */
-const SLOW_MODE_LIMIT = 12;
+const SLOW_MODE_LIMIT = 16;
+/** Runs per property: twice the global 25, since the whole file takes a few seconds. */
+const RUNS = { numRuns: 50 };
 
 const TABLE_NAMES = [...Object.keys(PRIMITIVES), ...Object.keys(COMPOSITES)];
 const ALL_CASES: Readonly<Record<string, OpCase>> = { ...CASES, ...EXTRA_CASES };
@@ -60,6 +62,7 @@ describe.each(Object.keys(ALL_CASES))('%s', (name) => {
           ...c.values,
         });
       }),
+      RUNS,
     );
   });
 
@@ -69,6 +72,7 @@ describe.each(Object.keys(ALL_CASES))('%s', (name) => {
         fc.property(c.sample, (s) => {
           expect(gradcheck(s.fn, build(s), { fastMode: gradSize(s) > SLOW_MODE_LIMIT, ...c.gradcheck })).toBe(true);
         }),
+        RUNS,
       );
     });
 
@@ -79,6 +83,7 @@ describe.each(Object.keys(ALL_CASES))('%s', (name) => {
           const outSize = s.fn(...build(s)).size;
           expect(gradgradcheck(s.fn, xs, { fastMode: gradSize(s) + outSize > SLOW_MODE_LIMIT, ...c.gradcheck })).toBe(true);
         }),
+        RUNS,
       );
     });
   } else {
@@ -89,7 +94,58 @@ describe.each(Object.keys(ALL_CASES))('%s', (name) => {
           expect(out.requiresGrad).toBe(false);
           expect(out.gradFn).toBeNull();
         }),
+        RUNS,
       );
     });
   }
+});
+
+/** Conventions at the points gradcheck must avoid (kinks and ties), stated once as PyTorch states them. */
+describe('conventions at kinks and ties', () => {
+  const f64 = (values: number[], requiresGrad = true): Tensor => tensor(values, { dtype: 'float64', requiresGrad });
+  const gradOf = (fn: (x: Tensor) => Tensor, values: number[]): Tensor => {
+    const x = f64(values);
+    ops.sum(fn(x)).backward();
+    return x.grad!;
+  };
+
+  test('max and min split the gradient evenly among tied extremes', () => {
+    expect(gradOf((x) => ops.max(x), [1, 3, 3, 0])).toBeAllclose([0, 0.5, 0.5, 0], { atol: 0, rtol: 0 });
+    expect(gradOf((x) => ops.min(ops.reshape(x, [2, 3]), 1), [2, 2, 2, 5, 1, 9])).toBeAllclose([1 / 3, 1 / 3, 1 / 3, 0, 1, 0], { atol: 0, rtol: 0 });
+  });
+
+  test('maximum and minimum split a tie in half', () => {
+    expect(gradOf((x) => ops.maximum(x, 1), [1, 2, 0])).toBeAllclose([0.5, 1, 0], { atol: 0, rtol: 0 });
+    expect(gradOf((x) => ops.minimum(x, 1), [1, 2, 0])).toBeAllclose([0.5, 0, 1], { atol: 0, rtol: 0 });
+  });
+
+  test('relu and abs have gradient 0 at 0; softplus has exactly 1/2 there', () => {
+    expect(gradOf(ops.relu, [0, -1, 2])).toBeAllclose([0, 0, 1], { atol: 0, rtol: 0 });
+    expect(gradOf(ops.abs, [0, -1, 2])).toBeAllclose([0, -1, 1], { atol: 0, rtol: 0 });
+    expect(gradOf(ops.softplus, [0])).toBeAllclose([0.5], { atol: 0, rtol: 0 });
+  });
+
+  test('logsumexp of a row of -inf is -inf, and +inf entries give +inf, without NaN', () => {
+    const x = tensor([[-Infinity, -Infinity], [0, Infinity]], { dtype: 'float64' });
+    expect(ops.logsumexp(x, 1)).toBeAllclose([-Infinity, Infinity], { atol: 0, rtol: 0 });
+  });
+
+  test('crossEntropy with every target ignored is 0 with a zero gradient', () => {
+    const x = f64([0.3, -1, 2, 0.5]);
+    const logits = ops.reshape(x, [2, 2]);
+    const loss = ops.crossEntropy(logits, [-100, -100], { ignoreIndex: -100 });
+    expect(loss.item()).toBe(0);
+    loss.backward();
+    expect(x.grad!).toBeAllclose([0, 0, 0, 0], { atol: 0, rtol: 0 });
+  });
+
+  test('cast rounds to float32 and sends the gradient back in the input dtype', () => {
+    const x = f64([1 / 3, 2]);
+    const y = ops.cast(x, 'float32');
+    expect(y.dtype).toBe('float32');
+    expect(y.data[0]).toBe(Math.fround(1 / 3));
+    y.backward(tensor([0.1, 2], { dtype: 'float32' }));
+    expect(x.grad!.dtype).toBe('float64');
+    expect(x.grad!).toBeAllclose([Math.fround(0.1), 2], { atol: 0, rtol: 0 });
+  });
 });

@@ -27,16 +27,25 @@ export const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) 
 /** Shapes of rank minRank..maxRank (default 0..4) with dims minDim..maxDim (default 1..4). */
 export function shapeArb(options: ShapeOptions = {}): fc.Arbitrary<number[]> {
   const { minRank = 0, maxRank = 4, minDim = 1, maxDim = 4, maxSize = 24 } = options;
+  // The rank is drawn without fast-check's bias towards small values, so rank 3-4 shapes are common.
   return fc
-    .array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank })
+    .noBias(fc.integer({ min: minRank, max: maxRank }))
+    .chain((rank) => fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: rank, maxLength: rank }))
     .filter((s) => sizeOf(s) <= maxSize);
 }
 
-/** A shape that broadcasts to `target`: some leading dims dropped, some of the rest set to 1. */
+/**
+ * A shape that broadcasts to `target`: usually all of it, sometimes with leading dims dropped, and each
+ * remaining dim set to 1 with probability 1/3 (so pairs broadcast on some axes, not on every one).
+ */
 export function broadcastableTo(target: readonly number[]): fc.Arbitrary<number[]> {
+  const n = target.length;
   return fc
-    .tuple(fc.integer({ min: 0, max: target.length }), fc.array(fc.boolean(), { minLength: target.length, maxLength: target.length }))
-    .map(([drop, ones]) => target.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
+    .tuple(
+      fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 0, max: n }), weight: 1 }),
+      fc.array(fc.noBias(fc.integer({ min: 0, max: 2 })), { minLength: n, maxLength: n }),
+    )
+    .map(([drop, ones]) => target.slice(drop).map((d, i) => (ones[i + drop] === 0 ? 1 : d)));
 }
 
 /** Two shapes that broadcast together (each derived from a common result shape); the result comes third. */
