@@ -52,11 +52,20 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
   };
 }
 
-/** One JSON object per event, one per line. */
-export function jsonReporter(write: (line: string) => void = (l) => process.stdout.write(l)): Reporter {
+/**
+ * One JSON object per event, one per line. Step events are thinned to one per `stepIntervalMs` (and the
+ * last), so a log stays readable; every start, iteration and done event is written.
+ */
+export function jsonReporter(write: (line: string) => void = (l) => process.stdout.write(l), stepIntervalMs = 100): Reporter {
+  let lastStep = -Infinity;
   return {
     json: true,
     onEvent(e) {
+      if (e.type === 'step') {
+        const now = performance.now();
+        if (now - lastStep < stepIntervalMs && e.doneSteps < e.totalSteps) return;
+        lastStep = now;
+      }
       write(`${JSON.stringify(e)}\n`);
     },
     finish() {},

@@ -66,13 +66,13 @@ export function evaluateModel(world: World, policy: Policy, reference: Policy | 
     });
   } else {
     sampled = prompts.map(() => ({ values: [], weights: [] }));
-    for (let s = 0; s < options.samples; s++) {
-      const ys = policy.generate(prompts, 'sample', generator);
-      ys.forEach((y, i) => {
-        sampled[i]!.values.push(world.trueReward(prompts[i]!, y));
-        sampled[i]!.weights.push(1 / options.samples);
-      });
-    }
+    // All samples in one batched generation: prompt i appears `samples` times in a row.
+    const repeated = prompts.flatMap((x) => Array.from({ length: options.samples }, () => x));
+    policy.generate(repeated, 'sample', generator).forEach((y, j) => {
+      const i = Math.floor(j / options.samples);
+      sampled[i]!.values.push(world.trueReward(prompts[i]!, y));
+      sampled[i]!.weights.push(1 / options.samples);
+    });
   }
   const result: ModelEval = {
     greedy,

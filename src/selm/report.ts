@@ -34,7 +34,7 @@ export function verdict(d: Interval): string {
 
 /** The results table as plain text (what `selm demo` prints). */
 export function resultsTable(summary: Summary): string {
-  const head = `${summary.experiment} world, ${summary.seeds.length} seeds, SELM α = ${summary.alpha}, β = ${summary.beta}: mean r* on held-out prompts (± 95% CI)`;
+  const head = `${summary.experiment} world, ${summary.seeds.length} seeds, SELM α = ${summary.alpha}, β = ${summary.beta}: mean r* on held-out prompts (± 95% CI; the best achievable is ${summary.bestReward.toFixed(3)})`;
   const rows = [['method', 'iter', 'r* greedy', 'r* sampled', 'win vs SFT'], ...summary.rows.map((r) => [r.method, String(r.iteration), formatInterval(r.greedy), formatInterval(r.sampled), formatInterval(r.winVsSft)])];
   const diffs = [
     ['SELM − DPO', 'iter', 'Δ r* greedy', 'Δ r* sampled', 'Δ win vs SFT'],
@@ -57,7 +57,7 @@ export function summaryMarkdown(summary: Summary, results: ExperimentResults, fi
     `# ${summary.experiment}: SELM vs iterative DPO`,
     '',
     `World: ${c.world.kind}; seeds ${summary.seeds.join(', ')}; T = ${c.algorithm.iterations}${c.algorithm.zephyr ? ' (after one Zephyr-recipe DPO iteration)' : ''}; SELM α = ${c.algorithm.alpha}, β = ${c.algorithm.beta}; y_ref ${c.algorithm.yRef}; update rule ${c.algorithm.updateRule}; ranker ${c.ranker.kind}.`,
-    'Every number is a mean over seeds with its 95% interval (Student t). r* is the hidden true reward on held-out prompts: of the greedy response, and in expectation over sampled responses (exact in the bandit world).',
+    `Every number is a mean over seeds with its 95% interval (Student t). r* is the hidden true reward on held-out prompts: of the greedy response, and in expectation over sampled responses (exact in the bandit world). The best achievable mean r* is ${summary.bestReward.toFixed(3)}.`,
     '',
     markdownTable([['method', 'iteration', 'r* greedy', 'r* sampled', 'win rate vs SFT'], ...summary.rows.map((r) => [r.method, String(r.iteration), formatInterval(r.greedy), formatInterval(r.sampled), formatInterval(r.winVsSft)])]),
     '',

@@ -11,10 +11,14 @@ export function demoConfigs(quick: boolean): ExperimentConfig[] {
   if (!quick) return [bandit, language];
   bandit.name = 'bandit-quick';
   bandit.seeds = [0, 1, 2];
-  bandit.alphaSweep = [1];
+  bandit.alphaSweep = [3];
   language.name = 'language-quick';
   language.seeds = [0, 1];
   language.sft.steps = 40;
+  language.alphaSweep = [];
+  // 96 triples, 32 per iteration: 2 steps per epoch, 4 per iteration (the first is warm-up at lr 0).
+  language.algorithm.epochs = 2;
+  language.algorithm.batchSize = 16;
   if (language.world.kind === 'language') language.world = { ...language.world, pairsPerPrompt: 4 };
   language.eval.samples = 4;
   return [bandit, language];

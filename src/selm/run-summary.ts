@@ -37,6 +37,8 @@ export interface Summary {
   alpha: number;
   beta: number;
   iterations: number[];
+  /** max_y r*(x, y) over held-out prompts: what a perfect policy would score. */
+  bestReward: number;
   rows: TableRow[];
   /** SELM − DPO, paired by seed. */
   differences: DifferenceRow[];
@@ -127,6 +129,7 @@ export function summarize(results: ExperimentResults): Summary {
     alpha: alg.alpha,
     beta: alg.beta,
     iterations,
+    bestReward: results.bestReward,
     rows,
     differences,
     winMatrix,

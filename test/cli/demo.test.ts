@@ -19,10 +19,10 @@ describe('selm demo --quick', () => {
     expect(code).toBe(0);
     expect(seconds).toBeLessThan(40); // the budget is 20 s on an idle 2-core machine; leave room for a busy CI
 
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; summaries?: unknown[] });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; results?: { rows: unknown[] }[] });
     expect(lines.some((l) => l.type === 'step')).toBe(true);
     expect(lines[lines.length - 1]!.type).toBe('result');
-    expect(lines[lines.length - 1]!.summaries).toHaveLength(2);
+    expect(lines[lines.length - 1]!.results).toHaveLength(2);
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(/SELM − DPO/);
 
     for (const config of demoConfigs(true)) {
@@ -42,9 +42,11 @@ describe('selm demo --quick', () => {
       const figures = readdirSync(join(run, 'figures'));
       expect(figures.length).toBeGreaterThanOrEqual(6);
       for (const f of figures) expect(checkXml(readFileSync(join(run, 'figures', f), 'utf8')), f).toBe('svg');
-      const evalJson = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8')) as { summary: { rows: unknown[]; differences: unknown[] } };
+      const evalJson = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8')) as { summary: { rows: unknown[]; differences: unknown[]; implicitDifference: { chosen: { mean: number }[] } } };
       expect(evalJson.summary.rows.length).toBe(1 + methodsOf(config).length * config.algorithm.iterations);
       expect(evalJson.summary.differences).toHaveLength(config.algorithm.iterations);
+      // Training really moved the models: SELM's and DPO's implicit rewards differ somewhere (Figure 4).
+      expect(evalJson.summary.implicitDifference.chosen.some((c) => Math.abs(c.mean) > 0)).toBe(true);
     }
   });
 

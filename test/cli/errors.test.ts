@@ -85,7 +85,7 @@ describe('bad input', () => {
 
   it('stops on a non-finite loss, saying which step and which term, and keeps the last good checkpoint', async () => {
     // Adam steps each logit by about lr: at lr 1e308 two steps overflow float64 to ±∞, and log-softmax gives NaN.
-    const { code, stderr, out } = await trainWith(banditConfig({ learningRates: 1e308 }));
+    const { code, stderr, out } = await trainWith(banditConfig({ optimizer: 'adamw', learningRates: 1e308, gradClip: 1 }));
     expect(code).toBe(1);
     expect(stderr).toMatch(/seed 0, DPO: non-finite (loss\/dpo|loss|grad_norm) \(\w+\) at iteration \d, step \d+/);
     const last = /\(([^()]+\.safetensors)\)/.exec(stderr)![1]!;
@@ -116,6 +116,17 @@ describe('--help', () => {
       expect(r.stdout).toMatch(new RegExp(`usage: selm ${command}`));
     });
   }
+
+  it('selm train --print-config prints a default config that train accepts as is', async () => {
+    const printed = await selm('train', '--print-config', 'bandit');
+    expect(printed.code).toBe(0);
+    const config = JSON.parse(printed.stdout) as Record<string, unknown>;
+    expect(Object.keys(config)).toEqual(expect.arrayContaining(['world', 'algorithm', 'seeds', 'ranker', 'alphaSweep', 'eval']));
+    const dir = scratch();
+    writeFileSync(join(dir, 'c.json'), printed.stdout);
+    const { parseExperimentConfig } = await import('../../src/selm/run-config.js');
+    expect(parseExperimentConfig(JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8')))).toEqual(config);
+  });
 
   it('selm eval refuses an unfinished run and says how to finish it', async () => {
     const r = await selm('eval', scratch());

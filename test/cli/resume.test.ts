@@ -76,6 +76,16 @@ describe('resume', () => {
     });
   }
 
+  it('selm eval re-evaluates a finished run from its checkpoints alone and reproduces eval.json', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'selm-eval-')), 'run');
+    await writeReport(dir, await runExperiment(tinyBandit(), { dir }));
+    const before = readFileSync(join(dir, 'eval.json'));
+    const r = await selm('eval', dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/SELM − DPO/);
+    expect(readFileSync(join(dir, 'eval.json')).equals(before)).toBe(true);
+  });
+
   it('selm train --resume finishes an interrupted run and refuses a folder that holds no run', async () => {
     const config = tinyLanguage();
     const dir = join(mkdtempSync(join(tmpdir(), 'selm-resume-cli-')), 'run');

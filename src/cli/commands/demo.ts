@@ -59,7 +59,11 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     ...summaries.map((s, i) => `\`\`\`\n${tables[i]}\n\`\`\`\n\nFull report: [${s.world}/summary.md](${s.world}/summary.md)\n`),
   ].join('\n');
   writeFileAtomic(join(dir, 'summary.md'), new TextEncoder().encode(`${markdown}\n`));
-  if (reporter.json) console.log(JSON.stringify({ type: 'result', dir, seconds, summaries }));
+  if (reporter.json) {
+    // The table's numbers; every figure's data is in each run's eval.json.
+    const results = summaries.map((s) => ({ experiment: s.experiment, world: s.world, seeds: s.seeds, alpha: s.alpha, beta: s.beta, bestReward: s.bestReward, rows: s.rows, differences: s.differences }));
+    console.log(JSON.stringify({ type: 'result', dir, seconds, results }));
+  }
   else console.log(`${tables.join('\n\n')}\n\nfinished in ${formatDuration(seconds)}; report: ${join(dir, 'summary.md')}`);
   return 0;
 }

@@ -1,5 +1,6 @@
 /** `selm train`: one experiment from a config file (every knob), or the continuation of an interrupted run. */
 import { join } from 'node:path';
+import { defaultsFor } from '../../selm/run-config.js';
 import { readRunConfig } from '../../selm/run-experiment.js';
 import { resultsTable } from '../../selm/report.js';
 import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
@@ -8,6 +9,7 @@ import { readConfigFile, runAndReport } from '../run-report.js';
 
 export const TRAIN_USAGE = `usage: selm train --config FILE [--out DIR] [--json]
        selm train --resume RUN [--json]
+       selm train --print-config bandit|language
 
 Runs SFT, then Algorithm 1 with SELM (α from the config), iterative DPO (α = 0) and the α sweep, over the
 config's seeds; evaluates every iteration with the world's true reward r*; writes the run folder: config.json,
@@ -15,7 +17,9 @@ metrics.jsonl, state.json, checkpoints/ (safetensors), eval.json, summary.md and
 
 options:
   --config FILE   a JSON config: {"world": {"kind": "bandit" | "language", ...}, "algorithm": {...}, ...};
-                  fields left out take the world's defaults (see README), unknown fields are errors
+                  fields left out take the world's defaults, unknown fields are errors
+  --print-config KIND
+                  print the full default config of a world (every knob), a starting point for --config
   --out DIR       the run folder (default runs/<name>-<time>); must not hold a run already
   --resume RUN    continue an interrupted run from its last finished iteration (bit-identical to an
                   uninterrupted run)
@@ -25,9 +29,15 @@ options:
 Ctrl-C stops a run at once; every finished iteration is already saved, and --resume continues it.`;
 
 export async function runTrainCommand(argv: string[]): Promise<number> {
-  const p = parse('train', argv, { config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' } });
+  const p = parse('train', argv, { config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, 'print-config': { type: 'string' } });
   if (flag(p, 'help')) {
     console.log(TRAIN_USAGE);
+    return 0;
+  }
+  const printKind = stringOption(p, 'print-config');
+  if (printKind !== undefined) {
+    if (printKind !== 'bandit' && printKind !== 'language') throw new UsageError(`selm train: --print-config takes 'bandit' or 'language', got '${printKind}'`);
+    console.log(JSON.stringify(defaultsFor(printKind), null, 2));
     return 0;
   }
   const configPath = stringOption(p, 'config');

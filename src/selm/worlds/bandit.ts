@@ -34,7 +34,7 @@ export const DEFAULT_BANDIT: BanditConfig = {
   responses: 12,
   trainPromptsPerTask: 24,
   testPromptsPerTask: 8,
-  refMassOnBest: 0.03,
+  refMassOnBest: 0.1,
   demoSpread: 1,
   labelTemperature: 0.5,
 };

@@ -44,7 +44,7 @@ export const DEFAULT_LANGUAGE: LanguageConfig = {
   maxLength: 4,
   testFraction: 1 / 3,
   demosPerPrompt: 8,
-  pairsPerPrompt: 4,
+  pairsPerPrompt: 16,
   demoLengths: [0.05, 0.75, 0.12, 0.08],
   demoRepeat: 0.75,
   demoAscend: 0.17,
