@@ -31,3 +31,8 @@ export function readConfigFile(path: string): ExperimentConfig {
   }
   return parseExperimentConfig(raw, path);
 }
+
+/** The results table's numbers (what --json prints); every figure's data is in the run's eval.json. */
+export function tableNumbers(s: Summary): Pick<Summary, 'experiment' | 'world' | 'seeds' | 'alpha' | 'beta' | 'bestReward' | 'rows' | 'differences'> {
+  return { experiment: s.experiment, world: s.world, seeds: s.seeds, alpha: s.alpha, beta: s.beta, bestReward: s.bestReward, rows: s.rows, differences: s.differences };
+}

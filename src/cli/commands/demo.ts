@@ -10,7 +10,7 @@ import { resultsTable } from '../../selm/report.js';
 import type { Summary } from '../../selm/run-summary.js';
 import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
 import { chooseReporter, formatDuration } from '../progress.js';
-import { runAndReport } from '../run-report.js';
+import { runAndReport, tableNumbers } from '../run-report.js';
 
 export const DEMO_USAGE = `usage: selm demo [--out DIR] [--quick] [--json]
        selm demo --resume DIR [--quick] [--json]
@@ -25,7 +25,8 @@ options:
                  folders, DIR/summary.md holds both tables; DIR must be new or empty
   --resume DIR   continue an interrupted demo
   --quick        fewer seeds and steps (a smoke test, not a result)
-  --json         progress and results as one JSON object per line (default on a non-terminal)
+  --json         progress and the results as JSON, one object per line (on a non-terminal
+                 progress is JSON lines anyway, and the results table is printed as text)
   -h, --help     this help`;
 
 export async function runDemoCommand(argv: string[]): Promise<number> {
@@ -42,9 +43,10 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   }
   if (resume !== undefined && !existsSync(dir)) throw new UsageError(`selm demo: ${dir} does not exist: nothing to resume`);
   const quick = flag(p, 'quick');
-  const reporter = chooseReporter(flag(p, 'json'));
+  const json = flag(p, 'json');
+  const reporter = chooseReporter(json);
   const started = performance.now();
-  if (!reporter.json) console.error(`selm demo: writing ${dir} (Ctrl-C stops; 'selm demo --resume ${dir}${quick ? ' --quick' : ''}' continues)`);
+  if (!json) console.error(`selm demo: writing ${dir} (Ctrl-C stops; 'selm demo --resume ${dir}${quick ? ' --quick' : ''}' continues)`);
   mkdirSync(dir, { recursive: true });
   const summaries: Summary[] = [];
   for (const config of demoConfigs(quick)) {
@@ -59,9 +61,8 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     ...summaries.map((s, i) => `\`\`\`\n${tables[i]}\n\`\`\`\n\nFull report: [${s.world}/summary.md](${s.world}/summary.md)\n`),
   ].join('\n');
   writeFileAtomic(join(dir, 'summary.md'), new TextEncoder().encode(`${markdown}\n`));
-  if (reporter.json) {
-    // The table's numbers; every figure's data is in each run's eval.json.
-    const results = summaries.map((s) => ({ experiment: s.experiment, world: s.world, seeds: s.seeds, alpha: s.alpha, beta: s.beta, bestReward: s.bestReward, rows: s.rows, differences: s.differences }));
+  if (json) {
+    const results = summaries.map(tableNumbers);
     console.log(JSON.stringify({ type: 'result', dir, seconds, results }));
   }
   else console.log(`${tables.join('\n\n')}\n\nfinished in ${formatDuration(seconds)}; report: ${join(dir, 'summary.md')}`);

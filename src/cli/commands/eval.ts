@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { evaluateRun } from '../../selm/run-experiment.js';
 import { resultsTable, writeReport } from '../../selm/report.js';
 import { flag, parse, UsageError } from '../args.js';
+import { tableNumbers } from '../run-report.js';
 
 export const EVAL_USAGE = `usage: selm eval RUN [--json]
 
@@ -23,7 +24,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   const dir = p.positionals[0];
   if (dir === undefined) throw new UsageError(`selm eval: which run? give its folder\n\n${EVAL_USAGE}`);
   const summary = await writeReport(dir, evaluateRun(dir));
-  if (flag(p, 'json')) console.log(JSON.stringify({ type: 'result', dir, summary }));
+  if (flag(p, 'json')) console.log(JSON.stringify({ type: 'result', dir, results: [tableNumbers(summary)] }));
   else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);
   return 0;
 }

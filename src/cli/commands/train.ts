@@ -5,7 +5,7 @@ import { readRunConfig } from '../../selm/run-experiment.js';
 import { resultsTable } from '../../selm/report.js';
 import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
 import { chooseReporter } from '../progress.js';
-import { readConfigFile, runAndReport } from '../run-report.js';
+import { readConfigFile, runAndReport, tableNumbers } from '../run-report.js';
 
 export const TRAIN_USAGE = `usage: selm train --config FILE [--out DIR] [--json]
        selm train --resume RUN [--json]
@@ -23,7 +23,8 @@ options:
   --out DIR       the run folder (default runs/<name>-<time>); must not hold a run already
   --resume RUN    continue an interrupted run from its last finished iteration (bit-identical to an
                   uninterrupted run)
-  --json          progress and results as one JSON object per line (default on a non-terminal)
+  --json          progress and the results as JSON, one object per line (on a non-terminal
+                 progress is JSON lines anyway, and the results table is printed as text)
   -h, --help      this help
 
 Ctrl-C stops a run at once; every finished iteration is already saved, and --resume continues it.`;
@@ -46,10 +47,11 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
   if (resume !== undefined && stringOption(p, 'out') !== undefined) throw new UsageError('selm train: --out cannot be combined with --resume (the run stays in its folder)');
   const config = resume !== undefined ? readRunConfig(resume) : readConfigFile(configPath!);
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `${config.name}-${timestamp()}`);
-  const reporter = chooseReporter(flag(p, 'json'));
-  if (!reporter.json) console.error(`selm train: writing ${dir} (Ctrl-C stops; 'selm train --resume ${dir}' continues)`);
+  const json = flag(p, 'json');
+  const reporter = chooseReporter(json);
+  if (!json) console.error(`selm train: writing ${dir} (Ctrl-C stops; 'selm train --resume ${dir}' continues)`);
   const summary = await runAndReport(config, dir, reporter, resume !== undefined);
-  if (reporter.json) console.log(JSON.stringify({ type: 'result', dir, summary }));
+  if (json) console.log(JSON.stringify({ type: 'result', dir, results: [tableNumbers(summary)] }));
   else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);
   return 0;
 }
