@@ -3,3 +3,7 @@
  * autograd <- nn <- selm.
  */
 export * from './autograd/index.js';
+/** The small GPT and its training tools. */
+export * as nn from './nn/index.js';
+/** SELM: losses, theory, worlds, Algorithm 1, evaluation. */
+export * as selm from './selm/index.js';
