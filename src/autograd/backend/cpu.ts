@@ -1,7 +1,7 @@
 import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
-import { reducedShape, shapesEqual, sizeOf, stridesOf, type Shape } from '../shape.js';
+import { reducedShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, UnaryOp } from './backend.js';
-import { broadcastOffsets } from './strided.js';
+import { broadcastOffsets, broadcastPattern, type BroadcastPattern } from './strided.js';
 
 /** Scalar definitions of the elementwise kernels: the reference semantics every backend must match. */
 const UNARY: Record<UnaryOp, (x: number) => number> = {
@@ -40,56 +40,158 @@ export const scalarUnary = UNARY;
 export const scalarBinary = BINARY;
 
 function unary(op: UnaryOp, x: TypedArray): TypedArray {
-  const f = UNARY[op];
   const out = allocate(dtypeOf(x), x.length);
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
-  return out;
+  const n = x.length;
+  // The ops a training step runs most get their own loops (a call through the table per element is slower).
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i]!;
+      return out;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
+      return out;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!);
+      return out;
+    case 'tanh':
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!);
+      return out;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!);
+      return out;
+    case 'reciprocal':
+      for (let i = 0; i < n; i++) out[i] = 1 / x[i]!;
+      return out;
+    default: {
+      const f = UNARY[op];
+      for (let i = 0; i < n; i++) out[i] = f(x[i]!);
+      return out;
+    }
+  }
+}
+
+/** Strides (outer, inner) of an operand read in the [outer, inner] view of the output; see BroadcastPattern. */
+function viewStrides(p: BroadcastPattern, inner: number): [number, number] | null {
+  switch (p.kind) {
+    case 'same':
+      return [inner, 1];
+    case 'scalar':
+      return [0, 0];
+    case 'tile':
+      return p.inner === inner ? [0, 1] : null;
+    case 'repeat':
+      return p.inner === inner ? [1, 0] : null;
+    default:
+      return null;
+  }
 }
 
 function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray {
   const n = sizeOf(outShape);
   const out = allocate(dtypeOf(a), n);
-  // The hot cases get their own loops: same shape, and one side a single value.
-  if (op === 'add' || op === 'sub' || op === 'mul' || op === 'div') {
-    if (a.length === n && b.length === n && shapesEqual(aShape, bShape)) {
-      if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
-      else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
-      else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
-      else for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
-      return out;
-    }
-    if (b.length === 1 && a.length === n) {
-      const s = b[0]!;
-      if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + s;
-      else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - s;
-      else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * s;
-      else for (let i = 0; i < n; i++) out[i] = a[i]! / s;
-      return out;
-    }
-  }
-  const f = BINARY[op];
-  if (a.length === n && b.length === n && shapesEqual(aShape, bShape)) {
-    for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
+  const pa = broadcastPattern(aShape, outShape);
+  const pb = broadcastPattern(bShape, outShape);
+  // View the output as [outer, inner] so that both operands are read with constant strides (no offsets table):
+  // inner is the period of whichever operand tiles or repeats.
+  const inner = pa.kind === 'tile' || pa.kind === 'repeat' ? pa.inner : pb.kind === 'tile' || pb.kind === 'repeat' ? pb.inner : n;
+  const sa = viewStrides(pa, inner);
+  const sb = viewStrides(pb, inner);
+  if (sa && sb && n > 0) {
+    binaryStrided(op, out, n / inner, inner, a, sa[0], sa[1], b, sb[0], sb[1]);
     return out;
   }
-  const ao = a.length === n && shapesEqual(aShape, outShape) ? null : broadcastOffsets(aShape, outShape);
-  const bo = b.length === n && shapesEqual(bShape, outShape) ? null : broadcastOffsets(bShape, outShape);
+  const f = BINARY[op];
+  const ao = pa.kind === 'same' ? null : broadcastOffsets(aShape, outShape);
+  const bo = pb.kind === 'same' ? null : broadcastOffsets(bShape, outShape);
   for (let i = 0; i < n; i++) out[i] = f(a[ao ? ao[i]! : i]!, b[bo ? bo[i]! : i]!);
   return out;
 }
 
+/** out[o, i] = a[o * ao + i * ai] op b[o * bo + i * bi], with the four arithmetic ops written out (the hot ones). */
+function binaryStrided(
+  op: BinaryOp,
+  out: TypedArray,
+  outer: number,
+  inner: number,
+  a: TypedArray,
+  ao: number,
+  ai: number,
+  b: TypedArray,
+  bo: number,
+  bi: number,
+): void {
+  for (let o = 0; o < outer; o++) {
+    let ia = o * ao;
+    let ib = o * bo;
+    const base = o * inner;
+    const end = base + inner;
+    switch (op) {
+      case 'add':
+        for (let i = base; i < end; i++, ia += ai, ib += bi) out[i] = a[ia]! + b[ib]!;
+        break;
+      case 'sub':
+        for (let i = base; i < end; i++, ia += ai, ib += bi) out[i] = a[ia]! - b[ib]!;
+        break;
+      case 'mul':
+        for (let i = base; i < end; i++, ia += ai, ib += bi) out[i] = a[ia]! * b[ib]!;
+        break;
+      case 'div':
+        for (let i = base; i < end; i++, ia += ai, ib += bi) out[i] = a[ia]! / b[ib]!;
+        break;
+      default: {
+        const f = BINARY[op];
+        for (let i = base; i < end; i++, ia += ai, ib += bi) out[i] = f(a[ia]!, b[ib]!);
+      }
+    }
+  }
+}
+
+/**
+ * The reduced axes as one block [outer, red, inner] when they are adjacent (a reduction over them is then
+ * plain strided loops), else null.
+ */
+export function reductionBlock(shape: Shape, axes: readonly number[]): [number, number, number] | null {
+  if (axes.length === 0) return [sizeOf(shape), 1, 1];
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!;
+  if (last - first + 1 !== axes.length) return null;
+  return [sizeOf(shape.slice(0, first)), sizeOf(shape.slice(first, last + 1)), sizeOf(shape.slice(last + 1))];
+}
+
+// Float64 partial sums for column reductions (float32 data is summed in float64, then rounded once).
+let scratch = new Float64Array(0);
+
 function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[]): TypedArray {
   const keep = reducedShape(shape, axes, true);
   const out = allocate(dtypeOf(x), sizeOf(keep));
+  const block = reductionBlock(shape, axes);
   if (op === 'sum') {
-    if (out.length === 1) {
-      let s = 0;
-      for (let i = 0; i < x.length; i++) s += x[i]!;
-      out[0] = s;
+    if (!block) {
+      const map = broadcastOffsets(keep, shape);
+      for (let i = 0; i < x.length; i++) out[map[i]!]! += x[i]!;
       return out;
     }
-    const map = broadcastOffsets(keep, shape);
-    for (let i = 0; i < x.length; i++) out[map[i]!]! += x[i]!;
+    const [outer, red, inner] = block;
+    if (inner === 1) {
+      // Row sums: each output is one contiguous run.
+      for (let o = 0; o < outer; o++) {
+        let s = 0;
+        const base = o * red;
+        for (let r = 0; r < red; r++) s += x[base + r]!;
+        out[o] = s;
+      }
+      return out;
+    }
+    // Column sums (a bias gradient): add whole rows of `inner` values.
+    if (scratch.length < inner) scratch = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      scratch.fill(0, 0, inner);
+      for (let r = 0; r < red; r++) {
+        const base = (o * red + r) * inner;
+        for (let i = 0; i < inner; i++) scratch[i]! += x[base + i]!;
+      }
+      for (let i = 0; i < inner; i++) out[o * inner + i] = scratch[i]!;
+    }
     return out;
   }
   out.fill(op === 'max' ? -Infinity : Infinity);
@@ -104,6 +206,11 @@ function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number
   return out;
 }
 
+/**
+ * C = op(A) op(B) per batch, accumulated in float64 (JavaScript numbers) and rounded once. A B^T (the Linear
+ * layer's forward, weights stored [out, in]) is a dot product of two contiguous rows; the other cases add
+ * scaled rows of B into a float64 row of C, so the inner loop is contiguous too.
+ */
 function matmul(args: MatmulArgs): TypedArray {
   const { a, b, aBatch, bBatch, batchShape, m, k, n, transA, transB } = args;
   const batches = sizeOf(batchShape);
@@ -115,11 +222,17 @@ function matmul(args: MatmulArgs): TypedArray {
     const ab = aOff[bi]! * m * k;
     const bb = bOff[bi]! * k * n;
     const ob = bi * m * n;
+    if (!transA && transB) {
+      for (let i = 0; i < m; i++) {
+        const ai = ab + i * k;
+        for (let j = 0; j < n; j++) out[ob + i * n + j] = dot(a, ai, b, bb + j * k, k);
+      }
+      continue;
+    }
     for (let i = 0; i < m; i++) {
       row.fill(0);
       for (let p = 0; p < k; p++) {
         const av = transA ? a[ab + p * m + i]! : a[ab + i * k + p]!;
-        if (av === 0) continue;
         if (transB) {
           for (let j = 0; j < n; j++) row[j]! += av * b[bb + j * k + p]!;
         } else {
@@ -133,21 +246,43 @@ function matmul(args: MatmulArgs): TypedArray {
   return out;
 }
 
+/** sum_p x[xi + p] * y[yi + p], four independent partial sums (more work in flight per loop turn). */
+function dot(x: TypedArray, xi: number, y: TypedArray, yi: number, k: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let p = 0;
+  for (; p + 3 < k; p += 4) {
+    s0 += x[xi + p]! * y[yi + p]!;
+    s1 += x[xi + p + 1]! * y[yi + p + 1]!;
+    s2 += x[xi + p + 2]! * y[yi + p + 2]!;
+    s3 += x[xi + p + 3]! * y[yi + p + 3]!;
+  }
+  for (; p < k; p++) s0 += x[xi + p]! * y[yi + p]!;
+  return s0 + s1 + (s2 + s3);
+}
+
 function permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
-  const outShape = perm.map((p) => shape[p]!);
-  const inStrides = stridesOf(shape);
-  const permStrides = perm.map((p) => inStrides[p]!);
   const out = allocate(dtypeOf(x), x.length);
-  const rank = outShape.length;
+  const rank = shape.length;
   if (rank === 0) {
     out[0] = x[0]!;
     return out;
   }
-  const index = new Array<number>(rank).fill(0);
+  // Trailing axes the permutation leaves in place move as contiguous runs of `run` elements (for attention's
+  // head split, whole head vectors); the odometer walks the remaining outer axes.
+  let kept = rank;
+  while (kept > 0 && perm[kept - 1] === kept - 1) kept--;
+  const run = sizeOf(shape.slice(kept));
+  const outShape = perm.slice(0, kept).map((p) => shape[p]!);
+  const inStrides = stridesOf(shape);
+  const permStrides = perm.slice(0, kept).map((p) => inStrides[p]!);
+  const index = new Array<number>(kept).fill(0);
   let offset = 0;
-  for (let i = 0; i < x.length; i++) {
-    out[i] = x[offset]!;
-    for (let ax = rank - 1; ax >= 0; ax--) {
+  for (let i = 0; i < x.length; i += run) {
+    for (let r = 0; r < run; r++) out[i + r] = x[offset + r]!;
+    for (let ax = kept - 1; ax >= 0; ax--) {
       index[ax]!++;
       offset += permStrides[ax]!;
       if (index[ax]! < outShape[ax]!) break;

@@ -2,10 +2,32 @@ import { broadcastStrides, sizeOf, type Shape } from '../shape.js';
 
 /**
  * For each element of a row-major array of shape `outShape`, the flat offset into an operand of shape
- * `inShape` broadcast to it. Cached per shape pair would be a later optimisation; this stays simple.
+ * `inShape` broadcast to it. Built once per shape pair and cached (a training step asks for the same few
+ * pairs thousands of times): callers must treat the returned array as read-only.
  */
 export function broadcastOffsets(inShape: Shape, outShape: Shape): Int32Array {
   const n = sizeOf(outShape);
+  if (n > MAX_CACHED_ELEMENTS) return buildOffsets(inShape, outShape, n);
+  const key = `${inShape.join(',')}|${outShape.join(',')}`;
+  const hit = cache.get(key);
+  if (hit) {
+    // Map order is recency order: a hit moves to the end, eviction takes the first.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const offsets = buildOffsets(inShape, outShape, n);
+  cache.set(key, offsets);
+  if (cache.size > MAX_CACHED_PAIRS) cache.delete(cache.keys().next().value!);
+  return offsets;
+}
+
+// At most 64 pairs of at most 256k offsets: 64 MB in the worst case, a few hundred kB in a GPT step.
+const MAX_CACHED_PAIRS = 64;
+const MAX_CACHED_ELEMENTS = 1 << 18;
+const cache = new Map<string, Int32Array>();
+
+function buildOffsets(inShape: Shape, outShape: Shape, n: number): Int32Array {
   const offsets = new Int32Array(n);
   const strides = broadcastStrides(inShape, outShape);
   const rank = outShape.length;
@@ -24,4 +46,44 @@ export function broadcastOffsets(inShape: Shape, outShape: Shape): Int32Array {
     }
   }
   return offsets;
+}
+
+/**
+ * How an operand of shape `inShape` is read when broadcast to `outShape`, for the common patterns that need
+ * no offsets table. With the output viewed as [outer, inner] (inner the given `inner`), element (o, i) reads
+ * the operand at o * outerStride + i * innerStride:
+ * - 'same' (same size): strides (inner, 1);  'scalar' (one element): (0, 0);
+ * - 'tile' (the operand is the output's trailing dims, e.g. a bias [C] added to [N, C]): period = operand
+ *   size, strides (0, 1) when inner = period;
+ * - 'repeat' (the operand is the output's leading dims with trailing 1s, e.g. a row statistic [N, 1]):
+ *   inner = output size / operand size, strides (1, 0).
+ * Anything else (a broadcast in the middle) is 'general' and reads through `broadcastOffsets`.
+ */
+export type BroadcastPattern =
+  | { kind: 'same' }
+  | { kind: 'scalar' }
+  | { kind: 'tile'; inner: number }
+  | { kind: 'repeat'; inner: number }
+  | { kind: 'general' };
+
+export function broadcastPattern(inShape: Shape, outShape: Shape): BroadcastPattern {
+  const size = sizeOf(inShape);
+  const total = sizeOf(outShape);
+  if (size === total) return { kind: 'same' };
+  if (size === 1) return { kind: 'scalar' };
+  const lead = outShape.length - inShape.length;
+  const dim = (i: number): number => (i < lead ? 1 : inShape[i - lead]!);
+  // tile: 1s (or missing dims) up to some axis, then exactly the output's dims.
+  let k = outShape.length;
+  while (k > 0 && dim(k - 1) === outShape[k - 1]) k--;
+  let ones = true;
+  for (let i = 0; i < k; i++) if (dim(i) !== 1) ones = false;
+  if (ones) return { kind: 'tile', inner: size };
+  // repeat: exactly the output's dims up to some axis, then 1s.
+  let r = 0;
+  while (r < outShape.length && dim(r) === outShape[r]) r++;
+  ones = true;
+  for (let i = r; i < outShape.length; i++) if (dim(i) !== 1) ones = false;
+  if (ones) return { kind: 'repeat', inner: total / size };
+  return { kind: 'general' };
 }
