@@ -2,8 +2,8 @@
  * Runs the sections a BenchOptions asks for, in one process: kernels, training step, generation, memory; with
  * --peers, TensorFlow.js's training step (and kernels) in the same run, and the ours/theirs ratios.
  */
-import { cpus, hostname } from 'node:os';
-import { getBackend, setBackend, type BackendName } from '../src/autograd/index.js';
+import { cpus, hostname, loadavg } from 'node:os';
+import { getBackend, setBackend } from '../src/autograd/index.js';
 import { gpujsInfo } from '../src/autograd/backend/gpujs.js';
 import type { BenchOptions, OurBackend } from './args.js';
 import { makeBatches } from './batch.js';
@@ -42,7 +42,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       cpuModel: cpus()[0]?.model ?? 'unknown',
       argv: process.argv.slice(2),
       options: opts,
-      tfjs: peers ? peers.setup.tfInfo() : null,
+      // A shared machine's other work shows here: 1-, 5- and 15-minute load averages at the start and the end.
+      loadAverageStart: loadavg(),
     },
     kernels: [],
     trainStep: [],
@@ -51,12 +52,19 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     memory: null,
   };
 
+  const sectionSeconds: Record<string, number> = {};
+  let sectionStart = performance.now();
+  const endSection = (name: string): void => {
+    sectionSeconds[name] = (performance.now() - sectionStart) / 1000;
+    sectionStart = performance.now();
+  };
+
   if (opts.sections.includes('kernels')) {
     const cases = kernelCases(opts.tiny, opts.configs);
     const budget = kernelBudget(opts.quick);
     for (const backend of opts.backends) {
       log(`kernels: ${backend} (${cases.length} cases)`);
-      results.kernels.push(...runKernels(ourKernelRunner(backend), cases, budget, () => setOurBackend(backend)));
+      results.kernels.push(...runKernels(ourKernelRunner(backend), cases, budget, () => setBackend(backend)));
     }
     if (peers) {
       for (const backend of PEER_BACKENDS) {
@@ -66,6 +74,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       }
     }
     log(`\nKernels (median ms; GFLOPS for matmul, ns per element otherwise)\n${kernelTable(results.kernels)}\n`);
+    endSection('kernels');
   }
 
   if (opts.sections.includes('train')) {
@@ -106,6 +115,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     results.ratios = ratios(results.trainStep);
     log(`\nTraining step (float32, forward + backward + clip + AdamW; median of ${opts.trainSteps} steps after ${opts.warmupSteps} warm-up)\n${trainTable(results.trainStep)}\n`);
     if (results.ratios.length > 0) log(`Ours / theirs, tokens per second (above 1: ours is faster)\n${ratioTable(results.ratios)}\n`);
+    endSection('train');
   }
 
   if (opts.sections.includes('generate')) {
@@ -116,6 +126,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       }
     }
     log(`\nGeneration (greedy, one-token prompts to the full context)\n${generationTable(results.generation)}\n`);
+    endSection('generate');
   }
 
   if (opts.sections.includes('memory')) {
@@ -123,12 +134,18 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     log(`memory: tiny-gpt on ${backend}, ${opts.memorySteps} steps`);
     results.memory = memoryCheck(backend, opts.memorySteps, log);
     log(`\nMemory (tiny-gpt training)\n${memoryTable(results.memory)}\n`);
+    endSection('memory');
   }
 
-  setOurBackend(previousBackend);
+  setBackend(previousBackend);
+  results.meta.loadAverageEnd = loadavg();
+  results.meta.tfjs = peers ? await peers.setup.tfInfo() : null;
   results.meta.gpujs = gpujsInfo();
   results.meta.maxRssMb = maxRssMb();
-  results.meta.seconds = (performance.now() - started) / 1000;
+  results.meta.sectionSeconds = sectionSeconds;
+  const seconds = (performance.now() - started) / 1000;
+  results.meta.seconds = seconds;
+  log(`done in ${seconds.toFixed(0)} s (${Object.entries(sectionSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')})`);
   const path = opts.outDir === null ? null : writeResults(opts.outDir, results);
   if (path) log(`results: ${path}`);
   return { results, path };
@@ -137,10 +154,6 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
 async function loadPeers() {
   const [setup, kernels, train] = await Promise.all([import('./peers/tfjs-setup.js'), import('./peers/tfjs-kernels.js'), import('./peers/tfjs-train.js')]);
   return { setup, kernels, train };
-}
-
-function setOurBackend(name: BackendName): void {
-  setBackend(name);
 }
 
 /** ours/theirs tokens per second, for every pair of our backend and peer engine on the same config. */

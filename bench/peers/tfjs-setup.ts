@@ -25,6 +25,10 @@ export interface TfInfo {
   wasmThreads: boolean | null;
 }
 
+// PROD only silences TensorFlow.js's console warnings (the "install tfjs-node" banner among them); it changes
+// no kernel or check on the cpu and wasm backends (tfjs-core 4.22 reads it in its log functions only).
+tf.enableProdMode();
+
 let wasmPathsSet = false;
 
 /** Selects a TensorFlow.js backend, initialising it on first use; throws if it cannot start. */
@@ -39,15 +43,16 @@ export async function useTfBackend(name: TfBackend): Promise<void> {
   if (!ok || tf.getBackend() !== name) throw new Error(`tfjs: backend '${name}' did not initialise (active: ${tf.getBackend()})`);
 }
 
-export function tfInfo(): TfInfo {
-  const flag = (name: string): boolean | null => {
+/** The version and the wasm backend's build features (flags evaluated asynchronously; null if unavailable). */
+export async function tfInfo(): Promise<TfInfo> {
+  const flag = async (name: string): Promise<boolean | null> => {
     try {
-      return tf.env().getBool(name);
+      return Boolean(await tf.env().getAsync(name));
     } catch {
       return null;
     }
   };
-  return { version: tf.version_core, wasmSimd: flag('WASM_HAS_SIMD_SUPPORT'), wasmThreads: flag('WASM_HAS_MULTITHREAD_SUPPORT') };
+  return { version: tf.version_core, wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'), wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT') };
 }
 
 export { tf };
