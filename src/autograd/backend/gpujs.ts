@@ -9,8 +9,11 @@
  *   arguments in and its result out, which costs as much as the map itself.
  * - In Node the gpu.js mode is pinned to 'webasm' (WebAssembly with f32x4 SIMD) unless the caller names
  *   another; never auto-selection, which would try GL/WebGPU paths that are slow software renderers on
- *   machines without a GPU. A browser may pass 'webgl2' or 'webgl'. The Backend contract is synchronous, so
- *   webasm runs single-threaded (gpu.js splits work over workers only under its Promise contract).
+ *   machines without a GPU. A browser may pass 'webgl2' or 'webgl'.
+ * - webasm kernels are run straight through their WebAssembly module (gpujs-direct.ts: arguments copied in
+ *   with one `set`, the output read in place), and large ones are split over helper threads in Node
+ *   (wasm-threads.ts: gpu.js itself splits work over workers only under its Promise contract, which the
+ *   synchronous Backend contract cannot use). `threads: 1` keeps everything on the calling thread.
  * - Small problems route to cpu, where the launch overhead would dominate (thresholds below, measured).
  *
  * Each kernel is built once per distinct shape and parameter set and cached by a key string (per-shape
@@ -32,8 +35,10 @@ import type { TypedArray } from '../dtype.js';
 import { reducedShape, sizeOf, type Shape } from '../shape.js';
 import type { Backend, MatmulArgs, ReduceOp } from './backend.js';
 import { cpuBackend } from './cpu.js';
+import { directKernel, type DirectKernel } from './gpujs-direct.js';
 import { registerBackend } from './index.js';
 import { broadcastOffsets } from './strided.js';
+import { availableCores, createThreadPool, type ThreadPool } from './wasm-threads.js';
 
 /** gpu.js modes a caller may pin. 'gpu' and 'async' (auto-selection) are deliberately not offered. */
 export type GpujsMode = 'webasm' | 'cpu' | 'webgl' | 'webgl2' | 'headlessgl' | 'webgpu';
@@ -45,6 +50,14 @@ export interface GpujsBackendOptions {
   routing?: Partial<GpujsRouting>;
   /** Most kernels kept; the least recently used one is destroyed past this (each holds a wasm memory). */
   maxCachedKernels?: number;
+  /**
+   * Threads that run a large webasm kernel, the calling one included (helpers are worker_threads; see
+   * wasm-threads.ts). Default: the cores available, at most 8; 1 runs everything on the calling thread.
+   * Where threads are unavailable (a browser, other gpu.js modes) it is 1 whatever is asked.
+   */
+  threads?: number;
+  /** When a kernel is split over the threads; DEFAULT_THREADING where not given. */
+  threading?: Partial<GpujsThreading>;
 }
 
 /** What ran: the mode asked for, the GPU object's mode, and the mode of every kernel that actually executed. */
@@ -59,6 +72,12 @@ export interface GpujsInfo {
   kernelRuns: number;
   /** Calls answered by the cpu backend: float64, small or empty problems, delegated ops. */
   cpuRoutes: number;
+  /** Threads a large kernel runs on (the calling thread included); 1 when single-threaded. */
+  threads: number;
+  /** Kernel runs split over helper threads. */
+  threadedRuns: number;
+  /** Chunks of those runs that helper threads computed (the calling thread computed the rest). */
+  helperChunks: number;
   cachedKernels: number;
   /** Why gpu.js degraded a kernel to its cpu backend, when it did. */
   fallbackReasons: string[];
@@ -102,6 +121,19 @@ export const DEFAULT_ROUTING: Readonly<GpujsRouting> = Object.freeze({
   minMatmulK: 3,
   minRowElements: 1024,
   minSoftmaxElements: 32768,
+});
+
+/** When a kernel is split over helper threads; smaller ones run on the calling thread only. */
+export interface GpujsThreading {
+  /** Matmuls with fewer multiply-adds than this (waking the helpers and waiting for them costs ~20 us). */
+  minMatmulMacs: number;
+  /** Row kernels (reductions, softmax, log-sum-exp) over fewer input elements than this. */
+  minRowElements: number;
+}
+
+export const DEFAULT_THREADING: Readonly<GpujsThreading> = Object.freeze({
+  minMatmulMacs: 1 << 17,
+  minRowElements: 1 << 16,
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -379,6 +411,12 @@ function keepFlat(kernel: GpuKernel): void {
   if (kernelMode(inner) === 'webasm' && hasShapeOutput(inner)) inner._shapeOutput = (data) => data;
 }
 
+/** A kernel of the cache, and its direct runner (undefined before the first run; null: run the portable way). */
+interface CachedKernel {
+  kernel: GpuKernel;
+  direct: DirectKernel | null | undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 function batchMode(operandBatch: Shape, batchShape: Shape): BatchMode {
@@ -405,26 +443,41 @@ function reductionBlock(shape: Shape, axes: readonly number[]): [number, number,
 export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend {
   const mode: GpujsMode = opts.mode ?? 'webasm';
   const routing: GpujsRouting = { ...DEFAULT_ROUTING, ...opts.routing };
+  const threading: GpujsThreading = { ...DEFAULT_THREADING, ...opts.threading };
   const maxCachedKernels = Math.max(1, opts.maxCachedKernels ?? 64);
   const inlineExp = mode === 'webasm';
   const expConstants = inlineExp ? { constants: { pow2: POW2_TABLE } } : {};
 
   let gpu: Gpu | null = null;
   // Map order is recency order: a hit moves its kernel to the end, eviction takes the first.
-  const kernels = new Map<string, GpuKernel>();
+  const kernels = new Map<string, CachedKernel>();
   const kernelModes = new Set<string>();
   const fallbackReasons: string[] = [];
   let kernelsBuilt = 0;
   let kernelRuns = 0;
   let cpuRoutes = 0;
+  let threadedRuns = 0;
+  // Helper threads only serve webasm kernels (other modes have no module to share).
+  const requestedThreads = Math.max(1, Math.floor(opts.threads ?? Math.min(8, availableCores())));
+  let pool: ThreadPool | null | undefined = mode === 'webasm' && requestedThreads > 1 ? undefined : null;
 
   function getGpu(): Gpu {
     gpu ??= new GPU({ mode });
     return gpu;
   }
 
+  function getPool(): ThreadPool | null {
+    if (pool === undefined) pool = createThreadPool(requestedThreads - 1);
+    return pool;
+  }
+
+  function destroyKernel(cached: CachedKernel): void {
+    if (cached.direct?.sharedId != null) pool?.release(cached.direct.sharedId);
+    cached.kernel.destroy();
+  }
+
   /** The cached kernel for `key`, built from `source` on first use. */
-  function kernelFor(key: string, source: () => string, settings: () => GpuKernelSettings): GpuKernel {
+  function kernelFor(key: string, source: () => string, settings: () => GpuKernelSettings): CachedKernel {
     const cached = kernels.get(key);
     if (cached) {
       kernels.delete(key);
@@ -434,24 +487,48 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     const built = getGpu().createKernel(source(), { precision: 'single', ...settings() });
     keepFlat(built);
     kernelsBuilt++;
-    kernels.set(key, built);
+    const entry: CachedKernel = { kernel: built, direct: undefined };
+    kernels.set(key, entry);
     for (const [oldestKey, oldest] of kernels) {
       if (kernels.size <= maxCachedKernels) break;
       kernels.delete(oldestKey);
-      oldest.destroy();
+      destroyKernel(oldest);
     }
-    return built;
+    return entry;
   }
 
-  function run(kernel: GpuKernel, args: GpuInput[], length: number): Float32Array {
-    const result = kernel(...args);
+  /**
+   * Runs a kernel on flat float32 arguments viewed with `sizes` (x fastest). Returns the output's `length`
+   * values: a view into the kernel's memory when it ran directly (valid until its next run: callers copy),
+   * else a fresh array. `threaded` allows splitting the cells over helper threads.
+   */
+  function run(cached: CachedKernel, args: readonly Float32Array[], sizes: readonly number[][], length: number, threaded: boolean): Float32Array {
     kernelRuns++;
-    const inner = kernel.kernel;
-    kernelModes.add(kernelMode(inner));
-    if ('fallbackReason' in inner && typeof inner.fallbackReason === 'string' && !fallbackReasons.includes(inner.fallbackReason)) {
-      fallbackReasons.push(inner.fallbackReason);
+    const inner = cached.kernel.kernel;
+    if (cached.direct === undefined) {
+      // The first run builds the kernel; a webasm one is then driven through its module (gpujs-direct.ts).
+      const inputs = args.map((data, i) => view(data, [...sizes[i]!]));
+      cached.direct = kernelMode(inner) === 'webasm' ? directKernel(inner, inputs, threaded || requestedThreads > 1 ? getPool() : null) : null;
+    }
+    const direct = cached.direct;
+    if (direct) {
+      kernelModes.add('webasm');
+      const useThreads = threaded && direct.threaded;
+      if (useThreads) threadedRuns++;
+      return direct.run(args, useThreads).subarray(0, length);
+    }
+    const result = cached.kernel(...args.map((data, i) => view(data, [...sizes[i]!])));
+    const current = cached.kernel.kernel;
+    kernelModes.add(kernelMode(current));
+    if ('fallbackReason' in current && typeof current.fallbackReason === 'string' && !fallbackReasons.includes(current.fallbackReason)) {
+      fallbackReasons.push(current.fallbackReason);
     }
     return flatResult(result, length);
+  }
+
+  /** A result the caller may keep: `run`'s output copied when it is a view into kernel memory. */
+  function fresh(cached: CachedKernel, data: Float32Array): Float32Array {
+    return cached.direct ? data.slice() : data;
   }
 
   function matmul(args: MatmulArgs): TypedArray {
@@ -483,10 +560,18 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     const output = batches > 1 ? [plan.m, blocks, batches] : [plan.m, blocks];
     const key = `mm|${batches}|${plan.m}|${plan.n}|${k}|${plan.transA}|${plan.transB}|${plan.aMode}${aCount}|${plan.bMode}${bCount}`;
     const kernel = kernelFor(key, () => matmulSource(plan), () => ({ output, returnType: 'Array(4)', loopMaxIterations: k + 4 }));
-    const inputs = [view(pa, aView), view(pb, bView)];
-    if (plan.aMode === 'table') inputs.push(view(Float32Array.from(broadcastOffsets(paBatch, batchShape)), [batches]));
-    if (plan.bMode === 'table') inputs.push(view(Float32Array.from(broadcastOffsets(pbBatch, batchShape)), [batches]));
-    const data = run(kernel, inputs, batches * plan.m * blocks * 4);
+    const inputs = [pa, pb];
+    const sizes = [aView, bView];
+    if (plan.aMode === 'table') {
+      inputs.push(Float32Array.from(broadcastOffsets(paBatch, batchShape)));
+      sizes.push([batches]);
+    }
+    if (plan.bMode === 'table') {
+      inputs.push(Float32Array.from(broadcastOffsets(pbBatch, batchShape)));
+      sizes.push([batches]);
+    }
+    const data = run(kernel, inputs, sizes, batches * plan.m * blocks * 4, macs >= threading.minMatmulMacs);
+    // The unpack copies out of the kernel's memory: the result is a fresh array either way.
     return unpackMatmul(data, batches, plan.m, plan.n, blocks, swap);
   }
 
@@ -514,7 +599,7 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     const output = inner === 1 ? [outer] : [inner, outer];
     const kernel = kernelFor(key, () => reduceSource(op, red, inner), () => ({ output, loopMaxIterations: red + 1 }));
     const size = inner === 1 ? [red, outer] : [inner, red, outer];
-    return run(kernel, [view(data, size)], outSize);
+    return fresh(kernel, run(kernel, [data], [size], outSize, x.length >= threading.minRowElements));
   }
 
   function softmaxRows(x: TypedArray, rows: number, cols: number): TypedArray {
@@ -523,19 +608,19 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       cpuRoutes++;
       return cpuBackend.softmaxRows(x, rows, cols);
     }
-    const input = view(x, [cols, rows]);
+    const threaded = size >= threading.minRowElements;
     const statsKernel = kernelFor(`softmax-stats|${rows}|${cols}`, () => softmaxStatsSource(cols, inlineExp), () => ({
       output: [rows],
       returnType: 'Array(2)',
       loopMaxIterations: cols + 1,
       ...expConstants,
     }));
-    const stats = run(statsKernel, [input], rows * 2);
+    const stats = fresh(statsKernel, run(statsKernel, [x], [[cols, rows]], rows * 2, threaded));
     const applyKernel = kernelFor(`softmax-apply|${rows}|${cols}`, () => softmaxApplySource(inlineExp), () => ({
       output: [cols, rows],
       ...expConstants,
     }));
-    const out = run(applyKernel, [input, view(stats, [2, rows])], rows * cols);
+    const out = fresh(applyKernel, run(applyKernel, [x, stats], [[cols, rows], [2, rows]], rows * cols, threaded));
     // Rows without a finite max take the reference kernel's answer (NaN, or the Infinity/Infinity cases).
     for (let r = 0; r < rows; r++) {
       if (!Number.isFinite(stats[2 * r]!)) out.set(cpuBackend.softmaxRows(x.subarray(r * cols, (r + 1) * cols), 1, cols), r * cols);
@@ -554,7 +639,7 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       loopMaxIterations: cols + 1,
       ...expConstants,
     }));
-    return run(kernel, [view(x, [cols, rows])], rows);
+    return fresh(kernel, run(kernel, [x], [[cols, rows]], rows, size >= threading.minRowElements));
   }
 
   /** Delegates a kernel to the cpu backend, counting the call. */
@@ -583,12 +668,17 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       kernelsBuilt,
       kernelRuns,
       cpuRoutes,
+      threads: pool ? pool.helpers + 1 : 1,
+      threadedRuns,
+      helperChunks: pool ? pool.helperChunks() : 0,
       cachedKernels: kernels.size,
       fallbackReasons: [...fallbackReasons],
     }),
     destroy: () => {
-      for (const kernel of kernels.values()) kernel.destroy();
+      for (const kernel of kernels.values()) destroyKernel(kernel);
       kernels.clear();
+      pool?.destroy();
+      pool = mode === 'webasm' && requestedThreads > 1 ? undefined : null;
       if (gpu) void gpu.destroy();
       gpu = null;
     },

@@ -1,0 +1,107 @@
+/**
+ * The gpujs backend's helper threads (wasm-threads.ts, gpujs-direct.ts): a kernel split over threads computes
+ * every cell exactly as the calling thread alone would (same module code, so bit for bit), including outputs
+ * whose rows are not a multiple of 4 cells (chunks of whole rows) and batched, transposed and broadcast
+ * matmuls; the helpers really take part; and a destroyed backend starts over cleanly.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, test } from 'vitest';
+import type { MatmulArgs } from '../../src/autograd/backend/backend.js';
+import { createGpujsBackend, type GpujsRouting } from '../../src/autograd/backend/gpujs.js';
+import { threadsSupported } from '../../src/autograd/backend/wasm-threads.js';
+
+const KERNELS_ONLY: GpujsRouting = { minMatmulMacs: 0, minMatmulRows: 0, minMatmulK: 0, minRowElements: 0, minSoftmaxElements: 0 };
+const ALWAYS = { minMatmulMacs: 0, minRowElements: 0 };
+const single = createGpujsBackend({ routing: KERNELS_ONLY, threads: 1 });
+const threaded = createGpujsBackend({ routing: KERNELS_ONLY, threads: 3, threading: ALWAYS });
+
+afterAll(() => {
+  single.destroy();
+  threaded.destroy();
+});
+
+function values(seed: number, n: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+const same = (a: Float32Array | Float64Array, b: Float32Array | Float64Array): void => {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`[${i}]: ${a[i]} vs ${b[i]}`);
+};
+
+describe.runIf(threadsSupported())('gpujs helper threads', () => {
+  test('matmuls split over threads equal the single-thread kernels bit for bit (>= 4096 output cells: shared memory)', () => {
+    const arb = fc.record({
+      m: fc.constantFrom(128, 130, 131, 256),
+      k: fc.integer({ min: 1, max: 40 }),
+      n: fc.constantFrom(128, 129, 130, 64),
+      transA: fc.boolean(),
+      transB: fc.boolean(),
+      batch: fc.constantFrom(1, 3),
+      broadcastB: fc.boolean(),
+      seed: fc.integer(),
+    });
+    fc.assert(
+      fc.property(arb, ({ m, k, n, transA, transB, batch, broadcastB, seed }) => {
+        const bBatch = batch > 1 && !broadcastB ? [batch] : [];
+        const args: MatmulArgs = {
+          a: values(seed, batch * m * k),
+          b: values(seed + 1, (batch > 1 && !broadcastB ? batch : 1) * k * n),
+          aBatch: batch > 1 ? [batch] : [],
+          bBatch,
+          batchShape: batch > 1 ? [batch] : [],
+          m,
+          k,
+          n,
+          transA,
+          transB,
+        };
+        same(threaded.matmul(args), single.matmul(args));
+      }),
+      { numRuns: 30 },
+    );
+    expect(threaded.info().threadedRuns).toBeGreaterThan(0);
+    expect(threaded.info().threads).toBe(3);
+  });
+
+  test('reductions, row softmax and log-sum-exp split over threads equal the single-thread kernels', () => {
+    for (const [rows, cols] of [[4096, 3], [5000, 17], [8192, 64]] as const) {
+      const x = values(rows + cols, rows * cols);
+      same(threaded.softmaxRows(x, rows, cols), single.softmaxRows(x, rows, cols));
+      same(threaded.logSumExpRows(x, rows, cols), single.logSumExpRows(x, rows, cols));
+      same(threaded.reduce('sum', x, [rows, cols], [1]), single.reduce('sum', x, [rows, cols], [1]));
+      same(threaded.reduce('max', x, [rows, cols], [1]), single.reduce('max', x, [rows, cols], [1]));
+    }
+  });
+
+  test('the helpers compute chunks (not only the calling thread)', () => {
+    const args: MatmulArgs = { a: values(1, 256 * 256), b: values(2, 256 * 256), aBatch: [], bBatch: [], batchShape: [], m: 256, k: 256, n: 256, transA: false, transB: true };
+    const expected = single.matmul(args);
+    // Helpers start asynchronously and a busy machine may not schedule them at once: keep running (bounded).
+    const deadline = Date.now() + 20_000;
+    while (threaded.info().helperChunks === 0 && Date.now() < deadline) same(threaded.matmul(args), expected);
+    expect(threaded.info().helperChunks).toBeGreaterThan(0);
+  });
+
+  test('a destroyed backend starts a new pool and kernels on its next call', () => {
+    const backend = createGpujsBackend({ routing: KERNELS_ONLY, threads: 2, threading: ALWAYS });
+    const args: MatmulArgs = { a: values(3, 128 * 32), b: values(4, 32 * 128), aBatch: [], bBatch: [], batchShape: [], m: 128, k: 32, n: 128, transA: false, transB: false };
+    const expected = single.matmul(args);
+    same(backend.matmul(args), expected);
+    backend.destroy();
+    same(backend.matmul(args), expected);
+    expect(backend.info().threadedRuns).toBe(2);
+    backend.destroy();
+  });
+});
+
+test('threads: 1 never starts a pool', () => {
+  const args: MatmulArgs = { a: values(5, 128 * 32), b: values(6, 32 * 128), aBatch: [], bBatch: [], batchShape: [], m: 128, k: 32, n: 128, transA: false, transB: false };
+  single.matmul(args);
+  expect(single.info().threads).toBe(1);
+  expect(single.info().threadedRuns).toBe(0);
+});
