@@ -1,0 +1,59 @@
+/** Small DOM helpers for the page: typed element builders for HTML and inline SVG, and a yield to the painter. */
+
+type Child = Node | string | number | null | undefined | false;
+
+export interface Props {
+  class?: string;
+  id?: string;
+  /** Attributes set verbatim (data-*, aria-*, for, type, ...). */
+  attrs?: Record<string, string | number>;
+}
+
+function append(parent: Node, children: readonly Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    parent.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+  }
+}
+
+/** An HTML element with props and children. */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (props.class) el.className = props.class;
+  if (props.id) el.id = props.id;
+  for (const [k, v] of Object.entries(props.attrs ?? {})) el.setAttribute(k, String(v));
+  append(el, children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes and children. */
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  append(el, children);
+  return el;
+}
+
+/** The element with this id, checked to be of the expected class (the page's HTML and code must agree). */
+export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
+  const el = document.getElementById(id);
+  if (!(el instanceof type)) throw new Error(`page: #${id} is missing or is not a ${type.name}`);
+  return el;
+}
+
+/** Lets the browser paint a status message before a synchronous computation blocks the main thread. */
+export function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+/** A number with `digits` decimals and a true minus sign. */
+export function fmt(value: number, digits = 3): string {
+  return value.toFixed(digits).replace('-', '−');
+}
+
+/** A signed number (+0.012, −0.034). */
+export function signed(value: number, digits = 3): string {
+  return (value >= 0 ? '+' : '') + fmt(value, digits);
+}
