@@ -2,6 +2,7 @@
  * Runs the sections a BenchOptions asks for, in one process: kernels, training step, generation, memory; with
  * --peers, TensorFlow.js's training step (and kernels) in the same run, and the ours/theirs ratios.
  */
+import { execFileSync } from 'node:child_process';
 import { cpus, hostname, loadavg } from 'node:os';
 import { getBackend, setBackend } from '../src/autograd/index.js';
 import { gpujsInfo } from '../src/autograd/backend/gpujs.js';
@@ -41,6 +42,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
       argv: process.argv.slice(2),
+      git: gitState(),
       options: opts,
       // A shared machine's other work shows here: 1-, 5- and 15-minute load averages at the start and the end.
       loadAverageStart: loadavg(),
@@ -149,6 +151,17 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   const path = opts.outDir === null ? null : writeResults(opts.outDir, results);
   if (path) log(`results: ${path}`);
   return { results, path };
+}
+
+/** The commit measured, and whether the working tree had changes (the numbers are then for those too). */
+function gitState(): { commit: string; dirty: boolean } | null {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return null;
+  }
 }
 
 async function loadPeers() {
