@@ -1,5 +1,5 @@
 /** The language-modelling loss: mean cross-entropy of next-token predictions, padding ignored. */
-import { crossEntropy, formatShape, reshape, Tensor } from '../autograd/index.js';
+import { crossEntropyFused, formatShape, reshape, Tensor } from '../autograd/index.js';
 import { toMask, type MaskBatch, type TokenBatch } from './tokens.js';
 
 /** The target value that contributes nothing to the loss (PyTorch's default ignore_index). */
@@ -18,7 +18,8 @@ export function languageModelLoss(logits: Tensor, targets: TokenBatch, ignoreInd
     throw new Error(`languageModelLoss: targets of shape ${formatShape(rows)} do not match logits ${formatShape(logits.shape)}`);
   }
   if (flat.length !== B * T) throw new Error('languageModelLoss: targets are ragged (rows of different lengths)');
-  return crossEntropy(reshape(logits, [B * T, V]), flat, { ignoreIndex });
+  // Fused softmax + cross-entropy: one kernel each way, the same function as the composite `crossEntropy`.
+  return crossEntropyFused(reshape(logits, [B * T, V]), flat, { ignoreIndex });
 }
 
 export interface NextTokenBatch {

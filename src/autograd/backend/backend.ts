@@ -52,6 +52,23 @@ export interface Backend {
   gather(x: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray;
   /** The adjoint of gather: adds src [outer, count, inner] into a zero [outer, dim, inner] array. */
   scatterAdd(src: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray;
+
+  // Fused kernels (ops/fused.ts): one pass each where the composed ops take several; row ops are on the last
+  // axis of a [rows, cols] array. The cpu versions (cpu-fused.ts) state their formulas.
+  /** GELU, tanh form, elementwise. */
+  gelu(x: TypedArray): TypedArray;
+  /** g * gelu'(x), elementwise. */
+  geluGrad(x: TypedArray, g: TypedArray): TypedArray;
+  /** (x - mean) / sqrt(var + eps) per row. */
+  layerNormRows(x: TypedArray, rows: number, cols: number, eps: number): TypedArray;
+  /** The gradient through layerNormRows for upstream g. */
+  layerNormRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, eps: number): TypedArray;
+  /** The gradient through a row softmax with output y for upstream g: y (g - sum(g y)). */
+  softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols: number): TypedArray;
+  /** Per-row cross-entropy -log softmax(x)[t]; rows with a negative target give 0. Returns rows values. */
+  crossEntropyRows(x: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray;
+  /** (softmax(x) - onehot(t)) * g[row], 0 on rows with a negative target. */
+  crossEntropyRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray;
 }
 
 export type BackendName = 'cpu' | 'gpujs';

@@ -1,6 +1,7 @@
 import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
 import { reducedShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, UnaryOp } from './backend.js';
+import * as fused from './cpu-fused.js';
 import { broadcastOffsets, broadcastPattern, type BroadcastPattern } from './strided.js';
 
 /** Scalar definitions of the elementwise kernels: the reference semantics every backend must match. */
@@ -366,4 +367,11 @@ export const cpuBackend: Backend = {
   logSumExpRows,
   gather,
   scatterAdd,
+  gelu: fused.gelu,
+  geluGrad: fused.geluGrad,
+  layerNormRows: fused.layerNormRows,
+  layerNormRowsGrad: fused.layerNormRowsGrad,
+  softmaxRowsGrad: fused.softmaxRowsGrad,
+  crossEntropyRows: fused.crossEntropyRows,
+  crossEntropyRowsGrad: fused.crossEntropyRowsGrad,
 };

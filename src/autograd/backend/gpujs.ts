@@ -657,6 +657,15 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     permute: delegate(cpuBackend.permute),
     gather: delegate(cpuBackend.gather),
     scatterAdd: delegate(cpuBackend.scatterAdd),
+    // The fused elementwise and row kernels are memory-bound single passes (GELU's tanh has no wasm opcode):
+    // a launch would cost what it saves.
+    gelu: delegate(cpuBackend.gelu),
+    geluGrad: delegate(cpuBackend.geluGrad),
+    layerNormRows: delegate(cpuBackend.layerNormRows),
+    layerNormRowsGrad: delegate(cpuBackend.layerNormRowsGrad),
+    softmaxRowsGrad: delegate(cpuBackend.softmaxRowsGrad),
+    crossEntropyRows: delegate(cpuBackend.crossEntropyRows),
+    crossEntropyRowsGrad: delegate(cpuBackend.crossEntropyRowsGrad),
     reduce,
     matmul,
     softmaxRows,

@@ -6,3 +6,4 @@ export * from './indexing.js';
 export * from './composite.js';
 export { PRIMITIVES, COMPOSITES, isDifferentiable, type PrimitiveName, type CompositeName } from './table.js';
 export type { TensorLike } from './util.js';
+export * from './fused.js';

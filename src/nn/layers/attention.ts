@@ -12,7 +12,7 @@ import {
   narrow,
   permute,
   reshape,
-  softmax,
+  softmaxFused,
   where,
   type Generator,
   type Tensor,
@@ -82,7 +82,7 @@ export class CausalSelfAttention extends Module {
     }
     let scores = matmulT(q, k, false, true); // [B, H, T, past + T]
     if (context.allowed) scores = where(context.allowed, scores, MASKED_SCORE);
-    const weights = dropout(softmax(scores, -1), this.dropoutP, { training: this.training, generator: context.generator });
+    const weights = dropout(softmaxFused(scores, -1), this.dropoutP, { training: this.training, generator: context.generator });
     const y = reshape(permute(matmul(weights, v), [0, 2, 1, 3]), [B, T, this.width]);
     return dropout(this.proj.forward(y), this.dropoutP, { training: this.training, generator: context.generator });
   }

@@ -1,5 +1,5 @@
 /** LayerNorm over the last dimension, with an affine weight (ones) and bias (zeros). */
-import { layerNorm, type DType, type Tensor } from '../../autograd/index.js';
+import { layerNormFused, type DType, type Tensor } from '../../autograd/index.js';
 import { Module } from '../module.js';
 import { oneParameter, zeroParameter } from './init.js';
 
@@ -24,6 +24,7 @@ export class LayerNorm extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.shape[x.ndim - 1] !== this.dim) throw new Error(`LayerNorm: expected input [..., ${this.dim}], got [${x.shape.join(', ')}]`);
-    return layerNorm(x, this.weight, this.bias, this.eps);
+    // Fused normalisation (one kernel each way), the same function as the composite `layerNorm`.
+    return layerNormFused(x, this.weight, this.bias, this.eps);
   }
 }

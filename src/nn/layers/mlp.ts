@@ -1,5 +1,5 @@
 /** The transformer's feed-forward part: Linear -> GELU (tanh form, GPT-2) -> Linear -> dropout. */
-import { dropout, gelu, type Tensor } from '../../autograd/index.js';
+import { dropout, geluFused, type Tensor } from '../../autograd/index.js';
 import { Module } from '../module.js';
 import { Linear } from './linear.js';
 import type { AttentionOptions } from './attention.js';
@@ -17,7 +17,8 @@ export class MLP extends Module {
   }
 
   forward(x: Tensor, generator: AttentionOptions['generator']): Tensor {
-    const h = gelu(this.fc.forward(x));
+    // The fused GELU computes the composite `gelu` in one pass (checked against it in test/autograd/fused.test.ts).
+    const h = geluFused(this.fc.forward(x));
     return dropout(this.proj.forward(h), this.dropoutP, { training: this.training, generator });
   }
 }
