@@ -20,6 +20,11 @@ export const COVERED_BY: Readonly<Record<string, string>> = {
   scatterAdd: 'scatter',
   matmulT: 'matmul',
   isDifferentiable: 'ops.test.ts (not an op: a query on the table)',
+  // Fused versions of composites: property-tested against the composite, gradchecked to third order.
+  geluFused: 'fused.test.ts (against gelu)',
+  softmaxFused: 'fused.test.ts (against softmax)',
+  layerNormFused: 'fused.test.ts (against layerNorm)',
+  crossEntropyFused: 'fused.test.ts (against crossEntropy)',
 };
 
 const meanCase: OpCase = {
