@@ -192,3 +192,16 @@ test('fused softmax and layerNorm fall back to the composites off the last axis'
   expect(Array.from(softmaxFused(x, 0).data)).toEqual(Array.from(softmax(x, 0).data));
   expect(Array.from(layerNormFused(x, undefined, undefined, 1e-5, 2).data)).toEqual(Array.from(layerNorm(x, undefined, undefined, 1e-5, 2).data));
 });
+
+test('float32 GELU (inline tanh) and its gradient are within 1e-6 of float64 on a dense grid over [-12, 12]', () => {
+  const values = Float64Array.from({ length: 24001 }, (_, i) => -12 + i / 1000);
+  const x32 = tensor(values, { dtype: 'float32', requiresGrad: true });
+  // The reference sees the same float32-rounded inputs.
+  const x64 = tensor(Float64Array.from(x32.data), { dtype: 'float64', requiresGrad: true });
+  const y32 = geluFused(x32);
+  const y64 = gelu(x64);
+  expectNear(Float64Array.from(y32.data), Float64Array.from(y64.data), 1e-6, 'gelu');
+  const [g32] = grad([y32], [x32], { gradOutputs: [tensor(new Float32Array(values.length).fill(1), { dtype: 'float32' })] });
+  const [g64] = grad([y64], [x64], { gradOutputs: [tensor(new Float64Array(values.length).fill(1), { dtype: 'float64' })] });
+  expectNear(Float64Array.from(g32!.data), Float64Array.from(g64!.data), 1e-6, 'gelu grad');
+});

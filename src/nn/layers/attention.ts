@@ -4,6 +4,7 @@
  * when query i may attend to key j (j not in its future, and key j is not padding).
  */
 import {
+  add,
   concat,
   dropout,
   matmul,
@@ -62,17 +63,33 @@ export class CausalSelfAttention extends Module {
     this.proj = this.addModule('proj', new Linear(width, width, { ...options, std: options.projectionStd ?? options.std }));
   }
 
+  /**
+   * q, k or v (part 0, 1, 2) as [B, H, T, D]: the input times that part's rows of the fused qkv weight (and
+   * bias), scaled by `scale`. Slicing the small [width, width] weight instead of the [B, T, 3 width] product
+   * keeps the backward pass from padding three activation-sized gradients back into one; scaling the weight
+   * rather than q (or the scores) is the same product on far fewer numbers.
+   */
+  private project(flat: Tensor, B: number, T: number, part: number, scale: number): Tensor {
+    const { width, heads, headDim } = this;
+    let w = narrow(this.qkv.weight, 0, part * width, width);
+    let b = this.qkv.bias ? narrow(this.qkv.bias, 0, part * width, width) : null;
+    if (scale !== 1) {
+      w = mul(w, scale);
+      b = b ? mul(b, scale) : null;
+    }
+    let y = matmulT(flat, w, false, true);
+    if (b) y = add(y, b);
+    return permute(reshape(y, [B, T, heads, headDim]), [0, 2, 1, 3]);
+  }
+
   /** x [B, T, width] -> [B, T, width]. */
   forward(x: Tensor, context: AttentionContext): Tensor {
     const [B, T] = [x.shape[0]!, x.shape[1]!];
-    const { heads, headDim } = this;
-    // [B, T, 3, H, D] -> [3, B, H, T, D]: one copy, then q, k, v are contiguous slices of it.
-    const qkv = permute(reshape(this.qkv.forward(x), [B, T, 3, heads, headDim]), [2, 0, 3, 1, 4]);
-    const part = (i: number): Tensor => reshape(narrow(qkv, 0, i, 1), [B, heads, T, headDim]);
-    // Scaling q rather than the scores is the same product, on fewer numbers.
-    const q = mul(part(0), 1 / Math.sqrt(headDim));
-    let k = part(1);
-    let v = part(2);
+    if (x.shape[2] !== this.width) throw new Error(`CausalSelfAttention: expected input [B, T, ${this.width}], got [${x.shape.join(', ')}]`);
+    const flat = reshape(x, [B * T, this.width]);
+    const q = this.project(flat, B, T, 0, 1 / Math.sqrt(this.headDim));
+    let k = this.project(flat, B, T, 1, 1);
+    let v = this.project(flat, B, T, 2, 1);
     const cache = context.cache;
     if (cache) {
       k = cache.k ? concat([cache.k, k], 2) : k;
