@@ -2,6 +2,7 @@ import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
 import { reducedShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, UnaryOp } from './backend.js';
 import * as fused from './cpu-fused.js';
+import { expNonPositive } from './fast-math.js';
 import { broadcastOffsets, broadcastPattern, type BroadcastPattern } from './strided.js';
 
 /** Scalar definitions of the elementwise kernels: the reference semantics every backend must match. */
@@ -296,15 +297,18 @@ function permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArr
 
 function softmaxRows(x: TypedArray, rows: number, cols: number): TypedArray {
   const out = allocate(dtypeOf(x), x.length);
+  const f32 = x instanceof Float32Array;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let max = -Infinity;
     for (let c = 0; c < cols; c++) if (!(x[base + c]! <= max)) max = x[base + c]!;
     // A row of -Infinity has no finite maximum; subtracting 0 keeps exp(-inf) = 0 and yields NaN for 0/0.
     const shift = Number.isFinite(max) ? max : 0;
+    // float32 rows with a finite maximum take the inline exp (all its arguments are <= 0; fast-math.ts).
+    const fast = f32 && shift === max;
     let sum = 0;
     for (let c = 0; c < cols; c++) {
-      const e = Math.exp(x[base + c]! - shift);
+      const e = fast ? expNonPositive(x[base + c]! - shift) : Math.exp(x[base + c]! - shift);
       out[base + c] = e;
       sum += e;
     }
@@ -315,6 +319,7 @@ function softmaxRows(x: TypedArray, rows: number, cols: number): TypedArray {
 
 function logSumExpRows(x: TypedArray, rows: number, cols: number): TypedArray {
   const out = allocate(dtypeOf(x), rows);
+  const f32 = x instanceof Float32Array;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let max = -Infinity;
@@ -324,7 +329,7 @@ function logSumExpRows(x: TypedArray, rows: number, cols: number): TypedArray {
       continue;
     }
     let sum = 0;
-    for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c]! - max);
+    for (let c = 0; c < cols; c++) sum += f32 ? expNonPositive(x[base + c]! - max) : Math.exp(x[base + c]! - max);
     out[r] = max + Math.log(sum);
   }
   return out;
