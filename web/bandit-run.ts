@@ -8,7 +8,7 @@ import { Generator } from '../src/autograd/index.js';
 import { runAlgorithm, validateAlgorithmConfig, type AlgorithmConfig, type Policy } from '../src/selm/algorithm.js';
 import { evaluateModel } from '../src/selm/evaluate.js';
 import { TrueRewardRanker } from '../src/selm/rankers.js';
-import { DEFAULT_BANDIT_EXPERIMENT } from '../src/selm/run-config.js';
+import { DEFAULT_BANDIT_EXPERIMENT, streamSeed } from '../src/selm/run-config.js';
 import { makeBanditWorld, type BanditConfig, type BanditWorld } from '../src/selm/worlds/bandit.js';
 import { TabularPolicy } from '../src/selm/worlds/tabular-policy.js';
 
@@ -66,12 +66,9 @@ export interface BanditComparison {
   bestReward: number;
 }
 
-/**
- * The CLI's seed streams (run-experiment.ts: seed · 1009 + stream, 3 = Algorithm 1): the page reproduces
- * `selm train` on the bandit experiment for the same seed, number for number.
- */
+/** The CLI's Algorithm 1 stream, so the page reproduces `selm train` on the bandit experiment number for number. */
 export function algorithmSeed(seed: number): number {
-  return seed * 1009 + 3;
+  return streamSeed(seed, 3);
 }
 
 export function algorithmConfig(settings: BanditSettings, alpha: number): AlgorithmConfig {

@@ -207,3 +207,11 @@ export function methodsOf(c: ExperimentConfig): Method[] {
 export function methodSlug(name: string): string {
   return name === 'DPO' ? 'dpo' : name === 'SELM' ? 'selm' : `selm-alpha-${name.replace(/^SELM α=/, '')}`;
 }
+
+/**
+ * Seeds of a run's independent random streams: 1 model init, 2 SFT batches, 3 Algorithm 1, 4 ranker,
+ * 5 evaluation. Pure, so the teaching page reproduces `selm train` number for number.
+ */
+export function streamSeed(seed: number, stream: 1 | 2 | 3 | 4 | 5): number {
+  return seed * 1009 + stream;
+}

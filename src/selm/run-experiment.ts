@@ -18,7 +18,7 @@ import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
 import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type Policy, type StepRecord } from './algorithm.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
 import { makeRanker } from './rankers.js';
-import { methodSlug, methodsOf, parseExperimentConfig, type ExperimentConfig, type Method } from './run-config.js';
+import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './run-config.js';
 import { readPreferencesJsonl } from './run-data.js';
 import { makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from './worlds/gpt-policy.js';
@@ -76,11 +76,6 @@ interface RunState {
   version: 1;
   metricsBytes: number;
   units: Record<string, UnitState>;
-}
-
-/** Seeds of the run's independent random streams (init, SFT batches, Algorithm 1, ranker, evaluation). */
-function streamSeed(seed: number, stream: number): number {
-  return seed * 1009 + stream;
 }
 
 export function buildWorld(config: ExperimentConfig, seed: number): World {
