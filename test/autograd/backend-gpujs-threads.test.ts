@@ -68,6 +68,19 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
     expect(threaded.info().threads).toBe(3);
   });
 
+  test('a fused bias equals adding it to the product afterwards, bit for bit (swapped, batched, ragged columns)', () => {
+    for (const [m, k, n, transA, transB, batch] of [[128, 9, 130, false, true, 1], [130, 7, 128, true, false, 2], [64, 16, 33, false, false, 3], [6, 5, 7, false, true, 1]] as const) {
+      const batchShape = batch > 1 ? [batch] : [];
+      const args: MatmulArgs = { a: values(m + k, batch * m * k), b: values(n, k * n), aBatch: batchShape, bBatch: [], batchShape, m, k, n, transA, transB };
+      const bias = values(7, n);
+      for (const backend of [single, threaded]) {
+        const plain = backend.matmul(args);
+        const expected = plain.map((v, i) => v + bias[i % n]!);
+        same(backend.matmul({ ...args, bias }), expected);
+      }
+    }
+  });
+
   test('reductions, row softmax and log-sum-exp split over threads equal the single-thread kernels', () => {
     for (const [rows, cols] of [[4096, 3], [5000, 17], [8192, 64]] as const) {
       const x = values(rows + cols, rows * cols);

@@ -1,5 +1,6 @@
 /**
- * Every fused op (ops/fused.ts) against its composed version (ops/composite.ts), as property tests over random
+ * Every fused op (ops/fused.ts) against its composed version (ops/composite.ts; for linear, matmulT + add), as
+ * property tests over random
  * shapes and values:
  * - float64: fused and composed values and gradients (for a random upstream gradient) agree to 1e-10;
  * - float32 fused against the float64 composed reference: values and gradients within 1e-5 relative (to the
@@ -12,6 +13,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
+  add,
   crossEntropy,
   crossEntropyFused,
   gelu,
@@ -21,6 +23,8 @@ import {
   gradgradcheck,
   layerNorm,
   layerNormFused,
+  linearFused,
+  matmulT,
   softmax,
   softmaxFused,
   tensor,
@@ -60,6 +64,19 @@ const CASES: FusedCase[] = [
     composed: ([x, w, b]) => layerNorm(x!, w, b, 1e-5),
   },
   { name: 'layerNorm without affine', shapes: (s) => [s], fused: ([x]) => layerNormFused(x!), composed: ([x]) => layerNorm(x!) },
+  ...[true, false].map(
+    (withBias): FusedCase => ({
+      name: `linear ${withBias ? 'with' : 'without'} bias`,
+      // x [rows, k] from the drawn shape, a weight of n = 2..4 outputs, and a bias.
+      shapes: (s) => {
+        const k = s[s.length - 1]!;
+        const n = (sizeOf(s) % 3) + 2;
+        return withBias ? [[sizeOf(s) / k, k], [n, k], [n]] : [[sizeOf(s) / k, k], [n, k]];
+      },
+      fused: ([x, w, b]) => linearFused(x!, w!, b),
+      composed: ([x, w, b]) => (b ? add(matmulT(x!, w!, false, true), b) : matmulT(x!, w!, false, true)),
+    }),
+  ),
   ...(['mean', 'sum', 'none'] as const).map(
     (reduction): FusedCase => ({
       name: `crossEntropy (${reduction}, ignoreIndex)`,
@@ -156,7 +173,8 @@ describe.each(BACKENDS)('fused ops on the %s backend', (backend) => {
     });
 
     test('third derivatives agree with finite differences (gradgradcheck of the first derivative)', () => {
-      const xs = inputs([[2, 3], ...c.shapes([2, 3]).slice(1)], c.shapes([2, 3]).map((s, i) => Array.from({ length: sizeOf(s) }, (_, j) => Math.sin(3 * j + i + 1))), 'float64');
+      const shapes23 = c.shapes([2, 3]);
+      const xs = inputs(shapes23, shapes23.map((s, i) => Array.from({ length: sizeOf(s) }, (_, j) => Math.sin(3 * j + i + 1))), 'float64');
       const v = tensor(Float64Array.from({ length: 64 }, (_, j) => Math.cos(j)).subarray(0, c.fused(xs).size), { shape: c.fused(xs).shape, dtype: 'float64' });
       const firstDerivative = (...t: Tensor[]): Tensor[] => grad([c.fused(t)], t, { gradOutputs: [v], createGraph: true }).map((g) => g!);
       withBackend(backend, () => expect(gradgradcheck(firstDerivative, xs)).toBe(true));
@@ -178,6 +196,12 @@ describe.each(BACKENDS)('fused ops on the %s backend', (backend) => {
       }
     });
   });
+});
+
+test('linearFused names the shapes it cannot multiply', () => {
+  const x = tensor([[1, 2, 3]], { dtype: 'float64' });
+  expect(() => linearFused(x, tensor([[1, 2]], { dtype: 'float64' }))).toThrow(/linear: cannot multiply \[1,3\] by \[1,2\]\^T/);
+  expect(() => linearFused(x, tensor([[1, 2, 3]], { dtype: 'float64' }), tensor([1, 2], { dtype: 'float64' }))).toThrow(/bias of shape \[2\] does not match 1 outputs/);
 });
 
 test('crossEntropyFused rejects what crossEntropy rejects, with the same messages', () => {

@@ -25,6 +25,7 @@ export const COVERED_BY: Readonly<Record<string, string>> = {
   softmaxFused: 'fused.test.ts (against softmax)',
   layerNormFused: 'fused.test.ts (against layerNorm)',
   crossEntropyFused: 'fused.test.ts (against crossEntropy)',
+  linearFused: 'fused.test.ts (against add(matmulT(x, w, false, true), b))',
 };
 
 const meanCase: OpCase = {

@@ -84,4 +84,6 @@ export interface MatmulArgs {
   n: number;
   transA: boolean;
   transB: boolean;
+  /** Added to every row of C (length n): a Linear layer's bias, fused into the product's write-out. */
+  bias?: TypedArray | null;
 }

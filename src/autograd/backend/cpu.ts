@@ -215,6 +215,7 @@ function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number
  */
 function matmul(args: MatmulArgs): TypedArray {
   const { a, b, aBatch, bBatch, batchShape, m, k, n, transA, transB } = args;
+  const bias = args.bias ?? null;
   const batches = sizeOf(batchShape);
   const out = allocate(dtypeOf(a), batches * m * n);
   const aOff = broadcastOffsets(aBatch, batchShape);
@@ -224,10 +225,11 @@ function matmul(args: MatmulArgs): TypedArray {
     const ab = aOff[bi]! * m * k;
     const bb = bOff[bi]! * k * n;
     const ob = bi * m * n;
+    // A bias is added before the one rounding (float32 results equal rounding the float64 sum plus bias).
     if (!transA && transB) {
       for (let i = 0; i < m; i++) {
         const ai = ab + i * k;
-        for (let j = 0; j < n; j++) out[ob + i * n + j] = dot(a, ai, b, bb + j * k, k);
+        for (let j = 0; j < n; j++) out[ob + i * n + j] = dot(a, ai, b, bb + j * k, k) + (bias ? bias[j]! : 0);
       }
       continue;
     }
@@ -242,7 +244,7 @@ function matmul(args: MatmulArgs): TypedArray {
           for (let j = 0; j < n; j++) row[j]! += av * b[base + j]!;
         }
       }
-      for (let j = 0; j < n; j++) out[ob + i * n + j] = row[j]!;
+      for (let j = 0; j < n; j++) out[ob + i * n + j] = row[j]! + (bias ? bias[j]! : 0);
     }
   }
   return out;

@@ -1,6 +1,6 @@
 /**
  * Fused versions of the composites a transformer training step spends its time in: GELU, layer norm, softmax
- * over the last axis, and cross-entropy. Each is a primitive whose forward is one backend kernel and whose
+ * over the last axis, cross-entropy, and a Linear layer's product plus bias. Each is a primitive whose forward is one backend kernel and whose
  * backward is one more (a "grad" primitive), instead of the ten to thirty elementwise ops, temporaries and
  * graph nodes of the composed version (ops/composite.ts), which stays the reference: the fused op tests check
  * values and gradients of both agree, and gradcheck / gradgradcheck the fused ones in float64.
@@ -16,6 +16,7 @@ import { fromValues } from '../dtype.js';
 import { layerNorm as composedLayerNorm, softmax as composedSoftmax, type CrossEntropyOptions } from './composite.js';
 import { add, div, mul, neg, reciprocal, sqrt, sub, tanh } from './elementwise.js';
 import type { Indices } from './indexing.js';
+import { matmulT } from './matmul.js';
 import { mean, sum, variance } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -154,6 +155,39 @@ export function layerNormFused(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 
   return y;
 }
 
+// ---------------------------------------------------------------------------------------------------- linear
+
+const linearRule: Rule<NoAttrs> = {
+  name: 'linear',
+  forward: ([x, w, b]) => {
+    const [m, k] = x!.shape as [number, number];
+    const n = w!.shape[0]!;
+    const args = { a: x!.data, b: w!.data, aBatch: [], bBatch: [], batchShape: [], m, k, n, transA: false, transB: true, bias: b?.data ?? null };
+    return { data: getBackend().matmul(args), shape: [m, n] };
+  },
+  // y = x W^T + b:  dx = g W,  dW = g^T x,  db = sum of g over rows
+  backward: (g, { inputs: [x, w, b] }) => [
+    when(x!, () => matmulT(g, w!, false, false)),
+    when(w!, () => matmulT(g, x!, true, false)),
+    b ? when(b, () => sum(g, 0)) : null,
+  ],
+};
+
+/**
+ * A Linear layer's x [m, k] W^T [n, k] (+ b [n]) as one primitive: the bias is added while the product is
+ * written out (no separate pass, no temporary), the same function as add(matmulT(x, w, false, true), b).
+ */
+export function linearFused(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const k = x.shape[1];
+  if (x.ndim !== 2 || weight.ndim !== 2 || weight.shape[1] !== k) {
+    throw new Error(`linear: cannot multiply ${formatShape(x.shape)} by ${formatShape(weight.shape)}^T (x must be [m, k], the weight [n, k])`);
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new Error(`linear: bias of shape ${formatShape(bias.shape)} does not match ${weight.shape[0]} outputs`);
+  }
+  return apply(linearRule, bias ? [x, weight, bias] : [x, weight], NONE);
+}
+
 // --------------------------------------------------------------------------------------------- cross-entropy
 
 interface CrossEntropyAttrs extends RowAttrs {
@@ -246,4 +280,5 @@ export const FUSED_RULES = {
   normalizeRowsGrad: normalizeGradRule,
   crossEntropyRows: crossEntropyRule,
   crossEntropyRowsGrad: crossEntropyGradRule,
+  linear: linearRule,
 } as const;

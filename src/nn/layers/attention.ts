@@ -4,9 +4,9 @@
  * when query i may attend to key j (j not in its future, and key j is not padding).
  */
 import {
-  add,
   concat,
   dropout,
+  linearFused,
   matmul,
   matmulT,
   mul,
@@ -77,9 +77,7 @@ export class CausalSelfAttention extends Module {
       w = mul(w, scale);
       b = b ? mul(b, scale) : null;
     }
-    let y = matmulT(flat, w, false, true);
-    if (b) y = add(y, b);
-    return permute(reshape(y, [B, T, heads, headDim]), [0, 2, 1, 3]);
+    return permute(reshape(linearFused(flat, w, b), [B, T, heads, headDim]), [0, 2, 1, 3]);
   }
 
   /** x [B, T, width] -> [B, T, width]. */

@@ -1,5 +1,5 @@
 /** Linear: y = x W^T + b, with W stored [out, in] as in PyTorch (so state dicts have PyTorch's layout). */
-import { add, matmulT, reshape, type Tensor } from '../../autograd/index.js';
+import { linearFused, reshape, type Tensor } from '../../autograd/index.js';
 import { Module } from '../module.js';
 import { normalWeight, zeroParameter, type InitOptions } from './init.js';
 
@@ -35,9 +35,7 @@ export class Linear extends Module {
     }
     const lead = x.shape.slice(0, -1);
     const flat = reshape(x, [-1, this.inFeatures]);
-    let y = matmulT(flat, this.weight, false, true);
-    const b = this.bias;
-    if (b) y = add(y, b);
-    return reshape(y, [...lead, this.outFeatures]);
+    // x W^T + b in one primitive (the bias added as the product is written out).
+    return reshape(linearFused(flat, this.weight, this.bias), [...lead, this.outFeatures]);
   }
 }
