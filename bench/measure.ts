@@ -71,3 +71,39 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
   }
   return sxx === 0 ? Number.NaN : sxy / sxx;
 }
+
+export interface StepMeasurement {
+  timing: Timing;
+  /** Median CPU time (user + system, every thread of the process) per measured step, in ms. */
+  cpuMsMedian: number;
+  /** Highest RSS sampled after each step, warm-up included, in MB. */
+  peakRssMb: number;
+  rssBeforeMb: number;
+}
+
+/**
+ * Runs `warmup` steps, then times `steps` more with tinybench (exactly that many), sampling RSS after each step
+ * and the process's CPU time around each measured one: CPU time above wall time means helper threads worked.
+ */
+export function measureSteps(name: string, step: () => void, steps: number, warmup: number, afterWarmup?: () => void): StepMeasurement {
+  const rssBeforeMb = rssMb();
+  let peakRssMb = rssBeforeMb;
+  for (let w = 0; w < warmup; w++) {
+    step();
+    peakRssMb = Math.max(peakRssMb, rssMb());
+  }
+  afterWarmup?.();
+  const cpuMs: number[] = [];
+  const timing = timeSync(
+    name,
+    () => {
+      const before = process.cpuUsage();
+      step();
+      const used = process.cpuUsage(before);
+      cpuMs.push((used.user + used.system) / 1000);
+      peakRssMb = Math.max(peakRssMb, rssMb());
+    },
+    { iterations: steps, timeMs: 0, warmupIterations: 0, warmupTimeMs: 0 },
+  );
+  return { timing, cpuMsMedian: median(cpuMs), peakRssMb, rssBeforeMb };
+}

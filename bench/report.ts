@@ -101,8 +101,21 @@ export function kernelTable(rows: readonly KernelRow[]): string {
 
 export function trainTable(rows: readonly TrainRow[]): string {
   return table(
-    ['engine', 'backend', 'config', 'median ms', 'tokens/s', 'peak RSS MB', 'steps', 'params', 'first loss', 'last loss'],
-    rows.map((r) => [r.engine, r.backend, r.config, fmt(r.medianMs, 1), fmt(r.tokensPerSec, 0), fmt(r.peakRssMb, 0), String(r.steps), String(r.params), fmt(r.firstLoss, 4), fmt(r.lastLoss, 4)]),
+    ['engine', 'backend', 'config', 'median ms', 'tokens/s', 'min ms', 'CPU ms', 'peak RSS MB', 'steps', 'params', 'first loss', 'last loss'],
+    rows.map((r) => [
+      r.engine,
+      r.backend,
+      r.config,
+      fmt(r.medianMs, 1),
+      fmt(r.tokensPerSec, 0),
+      fmt(r.minMs, 1),
+      fmt(r.cpuMs, 1),
+      fmt(r.peakRssMb, 0),
+      String(r.steps),
+      String(r.params),
+      fmt(r.firstLoss, 4),
+      fmt(r.lastLoss, 4),
+    ]),
   );
 }
 

@@ -15,6 +15,10 @@ export interface TrainRow {
   peakRssMb: number;
   /** Process RSS when this engine's run started, in MB. */
   rssBeforeMb: number;
+  /** Fastest measured step, in ms: less disturbed by other work on a shared machine than the median. */
+  minMs: number;
+  /** Median CPU time per step of the whole process (every thread), in ms: above medianMs when threads helped. */
+  cpuMs: number;
   steps: number;
   warmupSteps: number;
   params: number;

@@ -4,7 +4,7 @@ import { trainStep } from '../src/nn/train.js';
 import type { ConfigName, OurBackend } from './args.js';
 import type { TokenBatch } from './batch.js';
 import { REFERENCE_DIMS, tokensPerStep } from './dims.js';
-import { rssMb, timeSync } from './measure.js';
+import { measureSteps } from './measure.js';
 import { buildModel, toTrainBatch } from './model.js';
 import type { TrainRow } from './train-row.js';
 
@@ -19,25 +19,22 @@ export function ourTrainRow(backend: OurBackend, config: ConfigName, batches: re
     const { model, optimizer } = buildModel(config);
     const trainBatches = batches.map(toTrainBatch);
     let i = 0;
-    const rssBefore = rssMb();
-    let peak = rssBefore;
     const losses: number[] = [];
     const step = (): void => {
-      const result = trainStep(model, optimizer, trainBatches[i++ % trainBatches.length]!);
-      losses.push(result.loss);
-      peak = Math.max(peak, rssMb());
+      losses.push(trainStep(model, optimizer, trainBatches[i++ % trainBatches.length]!).loss);
     };
-    for (let w = 0; w < warmup; w++) step();
-    const t = timeSync(`selm-ts ${backend} ${config} train step`, step, { iterations: steps, timeMs: 0, warmupIterations: 0, warmupTimeMs: 0 });
+    const m = measureSteps(`selm-ts ${backend} ${config} train step`, step, steps, warmup);
     return {
       engine: 'selm-ts',
       backend,
       config,
-      medianMs: t.medianMs,
-      tokensPerSec: tokensPerStep(REFERENCE_DIMS[config]) / (t.medianMs / 1000),
-      peakRssMb: peak,
-      rssBeforeMb: rssBefore,
-      steps: t.samples,
+      medianMs: m.timing.medianMs,
+      tokensPerSec: tokensPerStep(REFERENCE_DIMS[config]) / (m.timing.medianMs / 1000),
+      peakRssMb: m.peakRssMb,
+      minMs: m.timing.minMs,
+      cpuMs: m.cpuMsMedian,
+      rssBeforeMb: m.rssBeforeMb,
+      steps: m.timing.samples,
       warmupSteps: warmup,
       params: model.parameterCount(),
       firstLoss: losses[0] ?? Number.NaN,

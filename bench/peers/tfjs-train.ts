@@ -2,7 +2,7 @@
 import type { ConfigName } from '../args.js';
 import type { TokenBatch } from '../batch.js';
 import { REFERENCE_DIMS, tokensPerStep } from '../dims.js';
-import { rssMb, timeSync } from '../measure.js';
+import { measureSteps } from '../measure.js';
 import type { TrainRow } from '../train-row.js';
 import { tfTrainer, type TfGptOptions } from './tfjs-gpt.js';
 import { tf, useTfBackend, type TfBackend } from './tfjs-setup.js';
@@ -35,30 +35,32 @@ export async function tfTrainRow(
     const shape: [number, number] = [dims.batch, dims.context];
     const tensors = batches.map((b) => ({ x: tf.tensor2d(b.inputs, shape, 'int32'), y: tf.tensor2d(b.targets, shape, 'int32') }));
     let i = 0;
-    const rssBefore = rssMb();
-    let peak = rssBefore;
     const losses: number[] = [];
     const step = (): void => {
       const b = tensors[i++ % tensors.length]!;
       losses.push(trainer.step(b.x, b.y));
-      peak = Math.max(peak, rssMb());
     };
-    for (let w = 0; w < warmup; w++) step();
-    const tensorsBefore = tf.memory().numTensors;
-    const t = timeSync(`tfjs-${backend} ${config} train step`, step, { iterations: steps, timeMs: 0, warmupIterations: 0, warmupTimeMs: 0 });
+    // Every step must free what it made: after warm-up (Adam creates its moment variables on the first step) the
+    // tensor count stays the same.
+    let tensorsBefore = 0;
+    const m = measureSteps(`tfjs-${backend} ${config} train step`, step, steps, Math.max(1, warmup), () => {
+      tensorsBefore = tf.memory().numTensors;
+    });
     const leaked = tf.memory().numTensors - tensorsBefore;
     tf.dispose(tensors.flatMap((b) => [b.x, b.y]));
-    if (leaked !== 0) throw new Error(`tfjs-${backend} ${config}: ${leaked} tensors leaked over ${t.samples} steps`);
+    if (leaked !== 0) throw new Error(`tfjs-${backend} ${config}: ${leaked} tensors leaked over ${steps} steps`);
     return {
       engine: `tfjs-${backend}`,
       backend,
       config,
-      medianMs: t.medianMs,
-      tokensPerSec: tokensPerStep(dims) / (t.medianMs / 1000),
-      peakRssMb: peak,
-      rssBeforeMb: rssBefore,
-      steps: t.samples,
-      warmupSteps: warmup,
+      medianMs: m.timing.medianMs,
+      tokensPerSec: tokensPerStep(dims) / (m.timing.medianMs / 1000),
+      peakRssMb: m.peakRssMb,
+      minMs: m.timing.minMs,
+      cpuMs: m.cpuMsMedian,
+      rssBeforeMb: m.rssBeforeMb,
+      steps: m.timing.samples,
+      warmupSteps: Math.max(1, warmup),
       params: count,
       firstLoss: losses[0] ?? Number.NaN,
       lastLoss: losses[losses.length - 1] ?? Number.NaN,
