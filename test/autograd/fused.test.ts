@@ -24,10 +24,12 @@ import {
   layerNorm,
   layerNormFused,
   linearFused,
+  maskedSoftmaxFused,
   matmulT,
   softmax,
   softmaxFused,
   tensor,
+  where,
   withBackend,
   type BackendName,
   type Tensor,
@@ -54,9 +56,29 @@ function targetsFor(shape: readonly number[]): number[] {
   return Array.from({ length: rows }, (_, r) => (r % 3 === 2 ? -100 : (r * 7 + 3) % classes));
 }
 
+/**
+ * A 0/1 mask for x's shape, broadcast over every dim but the last two: entry (i, j) is allowed when j < i, so row
+ * 0 has nothing allowed (a fully masked row: uniform weights, no gradient) and the rest are causal.
+ */
+function causalMask(shape: readonly number[], dtype: 'float64' | 'float32'): Tensor {
+  const cols = shape[shape.length - 1]!;
+  const rows = shape.length >= 2 ? shape[shape.length - 2]! : 1;
+  const values = Array.from({ length: rows * cols }, (_, k) => (k % cols < Math.floor(k / cols) ? 1 : 0));
+  const maskShape = shape.length >= 2 ? [...shape.slice(0, -2).map(() => 1), rows, cols] : [cols];
+  return tensor(values, { shape: maskShape, dtype });
+}
+
 const CASES: FusedCase[] = [
   { name: 'gelu', shapes: (s) => [s], fused: ([x]) => geluFused(x!), composed: ([x]) => gelu(x!), low: -4, high: 4 },
   { name: 'softmax (last axis)', shapes: (s) => [s], fused: ([x]) => softmaxFused(x!, -1), composed: ([x]) => softmax(x!, -1), low: -3, high: 3 },
+  {
+    name: 'masked softmax (a causal mask broadcast over leading dims, row 0 fully masked)',
+    shapes: (s) => [s],
+    fused: ([x]) => maskedSoftmaxFused(x!, causalMask(x!.shape, x!.dtype), -1e9),
+    composed: ([x]) => softmax(where(causalMask(x!.shape, x!.dtype), x!, -1e9), -1),
+    low: -3,
+    high: 3,
+  },
   {
     name: 'layerNorm with weight and bias',
     shapes: (s) => [s, [s[s.length - 1]!], [s[s.length - 1]!]],
@@ -196,6 +218,12 @@ describe.each(BACKENDS)('fused ops on the %s backend', (backend) => {
       }
     });
   });
+});
+
+test('maskedSoftmaxFused names a mask that does not broadcast', () => {
+  const x = tensor([[1, 2, 3]], { dtype: 'float64' });
+  expect(() => maskedSoftmaxFused(x, tensor([1, 0], { dtype: 'float64' }), -1e9)).toThrow(/mask of shape \[2\] does not broadcast to \[1,3\]/);
+  expect(() => maskedSoftmaxFused(x, tensor([[[1, 0, 1]]], { dtype: 'float64' }), -1e9)).toThrow(/does not broadcast/);
 });
 
 test('linearFused names the shapes it cannot multiply', () => {

@@ -26,6 +26,7 @@ export const COVERED_BY: Readonly<Record<string, string>> = {
   layerNormFused: 'fused.test.ts (against layerNorm)',
   crossEntropyFused: 'fused.test.ts (against crossEntropy)',
   linearFused: 'fused.test.ts (against add(matmulT(x, w, false, true), b))',
+  maskedSoftmaxFused: 'fused.test.ts (against softmax(where(mask, x, fill)))',
 };
 
 const meanCase: OpCase = {

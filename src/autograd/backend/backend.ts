@@ -40,8 +40,11 @@ export interface Backend {
    */
   matmul(args: MatmulArgs): TypedArray;
   permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray;
-  /** Softmax over the last axis of a [rows, cols] array, max-subtracted. */
-  softmaxRows(x: TypedArray, rows: number, cols: number): TypedArray;
+  /**
+   * Softmax over the last axis of a [rows, cols] array, max-subtracted. With a mask, entries whose mask value
+   * is 0 take the mask's fill value first (softmax of where(mask, x, fill)).
+   */
+  softmaxRows(x: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray;
   /** log-sum-exp over the last axis of a [rows, cols] array, max-subtracted; returns rows values. */
   logSumExpRows(x: TypedArray, rows: number, cols: number): TypedArray;
   /**
@@ -63,8 +66,8 @@ export interface Backend {
   layerNormRows(x: TypedArray, rows: number, cols: number, eps: number): TypedArray;
   /** The gradient through layerNormRows for upstream g. */
   layerNormRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, eps: number): TypedArray;
-  /** The gradient through a row softmax with output y for upstream g: y (g - sum(g y)). */
-  softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols: number): TypedArray;
+  /** The gradient through a row softmax with output y for upstream g: y (g - sum(g y)), 0 where a mask is 0. */
+  softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray;
   /** Per-row cross-entropy -log softmax(x)[t]; rows with a negative target give 0. Returns rows values. */
   crossEntropyRows(x: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray;
   /** (softmax(x) - onehot(t)) * g[row], 0 on rows with a negative target. */
@@ -72,6 +75,16 @@ export interface Backend {
 }
 
 export type BackendName = 'cpu' | 'gpujs';
+
+/**
+ * A constant 0/1 mask over a [rows, cols] array, possibly broadcast: element i reads values[offsets[i]]. Masked
+ * entries (value 0) take `fill` before a softmax, and get no gradient.
+ */
+export interface RowMask {
+  values: TypedArray;
+  offsets: Int32Array;
+  fill: number;
+}
 
 export interface MatmulArgs {
   a: TypedArray;

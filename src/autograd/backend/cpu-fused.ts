@@ -4,6 +4,7 @@
  * those of the composed ops they replace (ops/composite.ts); the fused op tests check both agree.
  */
 import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
+import type { RowMask } from './backend.js';
 import { expNonPositive, tanhFloat32 } from './fast-math.js';
 
 const GELU_C = Math.sqrt(2 / Math.PI);
@@ -81,8 +82,8 @@ export function layerNormRowsGrad(x: TypedArray, g: TypedArray, rows: number, co
   return out;
 }
 
-/** The gradient through a row softmax y: dx = y (g - sum(g y)). */
-export function softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols: number): TypedArray {
+/** The gradient through a row softmax y: dx = y (g - sum(g y)); with a mask, 0 on masked entries. */
+export function softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray {
   const out = allocate(dtypeOf(y), y.length);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
@@ -90,6 +91,7 @@ export function softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols
     for (let c = 0; c < cols; c++) s += g[base + c]! * y[base + c]!;
     for (let c = 0; c < cols; c++) out[base + c] = y[base + c]! * (g[base + c]! - s);
   }
+  if (mask) for (let i = 0; i < out.length; i++) if (mask.values[mask.offsets[i]!] === 0) out[i] = 0;
   return out;
 }
 

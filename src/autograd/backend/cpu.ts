@@ -1,6 +1,6 @@
 import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
 import { reducedShape, sizeOf, stridesOf, type Shape } from '../shape.js';
-import type { Backend, BinaryOp, MatmulArgs, ReduceOp, UnaryOp } from './backend.js';
+import type { Backend, BinaryOp, MatmulArgs, ReduceOp, RowMask, UnaryOp } from './backend.js';
 import * as fused from './cpu-fused.js';
 import { expNonPositive } from './fast-math.js';
 import { broadcastOffsets, broadcastPattern, type BroadcastPattern } from './strided.js';
@@ -297,7 +297,8 @@ function permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArr
   return out;
 }
 
-function softmaxRows(x: TypedArray, rows: number, cols: number): TypedArray {
+function softmaxRows(x: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray {
+  if (mask) x = applyMask(x, mask);
   const out = allocate(dtypeOf(x), x.length);
   const f32 = x instanceof Float32Array;
   for (let r = 0; r < rows; r++) {
@@ -316,6 +317,13 @@ function softmaxRows(x: TypedArray, rows: number, cols: number): TypedArray {
     }
     for (let c = 0; c < cols; c++) out[base + c]! /= sum;
   }
+  return out;
+}
+
+/** where(mask, x, fill) as a fresh array (the masked softmax's input). */
+function applyMask(x: TypedArray, { values, offsets, fill }: RowMask): TypedArray {
+  const out = allocate(dtypeOf(x), x.length);
+  for (let i = 0; i < x.length; i++) out[i] = values[offsets[i]!]! !== 0 ? x[i]! : fill;
   return out;
 }
 

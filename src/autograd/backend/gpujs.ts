@@ -33,7 +33,7 @@
 import gpujs from 'gpu.js';
 import type { TypedArray } from '../dtype.js';
 import { reducedShape, sizeOf, type Shape } from '../shape.js';
-import type { Backend, MatmulArgs, ReduceOp } from './backend.js';
+import type { Backend, MatmulArgs, ReduceOp, RowMask } from './backend.js';
 import { cpuBackend } from './cpu.js';
 import { directKernel, type DirectKernel } from './gpujs-direct.js';
 import { registerBackend } from './index.js';
@@ -623,11 +623,11 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     return fresh(kernel, run(kernel, [data], [size], outSize, x.length >= threading.minRowElements));
   }
 
-  function softmaxRows(x: TypedArray, rows: number, cols: number): TypedArray {
+  function softmaxRows(x: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray {
     const size = rows * cols;
-    if (!(x instanceof Float32Array) || size < routing.minSoftmaxElements || size === 0 || Math.max(rows, cols) >= MAX_INDEX) {
+    if (!(x instanceof Float32Array) || mask || size < routing.minSoftmaxElements || size === 0 || Math.max(rows, cols) >= MAX_INDEX) {
       cpuRoutes++;
-      return cpuBackend.softmaxRows(x, rows, cols);
+      return cpuBackend.softmaxRows(x, rows, cols, mask);
     }
     const threaded = size >= threading.minRowElements;
     const statsKernel = kernelFor(`softmax-stats|${rows}|${cols}`, () => softmaxStatsSource(cols, inlineExp), () => ({

@@ -10,7 +10,9 @@
  */
 import { getBackend } from '../backend/index.js';
 import { apply, type Rule } from '../engine.js';
-import { formatShape } from '../shape.js';
+import type { RowMask } from '../backend/backend.js';
+import { broadcastOffsets } from '../backend/strided.js';
+import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { fromValues } from '../dtype.js';
 import { layerNorm as composedLayerNorm, softmax as composedSoftmax, type CrossEntropyOptions } from './composite.js';
@@ -78,17 +80,19 @@ interface RowAttrs {
   cols: number;
 }
 
+/** For F = y (g - s), s = sum(g y) per row: dF_i/dy_k = d_ik (g_i - s) - y_i g_k, so G maps to G (g - s) - g sum(G y). */
+function softmaxGradY(G: Tensor, y: Tensor, g: Tensor): Tensor {
+  return sub(mul(G, sub(g, sum(mul(g, y), -1, true))), mul(g, sum(mul(G, y), -1, true)));
+}
+
 const softmaxGradRule: Rule<RowAttrs> = {
   name: 'softmaxGrad',
   forward: ([y, g], { rows, cols }) => ({ data: getBackend().softmaxRowsGrad(y!.data, g!.data, rows, cols), shape: y!.shape }),
   /**
    * F = y (g - s), s = sum(g y) per row. dF_i/dg_k = y_i (d_ik - y_k): the upstream G maps to y (G - sum(G y)),
-   * this op again. dF_i/dy_k = d_ik (g_i - s) - y_i g_k: G maps to G (g - s) - g sum(G y).
+   * this op again; for y see softmaxGradY.
    */
-  backward: (G, { inputs: [y, g], attrs }) => [
-    when(y!, () => sub(mul(G, sub(g!, sum(mul(g!, y!), -1, true))), mul(g!, sum(mul(G, y!), -1, true)))),
-    when(g!, () => apply(softmaxGradRule, [y!, G], attrs)),
-  ],
+  backward: (G, { inputs: [y, g], attrs }) => [when(y!, () => softmaxGradY(G, y!, g!)), when(g!, () => apply(softmaxGradRule, [y!, G], attrs))],
 };
 
 const softmaxRule: Rule<RowAttrs> = {
@@ -103,6 +107,54 @@ export function softmaxFused(x: Tensor, axis = -1): Tensor {
   if (x.ndim === 0 || (axis !== -1 && axis !== x.ndim - 1)) return composedSoftmax(x, axis);
   const [rows, cols] = rowsOf(x);
   return apply(softmaxRule, [x], { rows, cols });
+}
+
+// ----------------------------------------------------------------------------------------- masked softmax
+
+interface MaskedAttrs extends RowAttrs {
+  mask: RowMask;
+  /** The mask as a 0/1 constant of x's dtype (broadcastable to x), for the tensor-op backward rules. */
+  keep: Tensor;
+}
+
+const maskedSoftmaxGradRule: Rule<MaskedAttrs> = {
+  name: 'maskedSoftmaxGrad',
+  forward: ([y, g], { rows, cols, mask }) => ({ data: getBackend().softmaxRowsGrad(y!.data, g!.data, rows, cols, mask), shape: y!.shape }),
+  /**
+   * F = M (y (g - s)): the unmasked softmax gradient with the masked entries zeroed. Both derivatives are the
+   * unmasked ones applied to the masked upstream M G (M is a constant 0/1 factor on every output entry).
+   */
+  backward: (G, { inputs: [y, g], attrs }) => {
+    const masked = mul(G, attrs.keep);
+    return [when(y!, () => softmaxGradY(masked, y!, g!)), when(g!, () => apply(softmaxGradRule, [y!, masked], attrs))];
+  },
+};
+
+const maskedSoftmaxRule: Rule<MaskedAttrs> = {
+  name: 'maskedSoftmaxFused',
+  forward: ([x], { rows, cols, mask }) => ({ data: getBackend().softmaxRows(x!.data, rows, cols, mask), shape: x!.shape }),
+  // where's gradient is zero on masked entries, softmax's is y (g - sum(g y)): both in one kernel.
+  backward: (g, { output, attrs }) => [apply(maskedSoftmaxGradRule, [output, g], attrs)],
+};
+
+/**
+ * softmax(where(allowed, x, fill)) over the last axis, fused: attention's causal and padding mask applied inside
+ * the softmax kernel. `allowed` (non-zero = keep) must broadcast to x's shape; it gets no gradient.
+ */
+export function maskedSoftmaxFused(x: Tensor, allowed: Tensor, fill: number): Tensor {
+  let broadcast: number[];
+  try {
+    broadcast = broadcastShapes('maskedSoftmax', allowed.shape, x.shape);
+  } catch {
+    broadcast = [];
+  }
+  if (x.ndim === 0 || !shapesEqual(broadcast, x.shape)) {
+    throw new Error(`maskedSoftmax: a mask of shape ${formatShape(allowed.shape)} does not broadcast to ${formatShape(x.shape)}`);
+  }
+  const [rows, cols] = rowsOf(x);
+  const keep = allowed.dtype === x.dtype ? allowed.detach() : new Tensor(fromValues(x.dtype, allowed.data), allowed.shape);
+  const mask: RowMask = { values: keep.data, offsets: broadcastOffsets(allowed.shape, x.shape), fill };
+  return apply(maskedSoftmaxRule, [x], { rows, cols, mask, keep });
 }
 
 // ------------------------------------------------------------------------------------------------ layer norm
@@ -276,6 +328,8 @@ export const FUSED_RULES = {
   geluGrad: geluGradRule,
   softmaxFused: softmaxRule,
   softmaxGrad: softmaxGradRule,
+  maskedSoftmaxFused: maskedSoftmaxRule,
+  maskedSoftmaxGrad: maskedSoftmaxGradRule,
   normalizeRows: normalizeRule,
   normalizeRowsGrad: normalizeGradRule,
   crossEntropyRows: crossEntropyRule,

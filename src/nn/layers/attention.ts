@@ -13,8 +13,8 @@ import {
   narrow,
   permute,
   reshape,
+  maskedSoftmaxFused,
   softmaxFused,
-  where,
   type Generator,
   type Tensor,
 } from '../../autograd/index.js';
@@ -95,9 +95,10 @@ export class CausalSelfAttention extends Module {
       cache.k = k;
       cache.v = v;
     }
-    let scores = matmulT(q, k, false, true); // [B, H, T, past + T]
-    if (context.allowed) scores = where(context.allowed, scores, MASKED_SCORE);
-    const weights = dropout(softmaxFused(scores, -1), this.dropoutP, { training: this.training, generator: context.generator });
+    const scores = matmulT(q, k, false, true); // [B, H, T, past + T]
+    // softmax(where(allowed, scores, MASKED_SCORE)), the mask applied inside the fused softmax.
+    const probabilities = context.allowed ? maskedSoftmaxFused(scores, context.allowed, MASKED_SCORE) : softmaxFused(scores, -1);
+    const weights = dropout(probabilities, this.dropoutP, { training: this.training, generator: context.generator });
     const y = reshape(permute(matmul(weights, v), [0, 2, 1, 3]), [B, T, this.width]);
     return dropout(this.proj.forward(y), this.dropoutP, { training: this.training, generator: context.generator });
   }
