@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { MatmulArgs } from '../../src/autograd/backend/backend.js';
-import { createGpujsBackend, type GpujsRouting } from '../../src/autograd/backend/gpujs.js';
+import { createGpujsBackend, threadsFromEnv, type GpujsRouting } from '../../src/autograd/backend/gpujs.js';
 import { threadsSupported } from '../../src/autograd/backend/wasm-threads.js';
 
 const KERNELS_ONLY: GpujsRouting = { minMatmulMacs: 0, minMatmulRows: 0, minMatmulK: 0, minRowElements: 0, minSoftmaxElements: 0 };
@@ -98,6 +98,7 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
     const deadline = Date.now() + 20_000;
     while (threaded.info().helperChunks === 0 && Date.now() < deadline) same(threaded.matmul(args), expected);
     expect(threaded.info().helperChunks).toBeGreaterThan(0);
+    expect(threaded.info().threadErrors).toEqual([]);
   });
 
   test('a destroyed backend starts a new pool and kernels on its next call', () => {
@@ -117,4 +118,12 @@ test('threads: 1 never starts a pool', () => {
   single.matmul(args);
   expect(single.info().threads).toBe(1);
   expect(single.info().threadedRuns).toBe(0);
+});
+
+test('SELM_GPUJS_THREADS: a positive integer picks the shared backend\'s threads; anything else is ignored', () => {
+  expect(threadsFromEnv({ SELM_GPUJS_THREADS: '1' })).toBe(1);
+  expect(threadsFromEnv({ SELM_GPUJS_THREADS: '4' })).toBe(4);
+  for (const bad of ['', '0', '-2', '1.5', 'two']) expect(threadsFromEnv({ SELM_GPUJS_THREADS: bad })).toBeUndefined();
+  expect(threadsFromEnv({})).toBeUndefined();
+  expect(threadsFromEnv(undefined)).toBeUndefined();
 });

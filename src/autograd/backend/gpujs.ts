@@ -78,6 +78,8 @@ export interface GpujsInfo {
   threadedRuns: number;
   /** Chunks of those runs that helper threads computed (the calling thread computed the rest). */
   helperChunks: number;
+  /** Errors of helper threads that died (their share then runs on the calling thread); empty normally. */
+  threadErrors: string[];
   cachedKernels: number;
   /** Why gpu.js degraded a kernel to its cpu backend, when it did. */
   fallbackReasons: string[];
@@ -701,6 +703,7 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       threads: pool ? pool.helpers + 1 : 1,
       threadedRuns,
       helperChunks: pool ? pool.helperChunks() : 0,
+      threadErrors: pool ? pool.errors() : [],
       cachedKernels: kernels.size,
       fallbackReasons: [...fallbackReasons],
     }),
@@ -758,9 +761,25 @@ function unpackMatmul(data: Float32Array, batches: number, rows: number, cols: n
 
 let shared: GpujsBackend | null = null;
 
-/** The backend that `setBackend('gpujs')` selects, created (GPU object and all) on first use. */
+/**
+ * The thread count the environment asks for: SELM_GPUJS_THREADS, a positive integer (like OMP_NUM_THREADS for
+ * native libraries), or undefined when it is unset or not one; the bench sets it to compare single-threaded.
+ */
+export function threadsFromEnv(env: Record<string, string | undefined> | undefined): number | undefined {
+  const raw = env?.SELM_GPUJS_THREADS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+}
+
+/**
+ * The backend that `setBackend('gpujs')` selects, created (GPU object and all) on first use, with the threads
+ * SELM_GPUJS_THREADS asks for (default: the available cores).
+ */
 export function sharedGpujsBackend(): GpujsBackend {
-  shared ??= createGpujsBackend();
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const threads = threadsFromEnv(env);
+  shared ??= createGpujsBackend(threads === undefined ? {} : { threads });
   return shared;
 }
 

@@ -55,6 +55,8 @@ export interface ThreadPool {
   run(module: SharedModule, cells: number, runLocal: RangeRunner): void;
   /** Chunks the helpers have computed so far (the rest ran on the calling thread). */
   helperChunks(): number;
+  /** Errors of helpers that died (reported by worker_threads when the event loop ran); empty normally. */
+  errors(): string[];
   /** Drops the helpers' instances of a module (their reference keeps its memory alive). */
   release(id: number): void;
   destroy(): void;
@@ -213,7 +215,7 @@ export function createThreadPool(helpers: number): ThreadPool | null {
   let pool: Helper[] | null = null;
   let generation = 0;
   let destroyed = false;
-  const startupErrors: string[] = [];
+  const deadHelperErrors: string[] = [];
 
   function start(): Helper[] {
     const started: Helper[] = [];
@@ -222,8 +224,8 @@ export function createThreadPool(helpers: number): ThreadPool | null {
       const worker = new threads!.Worker(HELPER_SOURCE, { eval: true, workerData: { control: control.buffer, port: port2 }, transferList: [port2] });
       worker.unref();
       // A helper that dies (it cannot, short of a bug or an out-of-memory) claims nothing more: the calling
-      // thread does its share. Its error is kept for the next run to report.
-      worker.on('error', (error) => startupErrors.push(String(error)));
+      // thread does its share. Its error is kept for `errors()`.
+      worker.on('error', (error) => deadHelperErrors.push(String(error)));
       started.push({ worker, port: port1, modules: new Set() });
     }
     return started;
@@ -288,6 +290,7 @@ export function createThreadPool(helpers: number): ThreadPool | null {
       }
     },
     helperChunks: () => Atomics.load(control, HELPER_CHUNKS),
+    errors: () => [...deadHelperErrors],
     release(id) {
       for (const h of pool ?? []) {
         if (!h.modules.delete(id)) continue;

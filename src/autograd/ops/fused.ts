@@ -1,9 +1,12 @@
 /**
  * Fused versions of the composites a transformer training step spends its time in: GELU, layer norm, softmax
- * over the last axis, cross-entropy, and a Linear layer's product plus bias. Each is a primitive whose forward is one backend kernel and whose
- * backward is one more (a "grad" primitive), instead of the ten to thirty elementwise ops, temporaries and
- * graph nodes of the composed version (ops/composite.ts), which stays the reference: the fused op tests check
- * values and gradients of both agree, and gradcheck / gradgradcheck the fused ones in float64.
+ * over the last axis (with or without attention's mask), cross-entropy, and a Linear layer's product plus
+ * bias. Each is a primitive whose forward is one backend kernel and whose backward is one more (a "grad"
+ * primitive), instead of the ten to thirty elementwise ops, temporaries and graph nodes of the composed
+ * version (ops/composite.ts), which stays the reference: test/autograd/fused.test.ts checks values and
+ * gradients of both agree (float64, and float32 against the float64 composite) and gradchecks the fused ones
+ * to third order in float64. The fused ops are not in the op table (table.ts): they are not new functions,
+ * only faster forms of ones that are.
  *
  * Higher derivatives still work: each grad primitive's own backward is written with tensor ops (the formulas
  * are derived in the comments), so `createGraph` differentiates through it like through any composite.
