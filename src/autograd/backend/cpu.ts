@@ -209,9 +209,10 @@ function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number
 }
 
 /**
- * C = op(A) op(B) per batch, accumulated in float64 (JavaScript numbers) and rounded once. A B^T (the Linear
- * layer's forward, weights stored [out, in]) is a dot product of two contiguous rows; the other cases add
- * scaled rows of B into a float64 row of C, so the inner loop is contiguous too.
+ * C = op(A) op(B) per batch: every entry is a dot product of a row of op(A) and a column of op(B), both read as
+ * contiguous runs of k values. An operand whose layout does not give that (A stored [k, m], or B stored [k, n])
+ * is transposed into a scratch copy first: k m (or k n) values moved, against the m k n multiply-adds. Sums
+ * are accumulated in float64 (JavaScript numbers), with the bias, and rounded once.
  */
 function matmul(args: MatmulArgs): TypedArray {
   const { a, b, aBatch, bBatch, batchShape, m, k, n, transA, transB } = args;
@@ -220,32 +221,29 @@ function matmul(args: MatmulArgs): TypedArray {
   const out = allocate(dtypeOf(a), batches * m * n);
   const aOff = broadcastOffsets(aBatch, batchShape);
   const bOff = broadcastOffsets(bBatch, batchShape);
-  const row = new Float64Array(n);
+  // Rows of op(A) [m, k] and of op(B)^T [n, k] per operand batch, transposed once even when broadcast.
+  const aRows = new Map<number, TypedArray>();
+  const bRows = new Map<number, TypedArray>();
   for (let bi = 0; bi < batches; bi++) {
-    const ab = aOff[bi]! * m * k;
-    const bb = bOff[bi]! * k * n;
+    const ao = aOff[bi]!;
+    const bo = bOff[bi]!;
+    let A = aRows.get(ao);
+    if (!A) aRows.set(ao, (A = transA ? transposed(a, ao * m * k, k, m) : a.subarray(ao * m * k, (ao + 1) * m * k)));
+    let Bt = bRows.get(bo);
+    if (!Bt) bRows.set(bo, (Bt = transB ? b.subarray(bo * k * n, (bo + 1) * k * n) : transposed(b, bo * k * n, k, n)));
     const ob = bi * m * n;
-    // A bias is added before the one rounding (float32 results equal rounding the float64 sum plus bias).
-    if (!transA && transB) {
-      for (let i = 0; i < m; i++) {
-        const ai = ab + i * k;
-        for (let j = 0; j < n; j++) out[ob + i * n + j] = dot(a, ai, b, bb + j * k, k) + (bias ? bias[j]! : 0);
-      }
-      continue;
-    }
     for (let i = 0; i < m; i++) {
-      row.fill(0);
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a[ab + p * m + i]! : a[ab + i * k + p]!;
-        if (transB) {
-          for (let j = 0; j < n; j++) row[j]! += av * b[bb + j * k + p]!;
-        } else {
-          const base = bb + p * n;
-          for (let j = 0; j < n; j++) row[j]! += av * b[base + j]!;
-        }
-      }
-      for (let j = 0; j < n; j++) out[ob + i * n + j] = row[j]! + (bias ? bias[j]! : 0);
+      for (let j = 0; j < n; j++) out[ob + i * n + j] = dot(A, i * k, Bt, j * k, k) + (bias ? bias[j]! : 0);
     }
+  }
+  return out;
+}
+
+/** The [cols, rows] transpose of the [rows, cols] block of x starting at `offset`. */
+function transposed(x: TypedArray, offset: number, rows: number, cols: number): TypedArray {
+  const out = allocate(dtypeOf(x), rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = x[offset + r * cols + c]!;
   }
   return out;
 }
