@@ -76,6 +76,8 @@ const CONTROL_INTS = 80;
 /** A chunk index no run reaches: WORK holds it while a run's parameters are being written. */
 const CLOSED = 0xffff;
 const MAX_CHUNKS = 0xfff0;
+/** Polls of a shared word before blocking on it (roughly 10-50 microseconds). */
+const SPIN = 20_000;
 /** How long the caller waits for a claimed chunk before it decides a helper died (a chunk takes milliseconds). */
 const HELPER_TIMEOUT_MS = 30_000;
 
@@ -113,6 +115,9 @@ function readMessages() {
   }
 }
 for (;;) {
+  // The next run usually follows within microseconds (a training step is a burst of kernels): poll a little
+  // before sleeping, since a futex wake costs tens of microseconds.
+  for (let spin = 0; spin < ${SPIN} && Atomics.load(control, ${WAKE}) === seen; spin++);
   Atomics.wait(control, ${WAKE}, seen);
   seen = Atomics.load(control, ${WAKE});
   readMessages();
@@ -280,8 +285,10 @@ export function createThreadPool(helpers: number): ThreadPool | null {
         Atomics.add(control, FINISHED, 1);
       }
       const deadline = Date.now() + HELPER_TIMEOUT_MS;
+      let spins = 0;
       for (let done = Atomics.load(control, FINISHED); done < total; done = Atomics.load(control, FINISHED)) {
         if (Date.now() > deadline) throw new Error(`gpujs thread pool: a helper thread did not finish its chunk in ${HELPER_TIMEOUT_MS} ms`);
+        if (spins++ < SPIN) continue;
         Atomics.wait(control, FINISHED, done, 100);
       }
       if (Atomics.load(control, FAILED) !== 0) {
