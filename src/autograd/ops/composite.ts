@@ -10,6 +10,7 @@ import { noGrad } from '../engine.js';
 import { Tensor } from '../tensor.js';
 import { abs, add, div, exp, log, log1p, lt, maximum, mul, neg, sqrt, sub, tanh, where } from './elementwise.js';
 import { gather, type Indices } from './indexing.js';
+import { crossEntropyTargets } from './util.js';
 import { max, mean, sum, variance } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -100,34 +101,12 @@ export interface CrossEntropyOptions {
  * With reduction 'mean', the mean over targets that are not `ignoreIndex` (0 if every target is ignored).
  */
 export function crossEntropy(logits: Tensor, targets: Indices, options: CrossEntropyOptions = {}): Tensor {
-  const classes = logits.shape[logits.ndim - 1];
-  if (classes === undefined) throw new Error('crossEntropy: logits must have a class dimension');
-  const values = targets instanceof Tensor ? targets.data : targets;
-  const batchShape = logits.shape.slice(0, -1);
-  const count = batchShape.reduce((n, d) => n * d, 1);
-  if (values.length !== count) {
-    throw new Error(`crossEntropy: ${values.length} targets for logits of shape ${formatShape(logits.shape)} (expected ${count})`);
-  }
-  const ignore = options.ignoreIndex;
-  const safe = new Float64Array(values.length);
-  const keep = fromValues(logits.dtype, new Array<number>(values.length).fill(1));
-  let kept = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (ignore !== undefined && v === ignore) {
-      keep[i] = 0;
-      safe[i] = 0;
-    } else {
-      if (!Number.isInteger(v) || v < 0 || v >= classes) {
-        throw new Error(`crossEntropy: target ${v} at position ${i} is out of range for ${classes} classes`);
-      }
-      safe[i] = v;
-      kept++;
-    }
-  }
+  const { batchShape, index, kept } = crossEntropyTargets(logits, targets, options.ignoreIndex);
+  // Ignored positions gather class 0 (any valid index) and are then multiplied by 0.
+  const safe = fromValues(logits.dtype, Array.from(index, (t) => Math.max(t, 0)));
+  const keep = fromValues(logits.dtype, Array.from(index, (t) => (t < 0 ? 0 : 1)));
   const logp = logSoftmax(logits, -1);
-  const index = new Tensor(fromValues(logits.dtype, safe), [...batchShape, 1]);
-  const picked = reshape(gather(logp, -1, index), batchShape);
+  const picked = reshape(gather(logp, -1, new Tensor(safe, [...batchShape, 1])), batchShape);
   const losses = mul(neg(picked), new Tensor(keep, batchShape));
   const reduction = options.reduction ?? 'mean';
   if (reduction === 'none') return losses;

@@ -22,6 +22,7 @@ import { layerNorm as composedLayerNorm, softmax as composedSoftmax, type CrossE
 import { add, div, mul, neg, reciprocal, sqrt, sub, tanh } from './elementwise.js';
 import type { Indices } from './indexing.js';
 import { matmulT } from './matmul.js';
+import { crossEntropyTargets } from './util.js';
 import { mean, sum, variance } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -294,29 +295,9 @@ const crossEntropyRule: Rule<CrossEntropyAttrs> = {
  * `crossEntropy` (ignoreIndex, reductions 'mean' over kept targets, 'sum', 'none').
  */
 export function crossEntropyFused(logits: Tensor, targets: Indices, options: CrossEntropyOptions = {}): Tensor {
-  const classes = logits.shape[logits.ndim - 1];
-  if (classes === undefined) throw new Error('crossEntropy: logits must have a class dimension');
-  const values = targets instanceof Tensor ? targets.data : targets;
-  const batchShape = logits.shape.slice(0, -1);
-  const rows = batchShape.reduce((n, d) => n * d, 1);
-  if (values.length !== rows) {
-    throw new Error(`crossEntropy: ${values.length} targets for logits of shape ${formatShape(logits.shape)} (expected ${rows})`);
-  }
-  const ignore = options.ignoreIndex;
-  const index = new Int32Array(rows);
-  let kept = 0;
-  for (let i = 0; i < rows; i++) {
-    const v = values[i]!;
-    if (ignore !== undefined && v === ignore) {
-      index[i] = -1;
-    } else {
-      if (!Number.isInteger(v) || v < 0 || v >= classes) {
-        throw new Error(`crossEntropy: target ${v} at position ${i} is out of range for ${classes} classes`);
-      }
-      index[i] = v;
-      kept++;
-    }
-  }
+  const { batchShape, index, kept } = crossEntropyTargets(logits, targets, options.ignoreIndex);
+  const rows = index.length;
+  const classes = logits.shape[logits.ndim - 1]!;
   const flat = reshape(logits, [rows, classes]);
   const losses = reshape(apply(crossEntropyRule, [flat], { rows, cols: classes, targets: index }), batchShape);
   const reduction = options.reduction ?? 'mean';

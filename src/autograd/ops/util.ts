@@ -1,5 +1,7 @@
 import { fromValues } from '../dtype.js';
+import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import type { Indices } from './indexing.js';
 
 /** A tensor argument, or a plain number that takes the dtype of the tensor it is combined with. */
 export type TensorLike = Tensor | number;
@@ -9,4 +11,34 @@ export function lift(values: readonly TensorLike[], op: string): Tensor[] {
   const ref = values.find((v): v is Tensor => v instanceof Tensor);
   if (!ref) throw new Error(`${op}: at least one argument must be a Tensor`);
   return values.map((v) => (v instanceof Tensor ? v : new Tensor(fromValues(ref.dtype, [v]), [])));
+}
+
+/**
+ * Validates class targets for logits [..., C]: one integer in [0, C) per row, or `ignoreIndex`. Returns the
+ * rows' shape, the targets with ignored rows as -1, and how many rows are kept (the 'mean' denominator).
+ */
+export function crossEntropyTargets(logits: Tensor, targets: Indices, ignoreIndex: number | undefined): { batchShape: number[]; index: Int32Array; kept: number } {
+  const classes = logits.shape[logits.ndim - 1];
+  if (classes === undefined) throw new Error('crossEntropy: logits must have a class dimension');
+  const values = targets instanceof Tensor ? targets.data : targets;
+  const batchShape = logits.shape.slice(0, -1);
+  const rows = batchShape.reduce((n, d) => n * d, 1);
+  if (values.length !== rows) {
+    throw new Error(`crossEntropy: ${values.length} targets for logits of shape ${formatShape(logits.shape)} (expected ${rows})`);
+  }
+  const index = new Int32Array(rows);
+  let kept = 0;
+  for (let i = 0; i < rows; i++) {
+    const v = values[i]!;
+    if (ignoreIndex !== undefined && v === ignoreIndex) {
+      index[i] = -1;
+      continue;
+    }
+    if (!Number.isInteger(v) || v < 0 || v >= classes) {
+      throw new Error(`crossEntropy: target ${v} at position ${i} is out of range for ${classes} classes`);
+    }
+    index[i] = v;
+    kept++;
+  }
+  return { batchShape, index, kept };
 }
