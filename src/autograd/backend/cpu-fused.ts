@@ -5,7 +5,7 @@
  */
 import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
 import type { RowMask } from './backend.js';
-import { expNonPositive, tanhFloat32 } from './fast-math.js';
+import { rowMax, shiftedRowExps, tanhFloat32 } from './fast-math.js';
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
@@ -95,30 +95,21 @@ export function softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols
   return out;
 }
 
-/** Row maximum, or 0 when it is not finite (the composite's maxShift: -inf rows stay -inf, no NaN from inf - inf). */
-function rowShift(x: TypedArray, base: number, cols: number): number {
-  let max = -Infinity;
-  for (let c = 0; c < cols; c++) if (!(x[base + c]! <= max)) max = x[base + c]!;
-  return Number.isFinite(max) ? max : 0;
-}
-
 /**
  * Per-row cross-entropy of logits against class targets: -log softmax(x)[t] = log sum exp(x - m) - (x[t] - m),
- * with m the row maximum; rows whose target is negative (ignored) give 0.
+ * with m the row maximum (0 when it is not finite: -inf rows stay -inf, no NaN from inf - inf); rows whose
+ * target is negative (ignored) give 0.
  */
 export function crossEntropyRows(x: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray {
   const out = allocate(dtypeOf(x), rows);
-  // float32 rows shifted by a finite maximum take the inline exp (fast-math.ts); a shift of 0 may leave t > 0.
   const f32 = x instanceof Float32Array;
   for (let r = 0; r < rows; r++) {
     const t = targets[r]!;
     if (t < 0) continue;
     const base = r * cols;
-    const m = rowShift(x, base, cols);
-    const fast = f32 && m !== 0;
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += fast ? expNonPositive(x[base + c]! - m) : Math.exp(x[base + c]! - m);
-    out[r] = Math.log(s) - (x[base + t]! - m);
+    const max = rowMax(x, base, cols);
+    const m = Number.isFinite(max) ? max : 0;
+    out[r] = Math.log(shiftedRowExps(x, base, cols, m, f32 && m === max, null, 0)) - (x[base + t]! - m);
   }
   return out;
 }
@@ -127,15 +118,14 @@ export function crossEntropyRows(x: TypedArray, rows: number, cols: number, targ
 export function crossEntropyRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray {
   const out = allocate(dtypeOf(x), x.length);
   const f32 = x instanceof Float32Array;
+  if (exps.length < cols) exps = new Float64Array(cols);
   for (let r = 0; r < rows; r++) {
     const t = targets[r]!;
     if (t < 0) continue;
     const base = r * cols;
-    const m = rowShift(x, base, cols);
-    const fast = f32 && m !== 0;
-    if (exps.length < cols) exps = new Float64Array(cols);
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += exps[c] = fast ? expNonPositive(x[base + c]! - m) : Math.exp(x[base + c]! - m);
+    const max = rowMax(x, base, cols);
+    const m = Number.isFinite(max) ? max : 0;
+    const s = shiftedRowExps(x, base, cols, m, f32 && m === max, exps, 0);
     const gr = g[r]!;
     // p - 1 at the target in float64: for a confident prediction p is close to 1 and float32 would cancel.
     for (let c = 0; c < cols; c++) out[base + c] = (c === t ? exps[c]! / s - 1 : exps[c]! / s) * gr;

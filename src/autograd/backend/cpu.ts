@@ -2,7 +2,7 @@ import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
 import { reducedShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, RowMask, UnaryOp } from './backend.js';
 import * as fused from './cpu-fused.js';
-import { expNonPositive } from './fast-math.js';
+import { rowMax, shiftedRowExps } from './fast-math.js';
 import { broadcastOffsets, broadcastPattern, type BroadcastPattern } from './strided.js';
 
 /** Scalar definitions of the elementwise kernels: the reference semantics every backend must match. */
@@ -354,18 +354,10 @@ function softmaxRows(x: TypedArray, rows: number, cols: number, mask?: RowMask):
   const f32 = x instanceof Float32Array;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) if (!(x[base + c]! <= max)) max = x[base + c]!;
+    const max = rowMax(x, base, cols);
     // A row of -Infinity has no finite maximum; subtracting 0 keeps exp(-inf) = 0 and yields NaN for 0/0.
     const shift = Number.isFinite(max) ? max : 0;
-    // float32 rows with a finite maximum take the inline exp (all its arguments are <= 0; fast-math.ts).
-    const fast = f32 && shift === max;
-    let sum = 0;
-    for (let c = 0; c < cols; c++) {
-      const e = fast ? expNonPositive(x[base + c]! - shift) : Math.exp(x[base + c]! - shift);
-      out[base + c] = e;
-      sum += e;
-    }
+    const sum = shiftedRowExps(x, base, cols, shift, f32 && shift === max, out, base);
     for (let c = 0; c < cols; c++) out[base + c]! /= sum;
   }
   return out;
@@ -383,15 +375,12 @@ function logSumExpRows(x: TypedArray, rows: number, cols: number): TypedArray {
   const f32 = x instanceof Float32Array;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) if (!(x[base + c]! <= max)) max = x[base + c]!;
+    const max = rowMax(x, base, cols);
     if (!Number.isFinite(max)) {
       out[r] = max; // all -inf gives -inf; +inf gives +inf; NaN stays NaN
       continue;
     }
-    let sum = 0;
-    for (let c = 0; c < cols; c++) sum += f32 ? expNonPositive(x[base + c]! - max) : Math.exp(x[base + c]! - max);
-    out[r] = max + Math.log(sum);
+    out[r] = max + Math.log(shiftedRowExps(x, base, cols, max, f32, null, 0));
   }
   return out;
 }

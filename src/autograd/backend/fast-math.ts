@@ -42,3 +42,33 @@ export function tanhFloat32(u: number): number {
   q = u2 * q + 4.89352518554385e-3;
   return (u * p) / q;
 }
+
+/** A row's maximum: the shift that keeps every exp(x - shift) <= 1. NaN propagates; an empty row gives -inf. */
+export function rowMax(x: ArrayLike<number>, base: number, cols: number): number {
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) if (!(x[base + c]! <= max)) max = x[base + c]!;
+  return max;
+}
+
+/**
+ * exp(x[base + c] - shift) for a row, written to out[outBase + c] (when out is given), and their sum: the
+ * shared inner loop of softmax, log-sum-exp and cross-entropy rows. float32 rows shifted by their finite
+ * maximum take the inline exp (every argument is <= 0); anything else takes Math.exp.
+ */
+export function shiftedRowExps(
+  x: Float64Array | Float32Array,
+  base: number,
+  cols: number,
+  shift: number,
+  fast: boolean,
+  out: Float64Array | Float32Array | null,
+  outBase: number,
+): number {
+  let sum = 0;
+  for (let c = 0; c < cols; c++) {
+    const e = fast ? expNonPositive(x[base + c]! - shift) : Math.exp(x[base + c]! - shift);
+    if (out) out[outBase + c] = e;
+    sum += e;
+  }
+  return sum;
+}
