@@ -3,7 +3,7 @@ import { reducedShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import type { Backend, BinaryOp, MatmulArgs, ReduceOp, RowMask, UnaryOp } from './backend.js';
 import * as fused from './cpu-fused.js';
 import { rowMax, shiftedRowExps } from './fast-math.js';
-import { broadcastOffsets, broadcastPattern, type BroadcastPattern } from './strided.js';
+import { broadcastOffsets, broadcastPattern, stridedOffsets, type BroadcastPattern } from './strided.js';
 
 /** Scalar definitions of the elementwise kernels: the reference semantics every backend must match. */
 const UNARY: Record<UnaryOp, (x: number) => number> = {
@@ -326,24 +326,17 @@ function permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArr
     return out;
   }
   // Trailing axes the permutation leaves in place move as contiguous runs of `run` elements (for attention's
-  // head split, whole head vectors); the odometer walks the remaining outer axes.
+  // head split, whole head vectors); stridedOffsets walks the remaining outer axes.
   let kept = rank;
   while (kept > 0 && perm[kept - 1] === kept - 1) kept--;
   const run = sizeOf(shape.slice(kept));
   const outShape = perm.slice(0, kept).map((p) => shape[p]!);
   const inStrides = stridesOf(shape);
   const permStrides = perm.slice(0, kept).map((p) => inStrides[p]!);
-  const index = new Array<number>(kept).fill(0);
-  let offset = 0;
-  for (let i = 0; i < x.length; i += run) {
+  const starts = stridedOffsets(outShape, permStrides);
+  for (let j = 0, i = 0; j < starts.length; j++, i += run) {
+    const offset = starts[j]!;
     for (let r = 0; r < run; r++) out[i + r] = x[offset + r]!;
-    for (let ax = kept - 1; ax >= 0; ax--) {
-      index[ax]!++;
-      offset += permStrides[ax]!;
-      if (index[ax]! < outShape[ax]!) break;
-      offset -= permStrides[ax]! * outShape[ax]!;
-      index[ax] = 0;
-    }
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { broadcastStrides, sizeOf, type Shape } from '../shape.js';
  */
 export function broadcastOffsets(inShape: Shape, outShape: Shape): Int32Array {
   const n = sizeOf(outShape);
-  if (n > MAX_CACHED_ELEMENTS) return buildOffsets(inShape, outShape, n);
+  if (n > MAX_CACHED_ELEMENTS) return buildOffsets(inShape, outShape);
   const key = `${inShape.join(',')}|${outShape.join(',')}`;
   const hit = cache.get(key);
   if (hit) {
@@ -16,7 +16,7 @@ export function broadcastOffsets(inShape: Shape, outShape: Shape): Int32Array {
     cache.set(key, hit);
     return hit;
   }
-  const offsets = buildOffsets(inShape, outShape, n);
+  const offsets = buildOffsets(inShape, outShape);
   cache.set(key, offsets);
   if (cache.size > MAX_CACHED_PAIRS) cache.delete(cache.keys().next().value!);
   return offsets;
@@ -27,21 +27,28 @@ const MAX_CACHED_PAIRS = 64;
 const MAX_CACHED_ELEMENTS = 1 << 18;
 const cache = new Map<string, Int32Array>();
 
-function buildOffsets(inShape: Shape, outShape: Shape, n: number): Int32Array {
+function buildOffsets(inShape: Shape, outShape: Shape): Int32Array {
+  return stridedOffsets(outShape, broadcastStrides(inShape, outShape));
+}
+
+/**
+ * The flat offset of every element of a row-major walk over `shape`, reading memory with `strides` from `base`:
+ * the one odometer behind broadcasting (stride 0 on broadcast axes), permutes and boxes of a larger array.
+ */
+export function stridedOffsets(shape: Shape, strides: readonly number[], base = 0): Int32Array {
+  const n = sizeOf(shape);
   const offsets = new Int32Array(n);
-  const strides = broadcastStrides(inShape, outShape);
-  const rank = outShape.length;
-  if (rank === 0) return offsets;
+  const rank = shape.length;
   const index = new Array<number>(rank).fill(0);
-  let offset = 0;
+  let offset = base;
   for (let i = 0; i < n; i++) {
     offsets[i] = offset;
     // Increment the multi-index, carrying from the last axis.
     for (let ax = rank - 1; ax >= 0; ax--) {
       index[ax]!++;
       offset += strides[ax]!;
-      if (index[ax]! < outShape[ax]!) break;
-      offset -= strides[ax]! * outShape[ax]!;
+      if (index[ax]! < shape[ax]!) break;
+      offset -= strides[ax]! * shape[ax]!;
       index[ax] = 0;
     }
   }

@@ -2,7 +2,7 @@
 import { getBackend } from '../backend/index.js';
 import { allocate } from '../dtype.js';
 import { apply, type Rule } from '../engine.js';
-import { broadcastOffsets } from '../backend/strided.js';
+import { broadcastOffsets, stridedOffsets } from '../backend/strided.js';
 import { formatShape, normalizeAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { sumToShape } from './reduce.js';
@@ -19,24 +19,11 @@ export interface PadAttrs {
 
 /** Copies the box [starts, starts + box) between a big array of shape `big` and a dense one of shape `box`. */
 function copyBox(big: Shape, box: Shape, starts: readonly number[], visit: (bigOffset: number, boxOffset: number) => void): void {
-  const n = sizeOf(box);
-  if (n === 0) return;
-  const rank = box.length;
   const strides = stridesOf(big);
   let base = 0;
-  for (let i = 0; i < rank; i++) base += starts[i]! * strides[i]!;
-  const index = new Array<number>(rank).fill(0);
-  let offset = base;
-  for (let i = 0; i < n; i++) {
-    visit(offset, i);
-    for (let ax = rank - 1; ax >= 0; ax--) {
-      index[ax]!++;
-      offset += strides[ax]!;
-      if (index[ax]! < box[ax]!) break;
-      offset -= strides[ax]! * box[ax]!;
-      index[ax] = 0;
-    }
-  }
+  for (let i = 0; i < box.length; i++) base += starts[i]! * strides[i]!;
+  const offsets = stridedOffsets(box, strides, base);
+  for (let i = 0; i < offsets.length; i++) visit(offsets[i]!, i);
 }
 
 export const shapeRules = {
