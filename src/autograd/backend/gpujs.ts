@@ -219,10 +219,18 @@ interface MatmulPlan {
 const MATMUL_UNROLL = 8;
 
 /**
+ * Up to this k the kernel has no loop: every k term is written out with literal indices. Measured (compute
+ * only, webasm, one thread, 3-D views): the attention products at k = 16 and 32 run at 4.8-5.3 GFLOPS written
+ * out against 3.9-4.0 with the unrolled loop; at k = 64 writing out is slower (3.8-4.1 against 4.0-4.5), and
+ * a loop over an integer counter (`q++`, which gpu.js types as an integer) gained nothing over the float one.
+ */
+const MATMUL_STRAIGHT_K = 32;
+
+/**
  * Batched C = op(A) op(B): thread (x = i, y = j / 4, z = batch) returns C[i][j..j+3]. The lane axis of
  * gpu.js's SIMD is x, so A is read with a per-lane gather once per k term while the four B values are
- * lane-uniform scalar loads; k is unrolled by MATMUL_UNROLL. Columns past n (when n % 4 != 0) read column n - 1 and
- * are dropped when the result is unpacked.
+ * lane-uniform scalar loads; k is unrolled by MATMUL_UNROLL, or written out whole up to MATMUL_STRAIGHT_K.
+ * Columns past n (when n % 4 != 0) read column n - 1 and are dropped when the result is unpacked.
  */
 function matmulSource(p: MatmulPlan): string {
   const { m, n, k, transA, transB, aMode, bMode, batches } = p;
@@ -237,6 +245,9 @@ function matmulSource(p: MatmulPlan): string {
   // row offsets (`const aRow = ...`) cost a float-to-int conversion at every load they feed; inline integer
   // expressions stay i32. Measured: 4.5 against 3.8 GFLOPS compute-only at the model shapes.
   const [X, Y] = ['this.thread.x', 'this.thread.y'];
+  // A batched operand is a 3-D view indexed [batch][row][col], not a 2-D one indexed [batch * rows + row][col]:
+  // the product in the row index cost a third of the kernel's speed (compute only, webasm, one thread, the
+  // attention products of the reference models: 2.7 against 3.9-4.0 GFLOPS with 3-D views).
   const za = batches > 1 && aMode !== 'one' ? batchIndex(aMode, 'aBatch') : null;
   const zb = batches > 1 && bMode !== 'one' ? batchIndex(bMode, 'bBatch') : null;
   // Column c of the thread's block of 4; past n (a ragged last block) it reads column n - 1.
@@ -244,12 +255,12 @@ function matmulSource(p: MatmulPlan): string {
     const j = c === 0 ? `${Y} * 4` : `${Y} * 4 + ${c}`;
     return c === 0 || n % 4 === 0 ? j : `(${j} < ${n} ? ${j} : ${n - 1})`;
   };
-  // Views: a is [rows][cols] with rows = batch * m (or batch * k when transA); b likewise.
-  const aAt = (pk: string): string => (transA ? `a[${za ? `${za} * ${k} + ${pk}` : pk}][${X}]` : `a[${za ? `${za} * ${m} + ${X}` : X}][${pk}]`);
-  const bAt = (pk: string, c: number): string =>
-    transB ? `b[${zb ? `${zb} * ${n} + ${col(c)}` : col(c)}][${pk}]` : `b[${zb ? `${zb} * ${k} + ${pk}` : pk}][${col(c)}]`;
+  const at = (name: string, z: string | null, row: string, column: string): string => `${name}${z ? `[${z}]` : ''}[${row}][${column}]`;
+  // Views: a is [rows][cols] (rows = m, or k when transA), with a leading batch axis when batched; b likewise.
+  const aAt = (pk: string): string => (transA ? at('a', za, pk, X) : at('a', za, X, pk));
+  const bAt = (pk: string, c: number): string => (transB ? at('b', zb, col(c), pk) : at('b', zb, pk, col(c)));
   lines.push(`let s0 = 0;`, `let s1 = 0;`, `let s2 = 0;`, `let s3 = 0;`);
-  const unrolled = k - (k % MATMUL_UNROLL);
+  const unrolled = k <= MATMUL_STRAIGHT_K ? 0 : k - (k % MATMUL_UNROLL);
   const step = (pk: (u: number) => string, count: number): void => {
     for (let u = 0; u < count; u++) lines.push(`const a${u} = ${aAt(pk(u))};`);
     for (let c = 0; c < 4; c++) {
@@ -262,9 +273,9 @@ function matmulSource(p: MatmulPlan): string {
     step((u) => (u === 0 ? 'p' : `p + ${u}`), MATMUL_UNROLL);
     lines.push(`}`);
   }
-  if (k % MATMUL_UNROLL !== 0) {
+  if (unrolled < k) {
     lines.push(`{`);
-    step((u) => `${unrolled + u}`, k % MATMUL_UNROLL);
+    step((u) => `${unrolled + u}`, k - unrolled);
     lines.push(`}`);
   }
   lines.push(`return [s0, s1, s2, s3];`);
@@ -570,8 +581,11 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     const [paBatch, pbBatch] = swap ? [bBatch, aBatch] : [aBatch, bBatch];
     const aCount = sizeOf(paBatch);
     const bCount = sizeOf(pbBatch);
-    const aView = plan.transA ? [plan.m, aCount * k] : [k, aCount * plan.m];
-    const bView = plan.transB ? [k, bCount * plan.n] : [plan.n, bCount * k];
+    // x fastest: [cols, rows] or, for an operand with its own batches, [cols, rows, count] (see matmulSource).
+    const operandView = (cols: number, rows: number, count: number, mode: BatchMode): number[] =>
+      batches > 1 && mode !== 'one' ? [cols, rows, count] : [cols, rows * count];
+    const aView = plan.transA ? operandView(plan.m, k, aCount, plan.aMode) : operandView(k, plan.m, aCount, plan.aMode);
+    const bView = plan.transB ? operandView(k, plan.n, bCount, plan.bMode) : operandView(plan.n, k, bCount, plan.bMode);
     if (Math.max(...aView, ...bView, batches) >= MAX_INDEX) {
       cpuRoutes++;
       return cpuBackend.matmul(args);
