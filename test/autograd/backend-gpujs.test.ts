@@ -13,7 +13,9 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { Backend, MatmulArgs, ReduceOp } from '../../src/autograd/backend/backend.js';
 import { cpuBackend } from '../../src/autograd/backend/cpu.js';
 import { createGpujsBackend, DEFAULT_ROUTING, gpujsInfo, type GpujsBackend, type GpujsRouting } from '../../src/autograd/backend/gpujs.js';
-import { getBackend, withBackend } from '../../src/autograd/backend/index.js';
+import { getBackend, useBackend, withBackend } from '../../src/autograd/backend/index.js';
+import { matmul } from '../../src/autograd/ops/index.js';
+import { tensor } from '../../src/autograd/creation.js';
 
 const KERNELS_ONLY: GpujsRouting = { minMatmulMacs: 0, minMatmulRows: 0, minMatmulK: 0, minRowElements: 0, minSoftmaxElements: 0 };
 const webasm = createGpujsBackend({ routing: KERNELS_ONLY });
@@ -67,6 +69,11 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, sca
 // ------------------------------------------------------------------------------------------------- shapes
 
 const dim = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 9 }) }, { weight: 1, arbitrary: fc.integer({ min: 10, max: 21 }) });
+/**
+ * The inner dimension also reaches both sides of the matmul kernel's MATMUL_STRAIGHT_K (32): written out
+ * whole up to it, an unrolled loop plus a written-out remainder past it.
+ */
+const innerDim = fc.oneof({ weight: 3, arbitrary: dim }, { weight: 1, arbitrary: fc.integer({ min: 30, max: 45 }) });
 
 /** A batch shape and two operand batch shapes that broadcast to it (dims dropped or set to 1). */
 const batchArb = fc
@@ -89,7 +96,7 @@ const batchArb = fc
 
 const matmulCaseArb: fc.Arbitrary<MatmulCase> = fc.record({
   m: dim,
-  k: dim,
+  k: innerDim,
   n: dim,
   transA: fc.boolean(),
   transB: fc.boolean(),
@@ -164,6 +171,22 @@ describe.each(BACKENDS)('gpujs backend (%s) agrees with the cpu reference', (_na
       }),
       { numRuns: backend === webasm ? 120 : 40 },
     );
+  });
+
+  // The random batch shapes rarely make both operands partly broadcast, which is when the kernel finds an
+  // operand's batch through a lookup table (and each operand is a 3-D view); these cases always do.
+  test.each([
+    [5, 3, 7],
+    [4, 40, 6],
+  ])('matmul with both operands partly broadcast (batch lookup tables), m %i k %i n %i', (m, k, n) => {
+    const batch = { aBatch: [3, 1], bBatch: [1, 2], batchShape: [3, 2] };
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const args = matmulArgs({ m, k, n, transA, transB, batch, seed: m * 100 + k });
+        const { expected, scale } = matmulReference(args);
+        expectClose(backend.matmul(args), expected, scale, 1e-30, `matmul transA ${transA} transB ${transB}`);
+      }
+    }
   });
 
   test('reduce sum/max/min over any axes: sum within 1e-5 * sum|x|, max and min exact', () => {
@@ -361,5 +384,25 @@ describe('gpujs backend', () => {
     withBackend('gpujs', () => getBackend().logSumExpRows(x, 64, 64));
     expect(gpujsInfo()?.gpuMode).toBe('webasm');
     expect(gpujsInfo()?.kernelModes).toEqual(['webasm']);
+  });
+
+  test('useBackend and withBackend run ops on a backend object of ones own (a single-threaded one here)', () => {
+    const own = createGpujsBackend({ threads: 1, routing: KERNELS_ONLY });
+    const a = tensor(Array.from(values(7, 6 * 5)), { shape: [6, 5], dtype: 'float32' });
+    const b = tensor(Array.from(values(8, 5 * 4)), { shape: [5, 4], dtype: 'float32' });
+    const expected = Array.from(matmul(a, b).data); // on cpu, the default
+    const previous = useBackend(own);
+    try {
+      expect(getBackend()).toBe(own);
+      expect(Array.from(matmul(a, b).data).map((v, i) => Math.abs(v - expected[i]!) <= 1e-5)).not.toContain(false);
+    } finally {
+      expect(useBackend(previous)).toBe(own);
+    }
+    expect(getBackend().name).toBe('cpu');
+    expect(own.info().kernelRuns).toBe(1);
+    withBackend(own, () => matmul(a, b));
+    expect(own.info()).toMatchObject({ kernelRuns: 2, threads: 1 });
+    expect(getBackend().name).toBe('cpu');
+    own.destroy();
   });
 });

@@ -26,10 +26,21 @@ export function getBackend(): Backend {
   return active;
 }
 
-/** Runs `fn` with `name` as the active backend, restoring the previous one afterwards. */
-export function withBackend<T>(name: BackendName, fn: () => T): T {
+/**
+ * Makes a backend object active, one made with its own options (`createGpujsBackend({ threads: 1 })`, say)
+ * rather than the shared one `setBackend` selects by name. Returns the backend it replaces, to restore later.
+ */
+export function useBackend(backend: Backend): Backend {
   const previous = active;
-  setBackend(name);
+  active = backend;
+  return previous;
+}
+
+/** Runs `fn` with a backend (by name, or an object) active, restoring the previous one afterwards. */
+export function withBackend<T>(backend: BackendName | Backend, fn: () => T): T {
+  const previous = active;
+  if (typeof backend === 'string') setBackend(backend);
+  else active = backend;
   try {
     return fn();
   } finally {
