@@ -1,7 +1,8 @@
 /** The generation section: greedy decoding tokens/s of the reference models, with and without the KV cache. */
-import { Generator, getBackend, setBackend } from '../src/autograd/index.js';
+import { Generator } from '../src/autograd/index.js';
 import { generate } from '../src/nn/sample.js';
 import type { ConfigName, OurBackend } from './args.js';
+import { onBackend } from './backends.js';
 import { timeSync } from './measure.js';
 import { buildModel } from './model.js';
 import type { GenerationRow } from './report.js';
@@ -12,9 +13,7 @@ import type { GenerationRow } from './report.js';
  * training batch with the cache (without it, tens of seconds per call on small-gpt, and no new information).
  */
 export function ourGenerationRows(backend: OurBackend, config: ConfigName, quick: boolean): GenerationRow[] {
-  const previous = getBackend().name;
-  setBackend(backend);
-  try {
+  return onBackend(backend, (): GenerationRow[] => {
     const { model, ref } = buildModel(config);
     const newTokens = ref.model.contextLength - 1;
     const gen = new Generator(7);
@@ -45,7 +44,5 @@ export function ourGenerationRows(backend: OurBackend, config: ConfigName, quick
       }
     }
     return rows;
-  } finally {
-    setBackend(previous);
-  }
+  });
 }

@@ -55,7 +55,24 @@ function mm(label: string, batch: number, m: number, k: number, n: number, trans
   return { kind: 'matmul', label: `${label} ${a}x${b}`, batch, m, k, n, transA, transB };
 }
 
-/** The matmuls of one training step of a config: forward, then the backward's dX = dY W^T and dW = X^T dY. */
+/**
+ * A Linear layer's three products (src/nn Linear, src/autograd linearFused): y = x W^T with W stored
+ * [out, in], and its backward dx = g W and dW = g^T x.
+ */
+function linearMatmuls(label: string, rows: number, inFeatures: number, outFeatures: number): MatmulCase[] {
+  return [
+    mm(label, 1, rows, inFeatures, outFeatures, false, true),
+    mm(`${label} dX`, 1, rows, outFeatures, inFeatures),
+    mm(`${label} dW`, 1, outFeatures, rows, inFeatures, true, false),
+  ];
+}
+
+/**
+ * The distinct matmuls of one training step of a config, as the model runs them. Attention projects q, k and
+ * v as three [width, width] Linear products (each with its slice of the fused qkv weight), like its output
+ * projection; the LM head is x wte^T. Attention's batched products over batch x heads: scores q k^T (the same
+ * shape as the backward's dP = g v^T), weights times v (as dq = g k), and dk = g^T q (as dv = p^T g).
+ */
 function modelMatmuls(config: ConfigName): MatmulCase[] {
   const { batch, context: T, width: C, heads: H, mlp: M, vocab: V } = REFERENCE_DIMS[config];
   const N = batch * T;
@@ -63,20 +80,13 @@ function modelMatmuls(config: ConfigName): MatmulCase[] {
   const BH = batch * H;
   const p = config;
   return [
-    mm(`${p} qkv`, 1, N, C, 3 * C),
-    mm(`${p} qkv dX`, 1, N, 3 * C, C, false, true),
-    mm(`${p} qkv dW`, 1, C, N, 3 * C, true, false),
-    mm(`${p} attn-proj`, 1, N, C, C),
-    mm(`${p} mlp-fc`, 1, N, C, M),
-    mm(`${p} mlp-fc dX`, 1, N, M, C, false, true),
-    mm(`${p} mlp-fc dW`, 1, C, N, M, true, false),
-    mm(`${p} mlp-proj`, 1, N, M, C),
-    mm(`${p} lm-head`, 1, N, C, V, false, true),
-    mm(`${p} lm-head dX`, 1, N, V, C),
-    mm(`${p} lm-head dW`, 1, V, N, C, true, false),
-    mm(`${p} attn-scores`, BH, T, hd, T),
-    mm(`${p} attn-scores q.k^T`, BH, T, hd, T, false, true),
-    mm(`${p} attn-values`, BH, T, T, hd),
+    ...linearMatmuls(`${p} q/k/v/attn-proj`, N, C, C),
+    ...linearMatmuls(`${p} mlp-fc`, N, C, M),
+    ...linearMatmuls(`${p} mlp-proj`, N, M, C),
+    ...linearMatmuls(`${p} lm-head`, N, C, V),
+    mm(`${p} attn q.k^T, dP`, BH, T, hd, T, false, true),
+    mm(`${p} attn p.v, dq`, BH, T, T, hd),
+    mm(`${p} attn dk, dv`, BH, T, T, hd, true, false),
   ];
 }
 

@@ -2,8 +2,9 @@
  * The kernel section: times each case on each backend (ours: cpu and gpujs; with --peers also TensorFlow.js wasm
  * and cpu) as one op call without gradient recording, the way the model calls it.
  */
-import { add, exp, layerNorm, matmulT, mul, noGrad, randn, setBackend, softmax, Generator, getBackend, type Tensor } from '../src/autograd/index.js';
+import { add, exp, layerNorm, matmulT, mul, noGrad, randn, softmax, Generator, type Tensor } from '../src/autograd/index.js';
 import type { OurBackend } from './args.js';
+import { onBackend } from './backends.js';
 import { caseElements, matmulFlops, type KernelCase } from './kernel-cases.js';
 import { timeSync, type TimingBudget } from './measure.js';
 
@@ -74,17 +75,14 @@ export function ourKernelRunner(backend: OurBackend): KernelRunner {
   };
 }
 
-/** Times every case on a runner; `select` switches our engine's backend around each timing. */
-export function runKernels(runner: KernelRunner, cases: readonly KernelCase[], budget: TimingBudget, select: (() => void) | null): KernelRow[] {
-  const rows: KernelRow[] = [];
-  for (const c of cases) {
-    const previous = getBackend().name;
-    select?.();
+/** Times every case on a runner; with `backend`, that one of ours is active around each timing. */
+export function runKernels(runner: KernelRunner, cases: readonly KernelCase[], budget: TimingBudget, backend: OurBackend | null): KernelRow[] {
+  const timeCase = (c: KernelCase): KernelRow => {
     try {
       const call = runner.prepare(c);
       const t = noGrad(() => timeSync(`${runner.backend} ${c.kind} ${c.label}`, call, budget));
       const elements = caseElements(c);
-      rows.push({
+      return {
         kernel: c.kind,
         backend: runner.backend,
         case: c.label,
@@ -92,11 +90,10 @@ export function runKernels(runner: KernelRunner, cases: readonly KernelCase[], b
         gflops: c.kind === 'matmul' ? matmulFlops(c) / (t.medianMs * 1e6) : null,
         nsPerElement: elements === null ? null : (t.medianMs * 1e6) / elements,
         samples: t.samples,
-      });
+      };
     } finally {
       runner.release?.();
-      setBackend(previous);
     }
-  }
-  return rows;
+  };
+  return cases.map((c) => (backend ? onBackend(backend, () => timeCase(c)) : timeCase(c)));
 }

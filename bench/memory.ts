@@ -6,9 +6,9 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { getBackend, setBackend } from '../src/autograd/index.js';
 import { trainStep } from '../src/nn/train.js';
 import type { OurBackend } from './args.js';
+import { onBackend } from './backends.js';
 import { makeBatches } from './batch.js';
 import { REFERENCE_DIMS } from './dims.js';
 import { median, rssMb, slope } from './measure.js';
@@ -32,9 +32,7 @@ function gcFunction(): (() => void) | null {
 }
 
 export function memoryCheck(backend: OurBackend, steps: number, log: (line: string) => void): MemoryReport {
-  const previous = getBackend().name;
-  setBackend(backend);
-  try {
+  return onBackend(backend, (): MemoryReport => {
     const { model, optimizer } = buildModel('tiny-gpt');
     const batches = makeBatches(REFERENCE_DIMS['tiny-gpt'], 8, 1).map(toTrainBatch);
     const gc = gcFunction();
@@ -78,7 +76,5 @@ export function memoryCheck(backend: OurBackend, steps: number, log: (line: stri
       seconds: (performance.now() - started) / 1000,
       medianStepMs: median(stepMs),
     };
-  } finally {
-    setBackend(previous);
-  }
+  });
 }

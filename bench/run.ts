@@ -7,6 +7,7 @@ import { cpus, hostname, loadavg } from 'node:os';
 import { getBackend, setBackend } from '../src/autograd/index.js';
 import { gpujsInfo } from '../src/autograd/backend/gpujs.js';
 import type { BenchOptions, OurBackend } from './args.js';
+import { singleThreadedInfo } from './backends.js';
 import { makeBatches } from './batch.js';
 import { REFERENCE_DIMS } from './dims.js';
 import { ourGenerationRows } from './generate.js';
@@ -66,7 +67,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     const budget = kernelBudget(opts.quick);
     for (const backend of opts.backends) {
       log(`kernels: ${backend} (${cases.length} cases)`);
-      results.kernels.push(...runKernels(ourKernelRunner(backend), cases, budget, () => setBackend(backend)));
+      results.kernels.push(...runKernels(ourKernelRunner(backend), cases, budget, backend));
     }
     if (peers) {
       for (const backend of PEER_BACKENDS) {
@@ -143,6 +144,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   results.meta.loadAverageEnd = loadavg();
   results.meta.tfjs = peers ? await peers.setup.tfInfo() : null;
   results.meta.gpujs = gpujsInfo();
+  results.meta['gpujs-1t'] = singleThreadedInfo();
   results.meta.maxRssMb = maxRssMb();
   results.meta.sectionSeconds = sectionSeconds;
   const seconds = (performance.now() - started) / 1000;

@@ -1,7 +1,7 @@
 /** The training-step section, our side: one float32 step (forward, backward, clip, AdamW) per backend and config. */
-import { setBackend, getBackend } from '../src/autograd/index.js';
 import { trainStep } from '../src/nn/train.js';
 import type { ConfigName, OurBackend } from './args.js';
+import { onBackend } from './backends.js';
 import type { TokenBatch } from './batch.js';
 import { REFERENCE_DIMS, tokensPerStep } from './dims.js';
 import { measureSteps } from './measure.js';
@@ -13,9 +13,7 @@ import type { TrainRow } from './train-row.js';
  * trainStep's defaults hold (gradient-norm clipping at 1.0); the peer clips the same way.
  */
 export function ourTrainRow(backend: OurBackend, config: ConfigName, batches: readonly TokenBatch[], steps: number, warmup: number): TrainRow {
-  const previous = getBackend().name;
-  setBackend(backend);
-  try {
+  return onBackend(backend, (): TrainRow => {
     const { model, optimizer } = buildModel(config);
     const trainBatches = batches.map(toTrainBatch);
     let i = 0;
@@ -40,7 +38,5 @@ export function ourTrainRow(backend: OurBackend, config: ConfigName, batches: re
       firstLoss: losses[0] ?? Number.NaN,
       lastLoss: losses[losses.length - 1] ?? Number.NaN,
     };
-  } finally {
-    setBackend(previous);
-  }
+  });
 }

@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'selm-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('bench smoke', () => {
-  it('writes <date>-<host>.json with every kernel case on both backends and the documented sections', async () => {
+  it('writes <date>-<host>.json with every kernel case on each of our backends and the documented sections', async () => {
     const opts = parseArgs(['--only', 'kernels', '--quick', '--tiny', '--out', dir]);
     if (opts === 'help') throw new Error('parseArgs returned help');
     const lines: string[] = [];
@@ -31,8 +31,8 @@ describe('bench smoke', () => {
 
     const rows = json.kernels as Record<string, unknown>[];
     const cases = kernelCases(true, ['tiny-gpt']);
-    expect(rows).toHaveLength(cases.length * 2);
-    for (const backend of ['cpu', 'gpujs']) {
+    expect(rows).toHaveLength(cases.length * 3);
+    for (const backend of ['cpu', 'gpujs', 'gpujs-1t']) {
       expect(rows.filter((r) => r.backend === backend).map((r) => r.case)).toEqual(cases.map((c) => c.label));
     }
     for (const r of rows) {
@@ -44,6 +44,10 @@ describe('bench smoke', () => {
       expect(r.kernel === 'matmul' ? r.nsPerElement : r.gflops).toBeNull();
     }
     expect(lines.join('\n')).toContain('GFLOPS');
+    // gpujs-1t ran its kernels on a backend of its own, on one thread, as webasm.
+    const meta = json.meta as Record<string, unknown>;
+    expect(meta['gpujs-1t']).toMatchObject({ threads: 1, threadedRuns: 0, kernelModes: ['webasm'] });
+    expect((meta['gpujs-1t'] as { kernelRuns: number }).kernelRuns).toBeGreaterThan(0);
   });
 
   it('rejects unknown flags and section names, naming them', () => {
