@@ -76,8 +76,35 @@ describe('errors name the op and the shapes', () => {
   });
 });
 
-test('composite ops report the primitive that failed, with its shapes', () => {
-  // mseLoss and layerNorm are built from primitives: the message names the primitive and the shapes it saw.
-  expect(() => ag.mseLoss(z(2, 3), z(4))).toThrow('sub: cannot broadcast [2,3] with [4]');
-  expect(() => ag.layerNorm(z(2, 3), z(4))).toThrow('mul: cannot broadcast [2,3] with [4]');
+test('composite ops name themselves first, then the primitive that failed, with its shapes', () => {
+  expect(() => ag.mseLoss(z(2, 3), z(4))).toThrow('mseLoss: sub: cannot broadcast [2,3] with [4]');
+  let caught: unknown = null;
+  try {
+    ag.mseLoss(z(2, 3), z(4));
+  } catch (error) {
+    caught = error;
+  }
+  // The primitive's own error is kept as the cause.
+  expect((caught as Error).cause).toBeInstanceOf(Error);
+  expect(((caught as Error).cause as Error).message).toBe('sub: cannot broadcast [2,3] with [4]');
+});
+
+describe('layer norm: weight and bias must have the normalised shape (as in PyTorch), not merely broadcast', () => {
+  const x = z(2, 3);
+  test.each([
+    ['composite, weight [4]', () => ag.layerNorm(x, z(4)), 'layerNorm: weight of shape [4] does not match the normalised shape [3] of input [2,3]'],
+    ['composite, weight [1]', () => ag.layerNorm(x, z(1)), 'layerNorm: weight of shape [1] does not match the normalised shape [3] of input [2,3]'],
+    ['composite, bias [1,3]', () => ag.layerNorm(x, z(3), z(1, 3)), 'layerNorm: bias of shape [1,3] does not match the normalised shape [3] of input [2,3]'],
+    ['composite, 2 dims, weight [3]', () => ag.layerNorm(x, z(3), undefined, 1e-5, 2), 'layerNorm: weight of shape [3] does not match the normalised shape [2,3] of input [2,3]'],
+    ['fused, weight [1]', () => ag.layerNormFused(x, z(1)), 'layerNormFused: weight of shape [1] does not match the normalised shape [3] of input [2,3]'],
+    ['fused, bias [2]', () => ag.layerNormFused(x, z(3), z(2)), 'layerNormFused: bias of shape [2] does not match the normalised shape [3] of input [2,3]'],
+  ])('%s', (_, call, message) => {
+    expect(call).toThrow(message);
+  });
+
+  test('the normalised shape itself is accepted by both', () => {
+    expect(ag.layerNorm(x, z(3), z(3)).shape).toEqual([2, 3]);
+    expect(ag.layerNormFused(x, z(3), z(3)).shape).toEqual([2, 3]);
+    expect(ag.layerNorm(x, z(2, 3), z(2, 3), 1e-5, 2).shape).toEqual([2, 3]);
+  });
 });

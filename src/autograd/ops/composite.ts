@@ -10,7 +10,7 @@ import { noGrad } from '../engine.js';
 import { Tensor } from '../tensor.js';
 import { abs, add, div, exp, log, log1p, lt, maximum, mul, neg, sqrt, sub, tanh, where } from './elementwise.js';
 import { gather, type Indices } from './indexing.js';
-import { crossEntropyTargets } from './util.js';
+import { checkLayerNormAffine, crossEntropyTargets, within } from './util.js';
 import { max, mean, sum, variance } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -81,13 +81,16 @@ export function layerNorm(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 1e-5,
   if (normalizedDims < 1 || normalizedDims > x.ndim) {
     throw new Error(`layerNorm: cannot normalise the last ${normalizedDims} dims of ${formatShape(x.shape)}`);
   }
-  const axes = Array.from({ length: normalizedDims }, (_, i) => x.ndim - normalizedDims + i);
-  const mu = mean(x, axes, true);
-  const v = variance(x, axes, true);
-  let y = div(sub(x, mu), sqrt(add(v, eps)));
-  if (weight) y = mul(y, weight);
-  if (bias) y = add(y, bias);
-  return y;
+  checkLayerNormAffine('layerNorm', x, normalizedDims, weight, bias);
+  return within('layerNorm', () => {
+    const axes = Array.from({ length: normalizedDims }, (_, i) => x.ndim - normalizedDims + i);
+    const mu = mean(x, axes, true);
+    const v = variance(x, axes, true);
+    let y = div(sub(x, mu), sqrt(add(v, eps)));
+    if (weight) y = mul(y, weight);
+    if (bias) y = add(y, bias);
+    return y;
+  });
 }
 
 export interface CrossEntropyOptions {
@@ -131,7 +134,9 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
 
 /** Mean squared error, a convenience built from primitives. */
 export function mseLoss(prediction: Tensor, target: Tensor): Tensor {
-  const d = sub(prediction, target);
-  return mean(mul(d, d));
+  return within('mseLoss', () => {
+    const d = sub(prediction, target);
+    return mean(mul(d, d));
+  });
 }
 
