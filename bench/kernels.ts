@@ -1,6 +1,6 @@
 /**
- * The kernel section: times each case on each backend (ours: cpu and gpujs; with --peers also TensorFlow.js wasm
- * and cpu) as one op call without gradient recording, the way the model calls it.
+ * The kernel section: times each case on each backend (ours: cpu, gpujs, gpujs-1t; with --peers also
+ * TensorFlow.js wasm and cpu) as one op call without gradient recording, the way the model calls it.
  */
 import { add, exp, layerNorm, matmulT, mul, noGrad, randn, softmax, Generator, type Tensor } from '../src/autograd/index.js';
 import type { OurBackend } from './args.js';
