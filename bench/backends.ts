@@ -4,7 +4,7 @@
  * backend of its own held to the calling thread, for the single-threaded figures issue 6 asks for beside the
  * threaded ones, in the same run).
  */
-import { cpuBackend, createGpujsBackend, sharedGpujsBackend, useBackend, type Backend, type GpujsBackend, type GpujsInfo } from '../src/autograd/index.js';
+import { cpuBackend, createGpujsBackend, sharedGpujsBackend, withBackend, type Backend, type GpujsBackend, type GpujsInfo } from '../src/autograd/index.js';
 import type { OurBackend } from './args.js';
 
 let singleThreaded: GpujsBackend | null = null;
@@ -28,10 +28,5 @@ export function singleThreadedInfo(): GpujsInfo | null {
 
 /** Runs `fn` with one of our backends active, restoring the previous backend afterwards. */
 export function onBackend<T>(name: OurBackend, fn: () => T): T {
-  const previous = useBackend(ourBackend(name));
-  try {
-    return fn();
-  } finally {
-    useBackend(previous);
-  }
+  return withBackend(ourBackend(name), fn);
 }
