@@ -102,6 +102,11 @@ describe('layer norm: weight and bias must have the normalised shape (as in PyTo
     expect(call).toThrow(message);
   });
 
+  test('a part that fails for another reason (dtype) is named after the layer norm that called it', () => {
+    expect(() => ag.layerNorm(x, z32(3))).toThrow(/^layerNorm: mul: dtype mismatch \(float64\[2,3\] vs float32\[3\]\)/);
+    expect(() => ag.layerNormFused(x, z32(3))).toThrow(/^layerNormFused: mul: dtype mismatch \(float64\[2,3\] vs float32\[3\]\)/);
+  });
+
   test('the normalised shape itself is accepted by both', () => {
     expect(ag.layerNorm(x, z(3), z(3)).shape).toEqual([2, 3]);
     expect(ag.layerNormFused(x, z(3), z(3)).shape).toEqual([2, 3]);

@@ -22,7 +22,7 @@ import { layerNorm as composedLayerNorm, softmax as composedSoftmax, type CrossE
 import { add, div, mul, neg, reciprocal, sqrt, sub, tanh } from './elementwise.js';
 import type { Indices } from './indexing.js';
 import { matmulT } from './matmul.js';
-import { checkLayerNormAffine, crossEntropyTargets } from './util.js';
+import { checkLayerNormAffine, crossEntropyTargets, within } from './util.js';
 import { mean, sum, variance } from './reduce.js';
 import { reshape } from './shape.js';
 
@@ -205,11 +205,13 @@ const normalizeRule: Rule<NormAttrs> = {
 export function layerNormFused(x: Tensor, weight?: Tensor, bias?: Tensor, eps = 1e-5, normalizedDims = 1): Tensor {
   if (normalizedDims !== 1 || x.ndim === 0) return composedLayerNorm(x, weight, bias, eps, normalizedDims);
   checkLayerNormAffine('layerNormFused', x, 1, weight, bias);
-  const [rows, cols] = rowsOf(x);
-  let y = apply(normalizeRule, [x], { rows, cols, eps });
-  if (weight) y = mul(y, weight);
-  if (bias) y = add(y, bias);
-  return y;
+  return within('layerNormFused', () => {
+    const [rows, cols] = rowsOf(x);
+    let y = apply(normalizeRule, [x], { rows, cols, eps });
+    if (weight) y = mul(y, weight);
+    if (bias) y = add(y, bias);
+    return y;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------- linear
