@@ -49,7 +49,7 @@ export function mountBanditPanel(root: HTMLElement): void {
     await nextFrame();
     try {
       const started = performance.now();
-      const comparison = runBanditComparison({ ...settings });
+      const comparison = await runBanditComparison({ ...settings });
       const ms = performance.now() - started;
       results.replaceChildren(renderResults(comparison, task));
       status.textContent = `Done in ${ms.toFixed(0)} ms: ${comparison.world.preferences.length} preference triples split over ${comparison.settings.iterations} iterations, for each method; expectations are exact sums over the ${comparison.world.config.responses} responses.`;

@@ -1,16 +1,14 @@
 /**
  * The page's bandit experiment: Algorithm 1 with SELM (α > 0) and with iterative DPO (α = 0) on the bandit
- * world, from the same π_SFT, with the same seed, through the library's own driver (runAlgorithm) and
- * evaluation (evaluateModel). Pure: imports only browser-safe library modules (run-experiment.ts, which holds
- * the CLI's version of this loop, also writes checkpoints with node:fs, so it cannot be bundled).
+ * world, from the same π_SFT, with the same seed. It is the lab's own experiment: the runner of `selm train`
+ * (src/lab/runner.ts) over an in-memory storage, so the page shows the CLI's numbers and has no loop of its own.
  */
-import { Generator } from '../src/autograd/index.js';
-import { runAlgorithm, validateAlgorithmConfig, type AlgorithmConfig, type Policy } from '../src/selm/algorithm.js';
-import { evaluateModel } from '../src/selm/evaluate.js';
-import { TrueRewardRanker } from '../src/selm/rankers.js';
-import { DEFAULT_BANDIT_EXPERIMENT, streamSeed } from '../src/selm/run-config.js';
-import { makeBanditWorld, type BanditConfig, type BanditWorld } from '../src/selm/worlds/bandit.js';
-import { TabularPolicy } from '../src/selm/worlds/tabular-policy.js';
+import { DEFAULT_BANDIT_EXPERIMENT, type ExperimentConfig } from '../src/lab/config.js';
+import { checkpointPath, loadCheckpoint, runExperiment, unitKey, type ExperimentResults } from '../src/lab/runner.js';
+import { MemoryStorage } from '../src/lab/storage.js';
+import { makeBanditWorld, type BanditConfig, type BanditWorld } from '../src/lab/worlds/bandit.js';
+import { validateAlgorithmConfig, type AlgorithmConfig } from '../src/selm/algorithm.js';
+import { TabularPolicy } from '../src/selm/policies/tabular.js';
 
 export interface BanditSettings {
   /** Optimism coefficient α of eq. (3.2). */
@@ -66,30 +64,23 @@ export interface BanditComparison {
   bestReward: number;
 }
 
-/** The CLI's Algorithm 1 stream, so the page reproduces `selm train` on the bandit experiment number for number. */
-export function algorithmSeed(seed: number): number {
-  return streamSeed(seed, 3);
-}
-
 export function algorithmConfig(settings: BanditSettings, alpha: number): AlgorithmConfig {
   return { ...DEFAULT_BANDIT_EXPERIMENT.algorithm, alpha, beta: settings.beta, iterations: settings.iterations };
 }
 
-function runMethod(name: MethodRun['name'], alpha: number, world: BanditWorld, sft: TabularPolicy, settings: BanditSettings): MethodRun {
-  const config = algorithmConfig(settings, alpha);
-  const evalOptions = { samples: 1, beta: settings.beta };
-  // Bandit evaluation is exact (enumerated Y, greedy ties to the lowest index): its generator draws nothing.
-  const meanReward = [evaluateModel(world, sft, null, evalOptions, new Generator(0)).meanSampled];
-  const ranker = new TrueRewardRanker(world.trueReward);
-  const run = runAlgorithm(sft, world.preferences, ranker, config, new Generator(algorithmSeed(settings.seed)), {
-    onIterationEnd: ({ policy, reference }) => meanReward.push(evaluateModel(world, policy, reference, evalOptions, new Generator(0)).meanSampled),
-  });
-  return { name, alpha, meanReward, policy: asTabular(run.policy) };
+/** The experiment config `selm train` would run for these settings: one seed, SELM at α and DPO beside it. */
+export function experimentConfig(settings: BanditSettings, world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig): ExperimentConfig {
+  return { ...DEFAULT_BANDIT_EXPERIMENT, name: 'page', world, seeds: [settings.seed], alphaSweep: [], algorithm: algorithmConfig(settings, settings.alpha) };
 }
 
-function asTabular(policy: Policy): TabularPolicy {
-  if (!(policy instanceof TabularPolicy)) throw new Error('bandit: Algorithm 1 returned a policy that is not tabular');
-  return policy;
+function methodRun(name: MethodRun['name'], alpha: number, results: ExperimentResults, storage: MemoryStorage, sft: TabularPolicy, settings: BanditSettings): MethodRun {
+  const { seed, iterations } = settings;
+  // Bandit evaluation is exact (enumerated Y), so the sampled mean r* is the policy's expected r*.
+  const meanReward = [results.evals[unitKey(seed, 'SFT', 'sft')]!.meanSampled];
+  for (let t = 1; t <= iterations; t++) meanReward.push(results.evals[unitKey(seed, name, t)]!.meanSampled);
+  const policy = sft.clone();
+  loadCheckpoint(storage, checkpointPath(seed, name, iterations), policy);
+  return { name, alpha, meanReward, policy };
 }
 
 /** Every problem with the settings, as 'name: why' lines (empty when valid). */
@@ -100,19 +91,22 @@ export function validateSettings(settings: BanditSettings): string[] {
   return problems;
 }
 
-/** Runs both methods; throws an Error listing every problem with the settings. */
-export function runBanditComparison(settings: BanditSettings, world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig): BanditComparison {
+/** Runs both methods through the lab's runner; throws an Error listing every problem with the settings. */
+export async function runBanditComparison(settings: BanditSettings, world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig): Promise<BanditComparison> {
   const problems = validateSettings(settings);
   if (problems.length > 0) throw new Error(problems.join('; '));
+  const storage = new MemoryStorage();
+  const results = await runExperiment(experimentConfig(settings, world), { storage });
   const w = makeBanditWorld(world, settings.seed);
   const sft = new TabularPolicy(w.sftLogProbs);
+  loadCheckpoint(storage, checkpointPath(settings.seed, 'SFT', 'sft'), sft);
   return {
     settings,
     world: w,
     sft,
-    dpo: runMethod('DPO', 0, w, sft, settings),
-    selm: runMethod('SELM', settings.alpha, w, sft, settings),
-    bestReward: Math.max(...w.testPrompts.map((x) => w.bestReward(x))),
+    dpo: methodRun('DPO', 0, results, storage, sft, settings),
+    selm: methodRun('SELM', settings.alpha, results, storage, sft, settings),
+    bestReward: results.bestReward,
   };
 }
 

@@ -5,8 +5,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../selm/run-config.js';
-import { DataError } from '../selm/run-data.js';
+import { ConfigError } from '../lab/config.js';
+import { DataError } from '../lab/data.js';
 import { UsageError } from './args.js';
 import { runDataCommand } from './commands/data.js';
 import { runDemoCommand } from './commands/demo.js';

@@ -2,7 +2,7 @@
  * Progress of a run: on a terminal, one redrawn bar with the step, ETA and current loss (on stderr, so the
  * results table on stdout stays clean); otherwise, or with --json, one JSON object per line on stdout.
  */
-import type { ProgressEvent } from '../selm/run-experiment.js';
+import type { ProgressEvent } from '../lab/runner.js';
 
 export interface Reporter {
   onEvent(event: ProgressEvent): void;

@@ -1,15 +1,18 @@
 /** Shared by `selm demo`, `selm train` and `selm eval`: run (or resume) an experiment, then write its report. */
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../selm/run-config.js';
-import { runExperiment } from '../selm/run-experiment.js';
-import { writeReport } from '../selm/report.js';
-import type { Summary } from '../selm/run-summary.js';
+import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../lab/config.js';
+import { runExperiment } from '../lab/runner.js';
+import { FolderStorage } from '../lab/node/folder-storage.js';
+import { readTextFile } from '../lab/node/files.js';
+import { writeReport } from '../lab/report.js';
+import type { Summary } from '../lab/summary.js';
 import type { Reporter } from './progress.js';
 
 export async function runAndReport(config: ExperimentConfig, dir: string, reporter: Reporter, resume = false): Promise<Summary> {
   try {
-    const results = await runExperiment(config, { dir, resume, onEvent: (e) => reporter.onEvent(e) });
-    return await writeReport(dir, results);
+    const storage = new FolderStorage(dir);
+    const results = await runExperiment(config, { storage, resume, readFile: readTextFile, onEvent: (e) => reporter.onEvent(e) });
+    return await writeReport(storage, results);
   } finally {
     reporter.finish();
   }

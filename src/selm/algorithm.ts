@@ -18,26 +18,8 @@ import { warmupDecay, type Decay } from '../nn/schedule.js';
 import { selmLoss, type DpoLossType, type OptimismForm, type PreferenceLogps, type ReferenceResponseLogps } from './losses.js';
 import { preferenceMetrics, type PreferenceMetrics } from './metrics.js';
 import type { Ranker } from './rankers.js';
-import type { Demonstration, Preference, Tokens } from './worlds/types.js';
-
-export type ResponseMode = 'greedy' | 'sample';
-
-/** What Algorithm 1 needs from a language model; the tabular bandit policy and the GPT policy implement it. */
-export interface Policy {
-  /** One response per prompt, greedy or sampled, from this policy. */
-  generate(prompts: readonly Tokens[], mode: ResponseMode, generator: Generator): Tokens[];
-  /** log π(y|x) for each pair, shape [B]; differentiable in `parameters()` (unless run under noGrad). */
-  logProbs(prompts: readonly Tokens[], responses: readonly Tokens[]): Tensor;
-  parameters(): Tensor[];
-  /** Named tensors for checkpoints. */
-  stateDict(): Record<string, Tensor>;
-  /** Loads weights, checking names and shapes first (nothing is loaded on a mismatch). */
-  loadStateDict(state: Record<string, Tensor>): void;
-  /** An independent deep copy: π_ref ← πθ takes one. */
-  clone(): Policy;
-  /** log π(·|x) over the world's enumerated responses, when Y is small enough (the bandit). */
-  responseLogProbs?(prompt: Tokens): Float64Array;
-}
+import type { Policy, ResponseMode } from './policy.js';
+import type { Demonstration, Preference, Tokens } from './types.js';
 
 /**
  * Appendix C's two data-update rules:

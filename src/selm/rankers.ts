@@ -1,16 +1,13 @@
 /**
- * Rankers give Algorithm 1 its feedback (step 3: rank {y_ref, y_w, y_l}). The paper uses PairRM, an AI
- * ranker; our worlds know the true reward r*, so we offer:
- *  - TrueRewardRanker: orders by r* (our PairRM, a perfect one);
- *  - BradleyTerryRanker: noisy, human-like feedback: a Plackett–Luce draw with weights exp(r* / temperature),
- *    which for two candidates is exactly the Bradley–Terry model P(a ≻ b) = σ((r*(a) − r*(b))/temperature).
+ * A ranker gives Algorithm 1 its feedback (step 3: rank {y_ref, y_w, y_l}). The paper uses PairRM, an AI
+ * ranker; the lab's judges (src/lab/judges.ts) implement this interface over a world's true reward.
  *
- * TIE RULE (documented once, here): candidates with equal r* keep the order they were given in. Algorithm 1
- * passes [y_w, y_l, y_ref], so on a tie the offline labels stand and a generated response never displaces
- * an equally good chosen one (nor an equally bad rejected one).
+ * TIE RULE: the driver passes [y_w, y_l, y_ref] and a ranker keeps the given order among candidates it scores
+ * equal (a stable sort). So a y_ref that ties with y_w sorts after it and the offline chosen response stays
+ * chosen; a y_ref that ties with y_l sorts after y_l, i.e. last, and becomes the rejected response (the pair's
+ * content is unchanged in r*, only the rejected text differs).
  */
-import type { Generator } from '../autograd/index.js';
-import type { Tokens } from './worlds/types.js';
+import type { Tokens } from './types.js';
 
 export interface Ranker {
   readonly name: string;
@@ -18,47 +15,5 @@ export interface Ranker {
   rank(prompt: Tokens, candidates: readonly Tokens[]): number[];
 }
 
+/** A scoring function over (prompt, response): a world's true reward r*, or a judge's score. */
 export type RewardFunction = (prompt: Tokens, response: Tokens) => number;
-
-export class TrueRewardRanker implements Ranker {
-  readonly name = 'true-reward';
-  constructor(private readonly reward: RewardFunction) {}
-
-  rank(prompt: Tokens, candidates: readonly Tokens[]): number[] {
-    const scores = candidates.map((c) => this.reward(prompt, c));
-    // Array.prototype.sort is stable (ES2019): equal scores keep their input order, the tie rule above.
-    return candidates.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
-  }
-}
-
-export class BradleyTerryRanker implements Ranker {
-  readonly name = 'bradley-terry';
-  constructor(
-    private readonly reward: RewardFunction,
-    /** The ranker's own random stream; its state is part of a run's resumable state. */
-    readonly generator: Generator,
-    readonly temperature = 1,
-  ) {
-    if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`BradleyTerryRanker: temperature must be > 0, got ${temperature}`);
-  }
-
-  rank(prompt: Tokens, candidates: readonly Tokens[]): number[] {
-    const scores = candidates.map((c) => this.reward(prompt, c) / this.temperature);
-    const remaining = candidates.map((_, i) => i);
-    const order: number[] = [];
-    while (remaining.length > 1) {
-      // Subtract the max before exponentiating so large rewards cannot overflow.
-      const max = Math.max(...remaining.map((i) => scores[i]!));
-      const pick = this.generator.categorical(remaining.map((i) => Math.exp(scores[i]! - max)));
-      order.push(remaining.splice(pick, 1)[0]!);
-    }
-    order.push(remaining[0]!);
-    return order;
-  }
-}
-
-export type RankerConfig = { kind: 'true-reward' } | { kind: 'bradley-terry'; temperature: number };
-
-export function makeRanker(config: RankerConfig, reward: RewardFunction, generator: Generator): Ranker {
-  return config.kind === 'true-reward' ? new TrueRewardRanker(reward) : new BradleyTerryRanker(reward, generator, config.temperature);
-}

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { methodSlug, methodsOf } from '../../src/selm/run-config.js';
-import { demoConfigs } from '../../src/selm/run-demo.js';
+import { methodSlug, methodsOf } from '../../src/lab/config.js';
+import { demoConfigs } from '../../src/lab/demo.js';
 import { selm } from './capture.js';
 import { checkXml } from './xml.js';
 

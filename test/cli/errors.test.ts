@@ -124,7 +124,7 @@ describe('--help', () => {
     expect(Object.keys(config)).toEqual(expect.arrayContaining(['world', 'algorithm', 'seeds', 'ranker', 'alphaSweep', 'eval']));
     const dir = scratch();
     writeFileSync(join(dir, 'c.json'), printed.stdout);
-    const { parseExperimentConfig } = await import('../../src/selm/run-config.js');
+    const { parseExperimentConfig } = await import('../../src/lab/config.js');
     expect(parseExperimentConfig(JSON.parse(readFileSync(join(dir, 'c.json'), 'utf8')))).toEqual(config);
   });
 

@@ -6,9 +6,10 @@ import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync } from
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultsFor, type ExperimentConfig } from '../../src/selm/run-config.js';
-import { RunInterrupted, runExperiment } from '../../src/selm/run-experiment.js';
-import { writeReport } from '../../src/selm/report.js';
+import { defaultsFor, type ExperimentConfig } from '../../src/lab/config.js';
+import { RunInterrupted, runExperiment } from '../../src/lab/runner.js';
+import { writeReport } from '../../src/lab/report.js';
+import { FolderStorage } from '../../src/lab/node/folder-storage.js';
 import { selm } from './capture.js';
 
 function tinyLanguage(): ExperimentConfig {
@@ -50,12 +51,12 @@ function snapshot(dir: string): Map<string, Buffer> {
 async function runWithInterruptions(config: ExperimentConfig, dir: string, stops: number[]): Promise<void> {
   let resume = false;
   for (const stop of stops) {
-    await expect(runExperiment(config, { dir, resume, stopAfterIterations: stop })).rejects.toBeInstanceOf(RunInterrupted);
+    await expect(runExperiment(config, { storage: new FolderStorage(dir), resume, stopAfterIterations: stop })).rejects.toBeInstanceOf(RunInterrupted);
     // A crash in the middle of the next iteration leaves metrics lines the state does not cover.
     appendFileSync(join(dir, 'metrics.jsonl'), '{"partial": true}\n{"trunc');
     resume = true;
   }
-  await writeReport(dir, await runExperiment(config, { dir, resume }));
+  await writeReport(new FolderStorage(dir), await runExperiment(config, { storage: new FolderStorage(dir), resume }));
 }
 
 describe('resume', () => {
@@ -64,7 +65,7 @@ describe('resume', () => {
       const config = make();
       const base = mkdtempSync(join(tmpdir(), 'selm-resume-'));
       const whole = join(base, 'whole');
-      await writeReport(whole, await runExperiment(config, { dir: whole }));
+      await writeReport(new FolderStorage(whole), await runExperiment(config, { storage: new FolderStorage(whole) }));
       const pieces = join(base, 'pieces');
       await runWithInterruptions(config, pieces, [1, 2]);
       const a = snapshot(whole);
@@ -78,7 +79,7 @@ describe('resume', () => {
 
   it('selm eval re-evaluates a finished run from its checkpoints alone and reproduces eval.json', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'selm-eval-')), 'run');
-    await writeReport(dir, await runExperiment(tinyBandit(), { dir }));
+    await writeReport(new FolderStorage(dir), await runExperiment(tinyBandit(), { storage: new FolderStorage(dir) }));
     const before = readFileSync(join(dir, 'eval.json'));
     const r = await selm('eval', dir);
     expect(r.code).toBe(0);
@@ -89,7 +90,7 @@ describe('resume', () => {
   it('selm train --resume finishes an interrupted run and refuses a folder that holds no run', async () => {
     const config = tinyLanguage();
     const dir = join(mkdtempSync(join(tmpdir(), 'selm-resume-cli-')), 'run');
-    await expect(runExperiment(config, { dir, stopAfterIterations: 1 })).rejects.toBeInstanceOf(RunInterrupted);
+    await expect(runExperiment(config, { storage: new FolderStorage(dir), stopAfterIterations: 1 })).rejects.toBeInstanceOf(RunInterrupted);
     const resumed = await selm('train', '--resume', dir, '--json');
     expect(resumed.code).toBe(0);
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(/SELM − DPO/);

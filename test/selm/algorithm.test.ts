@@ -14,13 +14,14 @@ import {
   trainIteration,
   updatePreferences,
   type AlgorithmConfig,
-  type Policy,
   type TrainingTriple,
 } from '../../src/selm/algorithm.js';
-import { TrueRewardRanker, type Ranker } from '../../src/selm/rankers.js';
-import { DEFAULT_BANDIT, makeBanditWorld } from '../../src/selm/worlds/bandit.js';
-import { TabularPolicy } from '../../src/selm/worlds/tabular-policy.js';
-import type { Preference, Tokens } from '../../src/selm/worlds/types.js';
+import { TrueRewardRanker } from '../../src/lab/judges.js';
+import type { Ranker } from '../../src/selm/rankers.js';
+import { DEFAULT_BANDIT, makeBanditWorld } from '../../src/lab/worlds/bandit.js';
+import { TabularPolicy } from '../../src/selm/policies/tabular.js';
+import type { Policy } from '../../src/selm/policy.js';
+import type { Preference, Tokens } from '../../src/selm/types.js';
 
 /** Plain SGD, one constant learning rate, no clipping: every update can be traced by hand. */
 const SGD_CONFIG: AlgorithmConfig = {

@@ -113,7 +113,7 @@ describe('teaching page (chromium, headless, --disable-gpu)', () => {
     );
     expect(rows.map((r) => r.iteration)).toEqual(['0', '1', '2']);
     // The same settings in Node through the same library code: the page shows those numbers.
-    const expected = runBanditComparison(settings);
+    const expected = await runBanditComparison(settings);
     rows.forEach((r, t) => {
       expect(r.cells[1]).toBe(expected.dpo.meanReward[t]!.toFixed(3));
       expect(r.cells[2]).toBe(expected.selm.meanReward[t]!.toFixed(3));

@@ -3,10 +3,11 @@
  * Hugging Face hub use). Export writes a world's offline set D (or its held-out pairs); import validates a file
  * against a world, line by line, so it can serve as D in a config ("preferences": "FILE").
  */
-import { defaultsFor } from '../../selm/run-config.js';
-import { preferencesToJsonl, readPreferencesJsonl, writePreferencesJsonl } from '../../selm/run-data.js';
-import { buildWorld } from '../../selm/run-experiment.js';
-import type { ExperimentConfig } from '../../selm/run-config.js';
+import { defaultsFor } from '../../lab/config.js';
+import { preferencesToJsonl } from '../../lab/data.js';
+import { readPreferencesJsonl, readTextFile, writePreferencesJsonl } from '../../lab/node/files.js';
+import { buildWorld } from '../../lab/runner.js';
+import type { ExperimentConfig } from '../../lab/config.js';
 import { flag, intOption, parse, stringOption, UsageError, type Parsed } from '../args.js';
 import { readConfigFile } from '../run-report.js';
 
@@ -52,7 +53,7 @@ export async function runDataCommand(argv: string[]): Promise<number> {
     const seed = intOption('data export', p, 'seed', 0) ?? config.seeds[0] ?? 0;
     const split = stringOption(p, 'split') ?? 'train';
     if (split !== 'train' && split !== 'test') throw new UsageError(`selm data export: --split must be 'train' or 'test', got '${split}'`);
-    const world = buildWorld(config, seed);
+    const world = buildWorld(config, seed, config.preferences === null ? null : readTextFile(config.preferences));
     const prefs = split === 'train' ? world.preferences : world.testPreferences;
     const out = stringOption(p, 'out');
     if (out === undefined) process.stdout.write(preferencesToJsonl(prefs, world));

@@ -5,9 +5,9 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../nn/checkpoint-file.js';
-import { demoConfigs } from '../../selm/run-demo.js';
-import { resultsTable } from '../../selm/report.js';
-import type { Summary } from '../../selm/run-summary.js';
+import { demoConfigs } from '../../lab/demo.js';
+import { resultsTable } from '../../lab/report.js';
+import type { Summary } from '../../lab/summary.js';
 import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
 import { chooseReporter, formatDuration } from '../progress.js';
 import { runAndReport, tableNumbers } from '../run-report.js';

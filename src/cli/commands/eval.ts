@@ -1,7 +1,9 @@
 /** `selm eval RUN`: re-evaluates a finished run from its checkpoints and rewrites its report. */
 import { join } from 'node:path';
-import { evaluateRun } from '../../selm/run-experiment.js';
-import { resultsTable, writeReport } from '../../selm/report.js';
+import { evaluateRun } from '../../lab/runner.js';
+import { FolderStorage } from '../../lab/node/folder-storage.js';
+import { readTextFile } from '../../lab/node/files.js';
+import { resultsTable, writeReport } from '../../lab/report.js';
 import { flag, parse, UsageError } from '../args.js';
 import { tableNumbers } from '../run-report.js';
 
@@ -23,7 +25,8 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   }
   const dir = p.positionals[0];
   if (dir === undefined) throw new UsageError(`selm eval: which run? give its folder\n\n${EVAL_USAGE}`);
-  const summary = await writeReport(dir, evaluateRun(dir));
+  const storage = new FolderStorage(dir);
+  const summary = await writeReport(storage, evaluateRun(storage, readTextFile));
   if (flag(p, 'json')) console.log(JSON.stringify({ type: 'result', dir, results: [tableNumbers(summary)] }));
   else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);
   return 0;

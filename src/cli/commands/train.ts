@@ -1,8 +1,9 @@
 /** `selm train`: one experiment from a config file (every knob), or the continuation of an interrupted run. */
 import { join } from 'node:path';
-import { defaultsFor } from '../../selm/run-config.js';
-import { readRunConfig } from '../../selm/run-experiment.js';
-import { resultsTable } from '../../selm/report.js';
+import { defaultsFor } from '../../lab/config.js';
+import { readRunConfig } from '../../lab/runner.js';
+import { FolderStorage } from '../../lab/node/folder-storage.js';
+import { resultsTable } from '../../lab/report.js';
 import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
 import { chooseReporter } from '../progress.js';
 import { readConfigFile, runAndReport, tableNumbers } from '../run-report.js';
@@ -45,7 +46,7 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
   const resume = stringOption(p, 'resume');
   if ((configPath === undefined) === (resume === undefined)) throw new UsageError(`selm train: give exactly one of --config FILE or --resume RUN\n\n${TRAIN_USAGE}`);
   if (resume !== undefined && stringOption(p, 'out') !== undefined) throw new UsageError('selm train: --out cannot be combined with --resume (the run stays in its folder)');
-  const config = resume !== undefined ? readRunConfig(resume) : readConfigFile(configPath!);
+  const config = resume !== undefined ? readRunConfig(new FolderStorage(resume)) : readConfigFile(configPath!);
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `${config.name}-${timestamp()}`);
   const json = flag(p, 'json');
   const reporter = chooseReporter(json);

@@ -3,7 +3,7 @@
  * expectations, an α sweep) and the language world (a tiny GPT), SELM against iterative DPO over several
  * seeds. Sized to finish within 2 minutes on 2 CPU cores, and `quick` within 20 seconds (for tests).
  */
-import { defaultsFor, type ExperimentConfig } from './run-config.js';
+import { defaultsFor, type ExperimentConfig } from './config.js';
 
 export function demoConfigs(quick: boolean): ExperimentConfig[] {
   const bandit = defaultsFor('bandit');

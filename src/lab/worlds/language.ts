@@ -15,7 +15,8 @@
  */
 import { Generator } from '../../autograd/index.js';
 import { EOS_ID, Tokenizer } from '../../nn/tokenizer.js';
-import { bradleyTerryProbability, type Demonstration, type Preference, type Tokens, type World } from './types.js';
+import type { Demonstration, Preference, Tokens } from '../../selm/types.js';
+import { bradleyTerryProbability, type World } from './types.js';
 
 export interface LanguageConfig {
   kind: 'language';

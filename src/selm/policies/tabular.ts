@@ -4,9 +4,9 @@
  * available exactly (`responseLogProbs`), so the evaluation needs no sampling.
  */
 import { Generator, Tensor, noGrad } from '../../autograd/index.js';
-import type { Policy, ResponseMode } from '../algorithm.js';
+import type { Policy, ResponseMode } from '../policy.js';
 import { tableEntries, tabularLogProbs } from '../tabular.js';
-import type { Tokens } from './types.js';
+import type { Tokens } from '../types.js';
 
 export class TabularPolicy implements Policy {
   readonly logits: Tensor;

@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, noGrad } from '../../src/autograd/index.js';
 import { runSft } from '../../src/selm/algorithm.js';
-import { defaultsFor } from '../../src/selm/run-config.js';
-import { parsePreferencesJsonl, preferencesToJsonl } from '../../src/selm/run-data.js';
-import { buildWorld, initialPolicy } from '../../src/selm/run-experiment.js';
-import { DEFAULT_BANDIT, makeBanditWorld } from '../../src/selm/worlds/bandit.js';
-import { DEFAULT_LANGUAGE, editDistance, makeLanguageWorld } from '../../src/selm/worlds/language.js';
-import { TabularPolicy } from '../../src/selm/worlds/tabular-policy.js';
+import { defaultsFor } from '../../src/lab/config.js';
+import { parsePreferencesJsonl, preferencesToJsonl } from '../../src/lab/data.js';
+import { buildWorld, initialPolicy } from '../../src/lab/runner.js';
+import { DEFAULT_BANDIT, makeBanditWorld } from '../../src/lab/worlds/bandit.js';
+import { DEFAULT_LANGUAGE, editDistance, makeLanguageWorld } from '../../src/lab/worlds/language.js';
+import { TabularPolicy } from '../../src/selm/policies/tabular.js';
 
 describe('bandit world', () => {
   const world = makeBanditWorld(DEFAULT_BANDIT, 0);

@@ -10,7 +10,8 @@
  * same tasks (a table cannot generalise beyond its rows; the language world tests generalisation).
  */
 import { Generator } from '../../autograd/index.js';
-import { bradleyTerryProbability, type Demonstration, type Preference, type Tokens, type World } from './types.js';
+import type { Demonstration, Preference, Tokens } from '../../selm/types.js';
+import { bradleyTerryProbability, type World } from './types.js';
 
 export interface BanditConfig {
   kind: 'bandit';

@@ -5,8 +5,8 @@
  * iteration (Figure 3 middle and right), and the sorted implicit-reward differences (Figure 4).
  */
 import { histogram, sortedImplicitDifference, winRate, type ModelEval } from './evaluate.js';
-import { unitKey, type ExperimentResults } from './run-experiment.js';
-import { curveIntervals, meanInterval, pairedDifference, type Interval } from './run-stats.js';
+import { unitKey, type ExperimentResults } from './runner.js';
+import { curveIntervals, meanInterval, pairedDifference, type Interval } from './stats.js';
 
 export interface TableRow {
   method: string;

@@ -6,9 +6,9 @@
 import { Generator, Tensor } from '../../autograd/index.js';
 import { GPT } from '../../nn/gpt.js';
 import { generate } from '../../nn/sample.js';
-import type { Policy, ResponseMode } from '../algorithm.js';
+import type { Policy, ResponseMode } from '../policy.js';
 import { sequenceLogProbs } from '../logprob.js';
-import type { Tokens } from './types.js';
+import type { Tokens } from '../types.js';
 
 export interface GptPolicyOptions {
   eosId: number;

@@ -3,10 +3,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../src/autograd/index.js';
-import { evaluateModel, histogram, winProbability, winRate, sortedImplicitDifference } from '../../src/selm/evaluate.js';
-import { meanInterval, pairedDifference, tQuantile975 } from '../../src/selm/run-stats.js';
-import { DEFAULT_BANDIT, makeBanditWorld } from '../../src/selm/worlds/bandit.js';
-import { TabularPolicy } from '../../src/selm/worlds/tabular-policy.js';
+import { evaluateModel, histogram, winProbability, winRate, sortedImplicitDifference } from '../../src/lab/evaluate.js';
+import { meanInterval, pairedDifference, tQuantile975 } from '../../src/lab/stats.js';
+import { DEFAULT_BANDIT, makeBanditWorld } from '../../src/lab/worlds/bandit.js';
+import { TabularPolicy } from '../../src/selm/policies/tabular.js';
 
 describe('win rates by r*', () => {
   it('P(A > B) + ½ P(A = B) is exact on small distributions and complements: w(A,B) + w(B,A) = 1', () => {

@@ -1,17 +1,13 @@
 /**
- * The report of a run folder: eval.json (every model's evaluation and the summary), summary.md (the results
+ * The report of a run (a folder, or memory): eval.json (every model's evaluation and the summary), summary.md (the results
  * table, the SELM − DPO difference and what it says, the figures), and figures/*.svg. Every file is written
  * atomically. The results table is also what `selm demo` prints.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../nn/checkpoint-file.js';
-import { figureSpecs, renderSvg } from './plot-figures.js';
-import type { ExperimentResults } from './run-experiment.js';
-import { formatInterval, type Interval } from './run-stats.js';
-import { summarize, type Summary } from './run-summary.js';
-
-const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+import { figureSpecs, renderSvg } from './figures.js';
+import type { ExperimentResults } from './runner.js';
+import { formatInterval, type Interval } from './stats.js';
+import { writeJson, writeText, type RunStorage } from './storage.js';
+import { summarize, type Summary } from './summary.js';
 
 function pad(cells: string[][]): string {
   const widths = cells[0]!.map((_, j) => Math.max(...cells.map((r) => r[j]!.length)));
@@ -77,13 +73,12 @@ export function summaryMarkdown(summary: Summary, results: ExperimentResults, fi
   return lines.join('\n');
 }
 
-/** Writes eval.json, summary.md and the figures into `dir`; returns the summary. */
-export async function writeReport(dir: string, results: ExperimentResults): Promise<Summary> {
+/** Writes eval.json, summary.md and the figures into the run's storage; returns the summary. */
+export async function writeReport(storage: RunStorage, results: ExperimentResults): Promise<Summary> {
   const summary = summarize(results);
   const specs = figureSpecs(summary);
-  mkdirSync(join(dir, 'figures'), { recursive: true });
-  for (const [name, spec] of Object.entries(specs)) writeFileAtomic(join(dir, 'figures', name), text(await renderSvg(spec)));
-  writeFileAtomic(join(dir, 'eval.json'), text(`${JSON.stringify({ summary, evals: results.evals }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`));
-  writeFileAtomic(join(dir, 'summary.md'), text(summaryMarkdown(summary, results, Object.keys(specs))));
+  for (const [name, spec] of Object.entries(specs)) writeText(storage, `figures/${name}`, await renderSvg(spec));
+  writeJson(storage, 'eval.json', { summary, evals: results.evals });
+  writeText(storage, 'summary.md', summaryMarkdown(summary, results, Object.keys(specs)));
   return summary;
 }

@@ -4,8 +4,8 @@
  * file is merged onto the defaults of its world; an unknown field, a wrong type or an out-of-range value is
  * reported as 'field.path: why', all problems at once.
  */
-import { DEFAULT_ALGORITHM, validateAlgorithmConfig, type AlgorithmConfig } from './algorithm.js';
-import type { RankerConfig } from './rankers.js';
+import { DEFAULT_ALGORITHM, validateAlgorithmConfig, type AlgorithmConfig } from '../selm/algorithm.js';
+import type { RankerConfig } from './judges.js';
 import { DEFAULT_BANDIT, validateBanditConfig, type BanditConfig } from './worlds/bandit.js';
 import { DEFAULT_LANGUAGE, validateLanguageConfig, type LanguageConfig } from './worlds/language.js';
 

@@ -6,8 +6,8 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { Interval } from './run-stats.js';
-import type { HistogramSeries, Summary } from './run-summary.js';
+import type { Interval } from './stats.js';
+import type { HistogramSeries, Summary } from './summary.js';
 
 /** Renders a Vega-Lite spec to an SVG string, the same bytes for the same spec (see `stableIds`). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

@@ -11,9 +11,10 @@
  * differences between models are not drowned by sampling noise).
  */
 import { Generator, noGrad } from '../autograd/index.js';
-import type { Policy } from './algorithm.js';
-import { curveIntervals, meanInterval, pairedDifference, type Interval } from './run-stats.js';
-import type { Tokens, World } from './worlds/types.js';
+import type { Policy } from '../selm/policy.js';
+import { curveIntervals, meanInterval, pairedDifference, type Interval } from './stats.js';
+import type { Tokens } from '../selm/types.js';
+import type { World } from './worlds/types.js';
 
 /** The r* distribution of one prompt: values with weights summing to 1. */
 export interface RewardDistribution {

@@ -2,25 +2,8 @@
  * What a world is: prompts (split into train and held-out test), a hidden true reward r*(x, y) that only the
  * rankers and the evaluation may read, demonstrations for SFT, and an offline preference set D of
  * (x, y_w, y_l) labelled by Bradley–Terry sampling from r* (our UltraFeedback, section 5.1).
- *
- * Prompts and responses are token-id sequences in every world (the bandit's are one-token sequences), so one
- * Policy interface, one ranker interface and one JSONL format serve all worlds.
  */
-
-/** A prompt or a response: token ids in the world's vocabulary. */
-export type Tokens = readonly number[];
-
-/** A preference triple (x, y_w, y_l): `chosen` is preferred to `rejected`. */
-export interface Preference {
-  prompt: Tokens;
-  chosen: Tokens;
-  rejected: Tokens;
-}
-
-export interface Demonstration {
-  prompt: Tokens;
-  response: Tokens;
-}
+import type { Demonstration, Preference, Tokens } from '../../selm/types.js';
 
 export interface World {
   /** 'bandit' or 'language': which policy family the world is built for. */
@@ -50,8 +33,4 @@ export interface World {
 /** Bradley–Terry: P(a ≻ b) = σ((r(a) − r(b)) / temperature) (section 2.1). */
 export function bradleyTerryProbability(rewardA: number, rewardB: number, temperature = 1): number {
   return 1 / (1 + Math.exp(-(rewardA - rewardB) / temperature));
-}
-
-export function sameTokens(a: Tokens, b: Tokens): boolean {
-  return a.length === b.length && a.every((t, i) => t === b[i]);
 }

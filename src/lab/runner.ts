@@ -2,28 +2,30 @@
  * Runs an experiment into a run folder: for each seed, the world, the SFT model, then Algorithm 1 for every
  * method (DPO = α 0, SELM, the α sweep), evaluating and checkpointing after every iteration.
  *
- * Resumable: after each finished iteration the folder holds its checkpoint and `state.json` (evaluations so
+ * The run's files go through a RunStorage (storage.ts): a folder for the CLI, memory for the teaching page, the
+ * same loop for both. Browser-safe: no Node imports here.
+ *
+ * Resumable: after each finished iteration the storage holds its checkpoint and `state.json` (evaluations so
  * far, the generators' states, the length of metrics.jsonl), each written atomically. `resume` reloads them
  * and continues; because every random draw comes from generators whose states are saved, and Algorithm 1
  * restarts its optimiser at every iteration (appendix C), a resumed run ends bit-identical to an uninterrupted
  * one.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
 import { Generator } from '../autograd/index.js';
 import { GPT } from '../nn/gpt.js';
-import { writeFileAtomic } from '../nn/checkpoint-file.js';
 import { decodeSafetensors, encodeSafetensors } from '../nn/safetensors.js';
 import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
-import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type Policy, type StepRecord } from './algorithm.js';
+import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type StepRecord } from '../selm/algorithm.js';
+import type { Policy } from '../selm/policy.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
-import { makeRanker } from './rankers.js';
-import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './run-config.js';
-import { readPreferencesJsonl } from './run-data.js';
+import { makeRanker } from './judges.js';
+import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './config.js';
+import { DataError, parsePreferencesJsonl } from './data.js';
+import { readText, writeJson, type RunStorage } from './storage.js';
 import { makeBanditWorld } from './worlds/bandit.js';
-import { GptPolicy } from './worlds/gpt-policy.js';
+import { GptPolicy } from '../selm/policies/gpt.js';
 import { makeLanguageWorld } from './worlds/language.js';
-import { TabularPolicy } from './worlds/tabular-policy.js';
+import { TabularPolicy } from '../selm/policies/tabular.js';
 import type { World } from './worlds/types.js';
 
 export type ProgressEvent =
@@ -33,9 +35,14 @@ export type ProgressEvent =
   | { type: 'done'; experiment: string; dir: string };
 
 export interface RunOptions {
-  /** The run folder (created; must not already hold a run unless resuming). */
-  dir: string;
+  /** Where the run's files go (a folder, or memory); must not already hold a run unless resuming. */
+  storage: RunStorage;
   resume?: boolean;
+  /**
+   * Reads an external file named by the config (its `preferences` set), once per run. Needed only when the
+   * config names one: the CLI passes a file-system reader, the page has none.
+   */
+  readFile?: (path: string) => string;
   onEvent?: (event: ProgressEvent) => void;
   /** Stop (throwing RunInterrupted) after this many iterations finish in this call: a test's simulated crash. */
   stopAfterIterations?: number;
@@ -78,10 +85,22 @@ interface RunState {
   units: Record<string, UnitState>;
 }
 
-export function buildWorld(config: ExperimentConfig, seed: number): World {
+/**
+ * The world of one seed; with `preferencesText` (the JSONL text of the config's `preferences` file) its
+ * preference set D replaced by that file's, checked against the world's vocabulary.
+ */
+export function buildWorld(config: ExperimentConfig, seed: number, preferencesText: string | null = null): World {
   const world: World = config.world.kind === 'bandit' ? makeBanditWorld(config.world, seed) : makeLanguageWorld(config.world, seed);
   if (config.preferences === null) return world;
-  return { ...world, preferences: readPreferencesJsonl(config.preferences, world) };
+  if (preferencesText === null) throw new DataError(`${config.preferences}: the config names a preferences file, but it was not read`);
+  return { ...world, preferences: parsePreferencesJsonl(preferencesText, world, config.preferences) };
+}
+
+/** The text of the config's preferences file, read once (null when the config names none). */
+function preferencesTextOf(config: ExperimentConfig, readFile: RunOptions['readFile']): string | null {
+  if (config.preferences === null) return null;
+  if (readFile === undefined) throw new DataError(`${config.preferences}: this runner cannot read files (no readFile given)`);
+  return readFile(config.preferences);
 }
 
 /** The starting policy of a seed, before SFT: the bandit's π_SFT table, or a freshly initialised GPT. */
@@ -106,30 +125,30 @@ export function totalStepsOf(config: ExperimentConfig, preferenceCount: number):
   return config.seeds.length * (sft + methodsOf(config).length * perMethod);
 }
 
-export function checkpointPath(dir: string, seed: number, method: string, iteration: number | 'sft'): string {
-  return iteration === 'sft' ? join(dir, 'checkpoints', `seed${seed}`, 'sft.safetensors') : join(dir, 'checkpoints', `seed${seed}`, methodSlug(method), `iter${iteration}.safetensors`);
+/** A checkpoint's path in the run's storage. */
+export function checkpointPath(seed: number, method: string, iteration: number | 'sft'): string {
+  return iteration === 'sft' ? `checkpoints/seed${seed}/sft.safetensors` : `checkpoints/seed${seed}/${methodSlug(method)}/iter${iteration}.safetensors`;
 }
 
-export function saveCheckpoint(path: string, policy: Policy, metadata: Record<string, string>): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileAtomic(path, encodeSafetensors(Object.entries(policy.stateDict()), metadata));
+export function saveCheckpoint(storage: RunStorage, path: string, policy: Policy, metadata: Record<string, string>): void {
+  storage.write(path, encodeSafetensors(Object.entries(policy.stateDict()), metadata));
 }
 
-export function loadCheckpoint(path: string, policy: Policy): void {
-  const { tensors } = decodeSafetensors(readFileSync(path));
+export function loadCheckpoint(storage: RunStorage, path: string, policy: Policy): void {
+  const { tensors } = decodeSafetensors(storage.read(path));
   policy.loadStateDict(Object.fromEntries(tensors));
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`));
+/** A storage path as a person finds it: 'runs/x/state.json', or 'memory:state.json'. */
+export function describePath(storage: RunStorage, path: string): string {
+  return storage.location === 'memory' ? `memory:${path}` : `${storage.location}/${path}`;
 }
 
-/** Reads a run folder's state, or a fresh one. */
-function readState(dir: string): RunState {
-  const path = join(dir, 'state.json');
-  if (!existsSync(path)) return { version: 1, metricsBytes: 0, units: {} };
-  const state = JSON.parse(readFileSync(path, 'utf8')) as RunState;
-  if (state.version !== 1 || typeof state.units !== 'object') throw new Error(`${path}: not a state file this version can resume`);
+/** Reads a run's state, or a fresh one. */
+function readState(storage: RunStorage): RunState {
+  if (!storage.exists('state.json')) return { version: 1, metricsBytes: 0, units: {} };
+  const state = JSON.parse(readText(storage, 'state.json')) as RunState;
+  if (state.version !== 1 || typeof state.units !== 'object') throw new Error(`${describePath(storage, 'state.json')}: not a state file this version can resume`);
   return state;
 }
 
@@ -138,32 +157,32 @@ function readState(dir: string): RunState {
  * state.json and the checkpoints; the report (eval.json, summary.md, figures) is report.ts's job.
  */
 export async function runExperiment(config: ExperimentConfig, options: RunOptions): Promise<ExperimentResults> {
-  const { dir } = options;
+  const { storage } = options;
+  const dir = storage.location;
   // Build every world first: a bad preferences file fails here, before anything is written.
-  const worlds = config.seeds.map((seed) => buildWorld(config, seed));
+  const preferencesText = preferencesTextOf(config, options.readFile);
+  const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText));
   for (const [i, w] of worlds.entries()) {
     if (w.preferences.length < totalIterations(config.algorithm)) {
       throw new Error(`seed ${config.seeds[i]}: ${w.preferences.length} preference triples cannot fill ${totalIterations(config.algorithm)} disjoint portions`);
     }
   }
-  const configPath = join(dir, 'config.json');
   if (options.resume) {
-    if (!existsSync(configPath)) throw new Error(`${dir}: no run to resume here (config.json is missing)`);
+    if (!storage.exists('config.json')) throw new Error(`${dir}: no run to resume here (config.json is missing)`);
   } else {
-    if (existsSync(configPath)) throw new Error(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
-    mkdirSync(dir, { recursive: true });
-    writeJsonAtomic(configPath, config);
+    if (storage.exists('config.json')) throw new Error(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
+    writeJson(storage, 'config.json', config);
   }
-  const state = readState(dir);
-  const metricsPath = join(dir, 'metrics.jsonl');
+  const state = readState(storage);
+  const metricsPath = 'metrics.jsonl';
   // Lines written after the last finished iteration belong to work that will be redone: drop them.
-  if (existsSync(metricsPath) && statSync(metricsPath).size > state.metricsBytes) truncateSync(metricsPath, state.metricsBytes);
-  if (!existsSync(metricsPath)) writeFileAtomic(metricsPath, new Uint8Array());
+  if (storage.size(metricsPath) > state.metricsBytes) storage.truncate(metricsPath, state.metricsBytes);
+  if (!storage.exists(metricsPath)) storage.write(metricsPath, new Uint8Array());
   const saveState = (): void => {
-    state.metricsBytes = statSync(metricsPath).size;
-    writeJsonAtomic(join(dir, 'state.json'), state);
+    state.metricsBytes = storage.size(metricsPath);
+    writeJson(storage, 'state.json', state);
   };
-  const log = (record: Record<string, unknown>): void => appendFileSync(metricsPath, `${JSON.stringify(record)}\n`);
+  const log = (record: Record<string, unknown>): void => storage.append(metricsPath, `${JSON.stringify(record)}\n`);
 
   const methods = methodsOf(config);
   const emit = options.onEvent ?? (() => {});
@@ -188,10 +207,10 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     // The SFT model.
     const sft = initialPolicy(config, world, seed);
     const sftKey = unitKey(seed, 'SFT', 'sft');
-    const sftPath = checkpointPath(dir, seed, 'SFT', 'sft');
+    const sftPath = checkpointPath(seed, 'SFT', 'sft');
     const sftSteps = world.kind === 'language' ? config.sft.steps : 0;
     if (state.units[sftKey]) {
-      loadCheckpoint(sftPath, sft);
+      loadCheckpoint(storage, sftPath, sft);
       doneSteps += sftSteps;
     } else {
       runSft(sft, world.demonstrations, config.sft.steps > 0 && world.kind === 'language' ? config.sft : { ...config.sft, steps: 0 }, new Generator(streamSeed(seed, 2)), (step, loss) => {
@@ -199,7 +218,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         log({ experiment: config.name, seed, method: 'SFT', iteration: 0, step, loss });
         emit({ type: 'step', experiment: config.name, seed, method: 'SFT', iteration: 0, step, doneSteps, totalSteps, loss });
       });
-      saveCheckpoint(sftPath, sft, { seed: String(seed), method: 'SFT' });
+      saveCheckpoint(storage, sftPath, sft, { seed: String(seed), method: 'SFT' });
       state.units[sftKey] = { eval: evaluateModel(world, sft, null, evalOptions, evalGenerator()) };
       saveState();
     }
@@ -227,7 +246,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       if (firstIteration > algorithm.iterations) continue;
       if (firstIteration > first) {
         start = sft.clone();
-        loadCheckpoint(checkpointPath(dir, seed, method.name, firstIteration - 1), start);
+        loadCheckpoint(storage, checkpointPath(seed, method.name, firstIteration - 1), start);
       }
       try {
         runAlgorithm(
@@ -244,7 +263,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
             },
             onIterationEnd: ({ iteration, policy, reference }) => {
               const key = unitKey(seed, method.name, iteration);
-              saveCheckpoint(checkpointPath(dir, seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) });
+              saveCheckpoint(storage, checkpointPath(seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) });
               const modelEval = evaluateModel(world, policy, reference, evalOptions, evalGenerator());
               state.units[key] = { eval: modelEval, generator: toJsonState(generator.getState()), rankerGenerator: toJsonState(rankerGenerator.getState()) };
               evals[key] = modelEval;
@@ -257,8 +276,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
         );
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
-          const last = e.iteration - 1 >= first ? checkpointPath(dir, seed, method.name, e.iteration - 1) : sftPath;
-          throw new Error(`seed ${seed}, ${method.name}: ${e.message} (${last})`);
+          const last = e.iteration - 1 >= first ? checkpointPath(seed, method.name, e.iteration - 1) : sftPath;
+          throw new Error(`seed ${seed}, ${method.name}: ${e.message} (${describePath(storage, last)})`);
         }
         throw e;
       }
@@ -268,13 +287,13 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   return { config, methods, evals, bestReward };
 }
 
-/** The config of a run folder, validated as `selm train` validates a config file. */
-export function readRunConfig(dir: string): ExperimentConfig {
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new Error(`${dir}: not a run folder (config.json is missing)`);
+/** The config of a run, validated as `selm train` validates a config file. */
+export function readRunConfig(storage: RunStorage): ExperimentConfig {
+  const path = describePath(storage, 'config.json');
+  if (!storage.exists('config.json')) throw new Error(`${storage.location}: not a run folder (config.json is missing)`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readText(storage, 'config.json'));
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
@@ -285,33 +304,35 @@ export function readRunConfig(dir: string): ExperimentConfig {
  * Re-evaluates a finished run from its checkpoints alone (each iteration's π_ref is the previous checkpoint):
  * the same deterministic evaluation as during the run, so it reproduces eval.json.
  */
-export function evaluateRun(dir: string): ExperimentResults {
-  const config = readRunConfig(dir);
+export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile']): ExperimentResults {
+  const dir = storage.location;
+  const config = readRunConfig(storage);
+  const preferencesText = preferencesTextOf(config, readFile);
   const methods = methodsOf(config);
   const evals: Record<string, ModelEval> = {};
   let bestReward = 0;
   const first = config.algorithm.zephyr ? 0 : 1;
   const missing: string[] = [];
   for (const seed of config.seeds) {
-    if (!existsSync(checkpointPath(dir, seed, 'SFT', 'sft'))) missing.push(`seed ${seed} SFT`);
-    for (const m of methods) for (let t = first; t <= config.algorithm.iterations; t++) if (!existsSync(checkpointPath(dir, seed, m.name, t))) missing.push(`seed ${seed} ${m.name} iteration ${t}`);
+    if (!storage.exists(checkpointPath(seed, 'SFT', 'sft'))) missing.push(`seed ${seed} SFT`);
+    for (const m of methods) for (let t = first; t <= config.algorithm.iterations; t++) if (!storage.exists(checkpointPath(seed, m.name, t))) missing.push(`seed ${seed} ${m.name} iteration ${t}`);
   }
   if (missing.length > 0) {
     throw new Error(`${dir}: the run is not finished (${missing.length} checkpoints missing, first: ${missing[0]}); continue it with selm train --resume ${dir}`);
   }
   for (const seed of config.seeds) {
-    const world = buildWorld(config, seed);
+    const world = buildWorld(config, seed, preferencesText);
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const options = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
     const sft = initialPolicy(config, world, seed);
-    loadCheckpoint(checkpointPath(dir, seed, 'SFT', 'sft'), sft);
+    loadCheckpoint(storage, checkpointPath(seed, 'SFT', 'sft'), sft);
     evals[unitKey(seed, 'SFT', 'sft')] = evaluateModel(world, sft, null, options, evalGenerator());
     for (const m of methods) {
       let reference = sft;
       for (let t = first; t <= config.algorithm.iterations; t++) {
         const policy = sft.clone();
-        loadCheckpoint(checkpointPath(dir, seed, m.name, t), policy);
+        loadCheckpoint(storage, checkpointPath(seed, m.name, t), policy);
         evals[unitKey(seed, m.name, t)] = evaluateModel(world, policy, reference, options, evalGenerator());
         reference = policy;
       }

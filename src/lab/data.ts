@@ -1,11 +1,11 @@
 /**
  * Preference sets as JSONL, one {"prompt", "chosen", "rejected"} object per line: the format TRL's DPOTrainer
  * and the Hugging Face hub use. Texts are in a world's own vocabulary (its formatPrompt / formatResponse).
- * Reading validates every line and reports the first bad one as 'file:line: why'; writing is atomic.
+ * Reading validates every line and reports the first bad one as 'file:line: why'. Browser-safe: the files
+ * themselves are read and written by node/files.ts.
  */
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../nn/checkpoint-file.js';
-import type { Preference, World } from './worlds/types.js';
+import type { Preference } from '../selm/types.js';
+import type { World } from './worlds/types.js';
 
 export class DataError extends Error {
   constructor(message: string) {
@@ -20,10 +20,6 @@ export function preferencesToJsonl(preferences: readonly Preference[], world: Wo
     .map((p) => JSON.stringify({ prompt: world.formatPrompt(p.prompt), chosen: world.formatResponse(p.chosen), rejected: world.formatResponse(p.rejected) }))
     .join('\n')
     .concat(preferences.length > 0 ? '\n' : '');
-}
-
-export function writePreferencesJsonl(path: string, preferences: readonly Preference[], world: World): void {
-  writeFileAtomic(path, new TextEncoder().encode(preferencesToJsonl(preferences, world)));
 }
 
 /** Parses JSONL text; `file` names the source in errors. Blank lines are skipped. */
@@ -57,14 +53,4 @@ export function parsePreferencesJsonl(text: string, world: World, file: string):
   });
   if (out.length === 0) throw new DataError(`${file}: no preference triples`);
   return out;
-}
-
-export function readPreferencesJsonl(path: string, world: World): Preference[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new DataError(`${path}: cannot read (${e instanceof Error ? e.message : String(e)})`);
-  }
-  return parsePreferencesJsonl(text, world, path);
 }

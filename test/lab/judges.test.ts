@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../src/autograd/index.js';
-import { BradleyTerryRanker, TrueRewardRanker, makeRanker } from '../../src/selm/rankers.js';
+import { BradleyTerryRanker, TrueRewardRanker, makeRanker } from '../../src/lab/judges.js';
 
 const reward = (values: number[]) => (_x: readonly number[], y: readonly number[]): number => values[y[0]!]!;
 
