@@ -19,7 +19,7 @@ import {
   trainStep,
   type GPT,
 } from '../../src/nn/index.js';
-import { loadModel, loadTrainingCheckpoint, saveModel, saveTrainingCheckpoint, writeFileAtomic } from '../../src/nn/checkpoint-file.js';
+import { loadModel, loadTrainingCheckpoint, saveModel, saveTrainingCheckpoint, writeFileAtomic } from '../../src/nn/node/checkpoint-file.js';
 import { randomIds, sameAsSnapshot, snapshot, tinyGPT } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'selm-nn-ckpt-'));

@@ -7,21 +7,18 @@ import {
   dpoPairWeights,
   exactOptimismTerm,
   exactSelmLoss,
-  flattenGradients,
-  frozen,
   implicitReward,
   importanceWeights,
   monteCarloOptimismGradient,
   optimismTerms,
-  scoreCombination,
-  tableEntries,
   tabularDecomposedGradient,
   tabularLogProbs,
-  withDecomposedGradient,
   type FinitePolicy,
   type FiniteSelmProblem,
 } from '../../src/selm/index.js';
 import { tinyGptCheckProblem } from '../../src/selm/gradcheck-suite.js';
+import { flattenGradients, scoreCombination, withDecomposedGradient } from '../../src/selm/gradients.js';
+import { frozen, tableEntries } from '../../src/selm/tabular.js';
 import { alphaArb, betaArb, f64, logpsArb, maxAbsDiff, randomLogits, randomTriples, seedArb } from './fixtures.js';
 
 const X = 3;

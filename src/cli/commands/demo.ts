@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../nn/checkpoint-file.js';
+import { writeFileAtomic } from '../../nn/node/checkpoint-file.js';
 import { demoConfigs } from '../../lab/demo.js';
 import { resultsTable } from '../../lab/report.js';
 import type { Summary } from '../../lab/summary.js';

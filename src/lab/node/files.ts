@@ -1,6 +1,6 @@
 /** Files the CLI reads and writes outside a run folder (Node only): configs' preference sets, exports. */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../nn/checkpoint-file.js';
+import { writeFileAtomic } from '../../nn/node/checkpoint-file.js';
 import type { Preference } from '../../selm/types.js';
 import { DataError, parsePreferencesJsonl, preferencesToJsonl } from '../data.js';
 import type { World } from '../worlds/types.js';

@@ -1,7 +1,7 @@
 /** A run folder on disk (Node only): the CLI's RunStorage. Writes are atomic (nn/checkpoint-file.ts). */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../nn/checkpoint-file.js';
+import { writeFileAtomic } from '../../nn/node/checkpoint-file.js';
 import type { RunStorage } from '../storage.js';
 
 export class FolderStorage implements RunStorage {

@@ -5,9 +5,9 @@
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Module } from './module.js';
-import type { Optimizer } from './optim.js';
-import { encodeModel, encodeTrainingCheckpoint, loadModelBytes, loadTrainingCheckpointBytes } from './checkpoint.js';
+import type { Module } from '../module.js';
+import type { Optimizer } from '../optim.js';
+import { encodeModel, encodeTrainingCheckpoint, loadModelBytes, loadTrainingCheckpointBytes } from '../checkpoint.js';
 
 let counter = 0;
 
