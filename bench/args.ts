@@ -1,7 +1,9 @@
 /**
- * Command-line flags of `npm run bench`. Parsed by hand: the bench has few flags, and a parser dependency would
- * be one more thing to keep in step with Node.
+ * Command-line flags of `npm run bench`, on Node's own `util.parseArgs` in strict mode, as the `selm` commands:
+ * an unknown flag, a missing value, a bad value or a stray argument is a BenchUsageError (exit code 2).
  */
+import { parseArgs as parseArgv } from 'node:util';
+
 export type Section = 'kernels' | 'train' | 'generate' | 'memory';
 export type ConfigName = 'tiny-gpt' | 'small-gpt';
 export type OurBackend = 'cpu' | 'gpujs' | 'gpujs-1t';
@@ -43,68 +45,74 @@ export const USAGE = `usage: node dist/bench.js [flags]
   --warmup-steps N      training steps run before measuring (default 3; 1 with --quick)
   --steps N             steps of the memory check (default 2000)
   --out DIR             results folder (default bench/results); --no-write writes nothing
-  --help`;
+  -h, --help            this help (exit code 2 for a usage error, 1 for a failure while measuring)`;
+
+export class BenchUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BenchUsageError';
+  }
+}
 
 function parseList<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
   const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new Error(`${flag}: unknown value '${item}' (expected ${allowed.join(', ')})`);
+    if (!(allowed as readonly string[]).includes(item)) throw new BenchUsageError(`${flag}: unknown value '${item}' (expected ${allowed.join(', ')})`);
   }
-  if (items.length === 0) throw new Error(`${flag}: needs at least one of ${allowed.join(', ')}`);
+  if (items.length === 0) throw new BenchUsageError(`${flag}: needs at least one of ${allowed.join(', ')}`);
   return items as T[];
 }
 
 function parseCount(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got '${value}'`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new BenchUsageError(`${flag}: expected a positive integer, got '${value}'`);
   return n;
 }
 
-/** Parses argv (without node and the script); throws with a message naming the flag on bad input. */
-export function parseArgs(argv: readonly string[]): BenchOptions | 'help' {
-  let peers = false;
-  let quick = false;
-  let tiny = false;
-  let sections: Section[] = [...DEFAULT_SECTIONS];
-  let configs: ConfigName[] = [...CONFIGS];
-  let backends: OurBackend[] = [...BACKENDS];
-  let trainSteps: number | null = null;
-  let warmupSteps: number | null = null;
-  let memorySteps = 2000;
-  let outDir: string | null = 'bench/results';
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag}: missing value`);
-      return v;
-    };
-    switch (flag) {
-      case '--peers': peers = true; break;
-      case '--quick': quick = true; break;
-      case '--tiny': tiny = true; break;
-      case '--only': sections = parseList(flag, value(), ALL_SECTIONS); break;
-      case '--configs': configs = parseList(flag, value(), CONFIGS); break;
-      case '--backends': backends = parseList(flag, value(), BACKENDS); break;
-      case '--train-steps': trainSteps = parseCount(flag, value()); break;
-      case '--warmup-steps': warmupSteps = parseCount(flag, value()); break;
-      case '--steps': memorySteps = parseCount(flag, value()); break;
-      case '--out': outDir = value(); break;
-      case '--no-write': outDir = null; break;
-      case '--help': case '-h': return 'help';
-      default: throw new Error(`unknown flag '${flag}'\n${USAGE}`);
-    }
+const OPTIONS = {
+  peers: { type: 'boolean' },
+  quick: { type: 'boolean' },
+  tiny: { type: 'boolean' },
+  only: { type: 'string' },
+  configs: { type: 'string' },
+  backends: { type: 'string' },
+  'train-steps': { type: 'string' },
+  'warmup-steps': { type: 'string' },
+  steps: { type: 'string' },
+  out: { type: 'string' },
+  'no-write': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The flags' raw values (typed from OPTIONS by parseArgs' own types). */
+function flagValues(argv: readonly string[]) {
+  try {
+    return parseArgv({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new BenchUsageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
   }
+}
+
+/** Parses argv (without node and the script); throws a BenchUsageError naming the flag on bad input. */
+export function parseArgs(argv: readonly string[]): BenchOptions | 'help' {
+  const values = flagValues(argv);
+  if (values.help === true) return 'help';
+  if (values.out !== undefined && values['no-write'] === true) throw new BenchUsageError('--out and --no-write contradict each other');
+  const quick = values.quick === true;
+  const count = (flag: 'train-steps' | 'warmup-steps' | 'steps'): number | null => {
+    const raw = values[flag];
+    return raw === undefined ? null : parseCount(`--${flag}`, raw);
+  };
   return {
-    peers,
+    peers: values.peers === true,
     quick,
-    tiny,
-    sections,
-    configs,
-    backends,
-    trainSteps: trainSteps ?? (quick ? 3 : 20),
-    warmupSteps: warmupSteps ?? (quick ? 1 : 3),
-    memorySteps,
-    outDir,
+    tiny: values.tiny === true,
+    sections: values.only === undefined ? [...DEFAULT_SECTIONS] : parseList('--only', values.only, ALL_SECTIONS),
+    configs: values.configs === undefined ? [...CONFIGS] : parseList('--configs', values.configs, CONFIGS),
+    backends: values.backends === undefined ? [...BACKENDS] : parseList('--backends', values.backends, BACKENDS),
+    trainSteps: count('train-steps') ?? (quick ? 3 : 20),
+    warmupSteps: count('warmup-steps') ?? (quick ? 1 : 3),
+    memorySteps: count('steps') ?? 2000,
+    outDir: values['no-write'] === true ? null : (values.out ?? 'bench/results'),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Argument parsing for the `selm` commands, on Node's own `util.parseArgs` in strict mode: an unknown option or
- * a missing value is a UsageError (exit code 2) that names the option, never a silent default.
+ * Argument parsing for every `selm` command, on Node's own `util.parseArgs` in strict mode: an unknown option,
+ * a missing value or a stray argument is a UsageError (exit code 2) that names it, never a silent default.
  */
 import { parseArgs } from 'node:util';
 
@@ -32,6 +32,12 @@ export function parse(command: string, argv: string[], options: OptionSpec, allo
 export function stringOption(p: Parsed, name: string): string | undefined {
   const v = p.values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** A repeatable string option's values (empty when not given). */
+export function listOption(p: Parsed, name: string): string[] {
+  const v = p.values[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 }
 
 export function flag(p: Parsed, name: string): boolean {

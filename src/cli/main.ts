@@ -1,13 +1,16 @@
 /**
  * The `selm` command: a small subcommand dispatcher. Each command lives in commands/<name>.ts and exports
- * a function taking its own arguments and resolving to an exit code. Usage errors and invalid input (a bad
- * option, config or data file) exit with 2 and a message naming what is wrong; other failures exit with 1.
+ * a function taking its own arguments and resolving to an exit code. Exit codes, streams and the --json record
+ * follow one convention, written down in output.ts: usage errors and invalid input (a bad option, config or
+ * data file) exit with 2 and a message naming what is wrong; other failures exit with 1.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../lab/config.js';
 import { DataError } from '../lab/data.js';
 import { UsageError } from './args.js';
+import { errorLine, wantsJson } from './output.js';
+import { VERSION } from './version.js';
 import { runDataCommand } from './commands/data.js';
 import { runDemoCommand } from './commands/demo.js';
 import { runEvalCommand } from './commands/eval.js';
@@ -33,7 +36,20 @@ function usage(): string {
   const names = Object.keys(COMMANDS);
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((n) => `  ${n.padEnd(width)}  ${COMMANDS[n]!.summary}`);
-  return `usage: selm <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nWith no command, runs '${DEFAULT_COMMAND}'. Every command takes --help.`;
+  return [
+    'usage: selm <command> [options]',
+    '       selm --version',
+    '',
+    `commands:\n${lines.join('\n')}`,
+    '',
+    `With no command, runs '${DEFAULT_COMMAND}'. Every command takes --help, and --json for JSON lines on stdout.`,
+    'Exit codes: 0 done, 1 failed while working, 2 a usage or input error.',
+  ].join('\n');
+}
+
+/** The `command` of a JSON record: `data export` and `data import` name their action. */
+function commandName(name: string, args: readonly string[]): string {
+  return name === 'data' && (args[0] === 'export' || args[0] === 'import') ? `data ${args[0]}` : name;
 }
 
 /** Runs one `selm` invocation; resolves to its exit code (errors are printed, not thrown). */
@@ -43,23 +59,31 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return 0;
   }
+  if (first === '--version') {
+    if (rest.length > 0) {
+      console.error(`selm: --version takes no arguments, got '${rest[0]}'`);
+      return 2;
+    }
+    console.log(VERSION);
+    return 0;
+  }
   const name = first === undefined || first.startsWith('-') ? DEFAULT_COMMAND : first;
   const args = first === undefined || first.startsWith('-') ? argv : rest;
   const command = COMMANDS[name];
   if (!command) {
     console.error(`selm: unknown command '${name}'\n\n${usage()}`);
+    if (wantsJson(rest)) process.stdout.write(errorLine(name, 2, `selm: unknown command '${name}'`));
     return 2;
   }
   try {
     return await command.run(args);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataError) {
-      console.error(message.startsWith('selm') ? message : `selm ${name}: ${message}`);
-      return 2;
-    }
-    console.error(`selm ${name}: ${message}`);
-    return 1;
+    const raw = error instanceof Error ? error.message : String(error);
+    const message = raw.startsWith('selm') ? raw : `selm ${name}: ${raw}`;
+    const code = error instanceof UsageError || error instanceof ConfigError || error instanceof DataError ? 2 : 1;
+    console.error(message);
+    if (wantsJson(args)) process.stdout.write(errorLine(commandName(name, args), code, message));
+    return code;
   }
 }
 

@@ -1,8 +1,10 @@
 /**
- * Progress of a run: on a terminal, one redrawn bar with the step, ETA and current loss (on stderr, so the
- * results table on stdout stays clean); otherwise, or with --json, one JSON object per line on stdout.
+ * Progress of a run (see output.ts for the convention): with --json, progress records on stdout among the other
+ * JSON lines; otherwise on stderr, so the results table on stdout stays clean: a redrawn bar with the step, ETA
+ * and current loss on a terminal, and one plain line per tenth of the run when stderr is a file or a pipe.
  */
 import type { ProgressEvent } from '../lab/runner.js';
+import { jsonLine } from './output.js';
 
 export interface Reporter {
   onEvent(event: ProgressEvent): void;
@@ -53,10 +55,11 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
 }
 
 /**
- * One JSON object per event, one per line. Step events are thinned to one per `stepIntervalMs` (and the
- * last), so a log stays readable; every start, iteration and done event is written.
+ * One JSON record per event (type and command first, then the event's fields), one per line. Step events are
+ * thinned to one per `stepIntervalMs` (and the last), so a log stays readable; every start, iteration and done
+ * event is written.
  */
-export function jsonReporter(write: (line: string) => void = (l) => process.stdout.write(l), stepIntervalMs = 100): Reporter {
+export function jsonReporter(command: string, write: (line: string) => void = (l) => process.stdout.write(l), stepIntervalMs = 100): Reporter {
   let lastStep = -Infinity;
   return {
     json: true,
@@ -66,13 +69,32 @@ export function jsonReporter(write: (line: string) => void = (l) => process.stdo
         if (now - lastStep < stepIntervalMs && e.doneSteps < e.totalSteps) return;
         lastStep = now;
       }
-      write(`${JSON.stringify(e)}\n`);
+      write(jsonLine(command, e));
     },
     finish() {},
   };
 }
 
-/** The reporter for this process: a bar on a terminal unless --json. */
-export function chooseReporter(json: boolean): Reporter {
-  return !json && process.stderr.isTTY ? terminalReporter() : jsonReporter();
+/** For a stderr that is not a terminal (a log file, CI): one line per tenth of a run's steps, nothing redrawn. */
+export function plainReporter(command: string, write: (line: string) => void = (l) => process.stderr.write(l)): Reporter {
+  let lastTenth = -1;
+  return {
+    json: false,
+    onEvent(e) {
+      if (e.type === 'start') lastTenth = e.totalSteps > 0 ? Math.floor((10 * e.doneSteps) / e.totalSteps) : 10;
+      else if (e.type === 'step' && e.totalSteps > 0) {
+        const tenth = Math.floor((10 * e.doneSteps) / e.totalSteps);
+        if (tenth <= lastTenth) return;
+        lastTenth = tenth;
+        write(`selm ${command}: ${e.experiment} ${tenth * 10}% (step ${e.doneSteps}/${e.totalSteps}, loss ${e.loss.toFixed(4)})\n`);
+      }
+    },
+    finish() {},
+  };
+}
+
+/** The reporter for this process: JSON records with --json, else a bar on a terminal, else plain lines. */
+export function chooseReporter(command: string, json: boolean): Reporter {
+  if (json) return jsonReporter(command);
+  return process.stderr.isTTY ? terminalReporter() : plainReporter(command);
 }

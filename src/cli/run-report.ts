@@ -1,11 +1,13 @@
 /** Shared by `selm demo`, `selm train` and `selm eval`: run (or resume) an experiment, then write its report. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../lab/config.js';
 import { runExperiment } from '../lab/runner.js';
 import { FolderStorage } from '../lab/node/folder-storage.js';
 import { readTextFile } from '../lab/node/files.js';
 import { writeReport } from '../lab/report.js';
 import type { Summary } from '../lab/summary.js';
+import { UsageError } from './args.js';
 import type { Reporter } from './progress.js';
 
 export async function runAndReport(config: ExperimentConfig, dir: string, reporter: Reporter, resume = false): Promise<Summary> {
@@ -33,6 +35,17 @@ export function readConfigFile(path: string): ExperimentConfig {
     throw new ConfigError([`not valid JSON (${e instanceof Error ? e.message : String(e)})`], path);
   }
   return parseExperimentConfig(raw, path);
+}
+
+/**
+ * Checks a run folder's config.json before a command works on the run (train --resume, eval, demo --resume), so
+ * that a folder without a run is a UsageError and a broken config a ConfigError, both exit code 2, as the same
+ * config given with --config.
+ */
+export function checkRunFolder(dir: string): void {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new UsageError(`${dir}: not a run folder (config.json is missing)`);
+  readConfigFile(path);
 }
 
 /** The results table's numbers (what --json prints); every figure's data is in the run's eval.json. */

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseArgs } from '../../bench/args.js';
+import { BenchUsageError, parseArgs } from '../../bench/args.js';
 import { kernelCases } from '../../bench/kernel-cases.js';
 import { runBench } from '../../bench/run.js';
 
@@ -50,16 +50,31 @@ describe('bench smoke', () => {
     expect((meta['gpujs-1t'] as { kernelRuns: number }).kernelRuns).toBeGreaterThan(0);
   });
 
-  it('rejects unknown flags and section names, naming them', () => {
-    expect(() => parseArgs(['--fast'])).toThrow(/--fast/);
-    expect(() => parseArgs(['--only', 'kernels,speed'])).toThrow(/'speed'/);
-    expect(() => parseArgs(['--steps', '0'])).toThrow(/--steps/);
+  it('rejects unknown flags, stray arguments, missing and bad values as usage errors, naming them', () => {
+    for (const [argv, pattern] of [
+      [['--fast'], /--fast/],
+      [['kernels'], /'kernels'/],
+      [['--only'], /--only/],
+      [['--only', 'kernels,speed'], /'speed'/],
+      [['--steps', '0'], /--steps/],
+      [['--train-steps', '2.5'], /--train-steps/],
+      [['--out', 'x', '--no-write'], /--no-write/],
+    ] as const) {
+      expect(() => parseArgs(argv), argv.join(' ')).toThrow(BenchUsageError);
+      expect(() => parseArgs(argv), argv.join(' ')).toThrow(pattern);
+    }
+  });
+
+  it('parses every flag', () => {
+    expect(parseArgs(['-h'])).toBe('help');
+    const opts = parseArgs(['--peers', '--quick', '--only', 'train,memory', '--configs', 'tiny-gpt', '--backends', 'cpu,gpujs', '--train-steps', '5', '--warmup-steps', '2', '--steps', '30', '--no-write']);
+    expect(opts).toEqual({ peers: true, quick: true, tiny: false, sections: ['train', 'memory'], configs: ['tiny-gpt'], backends: ['cpu', 'gpujs'], trainSteps: 5, warmupSteps: 2, memorySteps: 30, outDir: null });
   });
 
   it('defaults: no memory check unless named, 20 measured steps, 2000 memory steps', () => {
     const opts = parseArgs([]);
     if (opts === 'help') throw new Error('parseArgs returned help');
     expect(opts.sections).toEqual(['kernels', 'train', 'generate']);
-    expect([opts.trainSteps, opts.memorySteps, opts.peers]).toEqual([20, 2000, false]);
+    expect([opts.trainSteps, opts.warmupSteps, opts.memorySteps, opts.peers, opts.outDir]).toEqual([20, 3, 2000, false, 'bench/results']);
   });
 });

@@ -1,4 +1,4 @@
-/** Runs `selm` in-process and captures what it prints. */
+/** Runs `selm` in-process and captures what it prints: console.log and stdout writes, console.error and stderr writes. */
 import { vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
@@ -21,6 +21,10 @@ export async function selm(...argv: string[]): Promise<Captured> {
     stdout += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
     return true;
   });
+  const writeErr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
+    return true;
+  });
   try {
     const code = await main(argv);
     return { code, stdout, stderr };
@@ -28,5 +32,6 @@ export async function selm(...argv: string[]): Promise<Captured> {
     log.mockRestore();
     error.mockRestore();
     write.mockRestore();
+    writeErr.mockRestore();
   }
 }

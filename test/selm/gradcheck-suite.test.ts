@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apply, grad, gradcheckReport, mul, noGrad, tensor, type Rule } from '../../src/autograd/index.js';
 import { decomposedGradient, exactOptimismTerm } from '../../src/selm/index.js';
-import { SELM_TERMS, checkTerm, runSelmGradchecks, tabularCheckProblem, tinyGptCheckProblem, type GradcheckResult } from '../../src/selm/gradcheck-suite.js';
-import { runGradcheckCommand } from '../../src/cli/commands/gradcheck.js';
+import { SELM_TERMS, checkTerm, runSelmGradchecks, tabularCheckProblem, tinyGptCheckProblem } from '../../src/selm/gradcheck-suite.js';
 
 describe('the SELM gradcheck suite', () => {
   it('every term passes on the tabular problem and on the tiny GPT', () => {
@@ -51,35 +50,5 @@ describe('the SELM gradcheck suite', () => {
   it('checkTerm reports the worst errors of gradcheckReport for a term', () => {
     const { result, report } = checkTerm(SELM_TERMS[0]!, tinyGptCheckProblem());
     expect(result).toEqual({ term: 'dpo', problem: 'tiny-gpt', maxAbsError: report.maxAbsError, maxRelError: report.maxRelError, pass: true });
-  });
-});
-
-describe('selm gradcheck (the command)', () => {
-  afterEach(() => vi.restoreAllMocks());
-
-  function capture(): string[] {
-    const lines: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
-    return lines;
-  }
-
-  it('--json prints {term, problem, maxAbsError, maxRelError, pass} for each term and problem, exit 0', async () => {
-    const lines = capture();
-    expect(await runGradcheckCommand(['--json', '--problem', 'tabular'])).toBe(0);
-    const parsed = JSON.parse(lines.join('\n')) as GradcheckResult[];
-    expect(parsed).toHaveLength(SELM_TERMS.length);
-    for (const r of parsed) expect(Object.keys(r).sort()).toEqual(['maxAbsError', 'maxRelError', 'pass', 'problem', 'term']);
-    expect(parsed.map((r) => r.term)).toContain('eq3.3-optimism-is');
-  });
-
-  it('prints a table, and --help and bad arguments behave', async () => {
-    const lines = capture();
-    expect(await runGradcheckCommand(['--term', 'selm', '--term', 'eq3.3-total'])).toBe(0);
-    expect(lines.join('\n')).toMatch(/selm\s+tiny-gpt/);
-    expect(lines.join('\n')).toMatch(/4 of 4 checks pass/);
-    expect(await runGradcheckCommand(['--help'])).toBe(0);
-    expect(await runGradcheckCommand(['--problem', 'nope'])).toBe(2);
-    expect(await runGradcheckCommand(['--bogus'])).toBe(2);
   });
 });

@@ -9,10 +9,11 @@ import { readPreferencesJsonl, readTextFile, writePreferencesJsonl } from '../..
 import { buildWorld } from '../../lab/runner.js';
 import type { ExperimentConfig } from '../../lab/config.js';
 import { flag, intOption, parse, stringOption, UsageError, type Parsed } from '../args.js';
+import { printResult } from '../output.js';
 import { readConfigFile } from '../run-report.js';
 
-export const DATA_USAGE = `usage: selm data export (--world bandit|language | --config FILE) [--seed N] [--split train|test] [--out FILE]
-       selm data import FILE (--world bandit|language | --config FILE) [--out FILE]
+export const DATA_USAGE = `usage: selm data export (--world bandit|language | --config FILE) [--seed N] [--split train|test] [--out FILE [--json]]
+       selm data import FILE (--world bandit|language | --config FILE) [--out FILE] [--json]
 
 export  writes the world's offline preference set D (split train, default) or its held-out pairs (split
         test) as JSONL, one {"prompt", "chosen", "rejected"} object per line, to FILE or stdout
@@ -25,6 +26,8 @@ options:
   --seed N        the world's seed (default: the config's first seed, or 0)
   --split NAME    train (D) or test (held-out pairs)
   --out FILE      where to write (written atomically)
+  --json          print one JSON result record with the count and the files (see README, Commands);
+                  export takes it only with --out, since without --out stdout is the JSONL itself
   -h, --help      this help`;
 
 function worldConfig(p: Parsed): ExperimentConfig {
@@ -38,11 +41,12 @@ function worldConfig(p: Parsed): ExperimentConfig {
 
 export async function runDataCommand(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
-  if (action === undefined || action === '--help' || action === '-h') {
+  if (action === '--help' || action === '-h') {
     console.log(DATA_USAGE);
-    return action === undefined ? 2 : 0;
+    return 0;
   }
-  const options = { world: { type: 'string' }, config: { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' } } as const;
+  if (action === undefined) throw new UsageError(`selm data: which action? export or import\n\n${DATA_USAGE}`);
+  const options = { world: { type: 'string' }, config: { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } } as const;
   if (action === 'export') {
     const p = parse('data export', rest, options);
     if (flag(p, 'help')) {
@@ -56,11 +60,15 @@ export async function runDataCommand(argv: string[]): Promise<number> {
     const world = buildWorld(config, seed, config.preferences === null ? null : readTextFile(config.preferences));
     const prefs = split === 'train' ? world.preferences : world.testPreferences;
     const out = stringOption(p, 'out');
-    if (out === undefined) process.stdout.write(preferencesToJsonl(prefs, world));
-    else {
-      writePreferencesJsonl(out, prefs, world);
-      console.error(`selm data export: ${prefs.length} preference triples -> ${out}`);
+    const json = flag(p, 'json');
+    if (out === undefined) {
+      if (json) throw new UsageError('selm data export: --json needs --out FILE (without it, stdout is the JSONL data itself)');
+      process.stdout.write(preferencesToJsonl(prefs, world));
+      return 0;
     }
+    writePreferencesJsonl(out, prefs, world);
+    if (json) printResult('data export', { ok: true, world: config.world.kind, seed, split, count: prefs.length, out });
+    else console.log(`selm data export: ${prefs.length} preference triples -> ${out}`);
     return 0;
   }
   if (action === 'import') {
@@ -73,12 +81,15 @@ export async function runDataCommand(argv: string[]): Promise<number> {
     if (file === undefined) throw new UsageError(`selm data import: which file? give a JSONL path\n\n${DATA_USAGE}`);
     if (stringOption(p, 'split') !== undefined) throw new UsageError('selm data import: --split applies to export only');
     const config = worldConfig(p);
-    const world = buildWorld({ ...config, preferences: null }, intOption('data import', p, 'seed', 0) ?? config.seeds[0] ?? 0);
+    const seed = intOption('data import', p, 'seed', 0) ?? config.seeds[0] ?? 0;
+    const world = buildWorld({ ...config, preferences: null }, seed);
     const prefs = readPreferencesJsonl(file, world);
     const out = stringOption(p, 'out');
     if (out !== undefined) writePreferencesJsonl(out, prefs, world);
-    console.log(`selm data import: ${file}: ${prefs.length} valid preference triples for the ${config.world.kind} world${out !== undefined ? ` -> ${out}` : ''}`);
+    if (flag(p, 'json')) printResult('data import', { ok: true, world: config.world.kind, seed, count: prefs.length, file, out: out ?? null });
+    else console.log(`selm data import: ${file}: ${prefs.length} valid preference triples for the ${config.world.kind} world${out !== undefined ? ` -> ${out}` : ''}`);
     return 0;
   }
-  throw new UsageError(`selm data: unknown action '${action}' (expected export or import)\n\n${DATA_USAGE}`);
+  const what = action.startsWith('-') ? `unknown option '${action}' before the action` : `unknown action '${action}'`;
+  throw new UsageError(`selm data: ${what} (expected export or import first)\n\n${DATA_USAGE}`);
 }

@@ -10,7 +10,8 @@ import { resultsTable } from '../../lab/report.js';
 import type { Summary } from '../../lab/summary.js';
 import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
 import { chooseReporter, formatDuration } from '../progress.js';
-import { runAndReport, tableNumbers } from '../run-report.js';
+import { printResult } from '../output.js';
+import { checkRunFolder, runAndReport, tableNumbers } from '../run-report.js';
 
 export const DEMO_USAGE = `usage: selm demo [--out DIR] [--quick] [--json]
        selm demo --resume DIR [--quick] [--json]
@@ -25,8 +26,8 @@ options:
                  folders, DIR/summary.md holds both tables; DIR must be new or empty
   --resume DIR   continue an interrupted demo
   --quick        fewer seeds and steps (a smoke test, not a result)
-  --json         progress and the results as JSON, one object per line (on a non-terminal
-                 progress is JSON lines anyway, and the results table is printed as text)
+  --json         stdout is JSON lines only: progress records, then one result record (see README,
+                 Commands); without it stdout is the results tables and progress goes to stderr
   -h, --help     this help`;
 
 export async function runDemoCommand(argv: string[]): Promise<number> {
@@ -44,14 +45,16 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   if (resume !== undefined && !existsSync(dir)) throw new UsageError(`selm demo: ${dir} does not exist: nothing to resume`);
   const quick = flag(p, 'quick');
   const json = flag(p, 'json');
-  const reporter = chooseReporter(json);
+  const reporter = chooseReporter('demo', json);
   const started = performance.now();
   if (!json) console.error(`selm demo: writing ${dir} (Ctrl-C stops; 'selm demo --resume ${dir}${quick ? ' --quick' : ''}' continues)`);
   mkdirSync(dir, { recursive: true });
   const summaries: Summary[] = [];
   for (const config of demoConfigs(quick)) {
     const sub = join(dir, config.world.kind);
-    summaries.push(await runAndReport(config, sub, reporter, resume !== undefined && existsSync(join(sub, 'config.json'))));
+    const resumeSub = resume !== undefined && existsSync(join(sub, 'config.json'));
+    if (resumeSub) checkRunFolder(sub);
+    summaries.push(await runAndReport(config, sub, reporter, resumeSub));
   }
   const seconds = (performance.now() - started) / 1000;
   const tables = summaries.map(resultsTable);
@@ -61,10 +64,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     ...summaries.map((s, i) => `\`\`\`\n${tables[i]}\n\`\`\`\n\nFull report: [${s.world}/summary.md](${s.world}/summary.md)\n`),
   ].join('\n');
   writeFileAtomic(join(dir, 'summary.md'), new TextEncoder().encode(`${markdown}\n`));
-  if (json) {
-    const results = summaries.map(tableNumbers);
-    console.log(JSON.stringify({ type: 'result', dir, seconds, results }));
-  }
+  if (json) printResult('demo', { ok: true, dir, seconds, results: summaries.map(tableNumbers) });
   else console.log(`${tables.join('\n\n')}\n\nfinished in ${formatDuration(seconds)}; report: ${join(dir, 'summary.md')}`);
   return 0;
 }

@@ -5,7 +5,8 @@ import { FolderStorage } from '../../lab/node/folder-storage.js';
 import { readTextFile } from '../../lab/node/files.js';
 import { resultsTable, writeReport } from '../../lab/report.js';
 import { flag, parse, UsageError } from '../args.js';
-import { tableNumbers } from '../run-report.js';
+import { printResult } from '../output.js';
+import { checkRunFolder, tableNumbers } from '../run-report.js';
 
 export const EVAL_USAGE = `usage: selm eval RUN [--json]
 
@@ -14,7 +15,7 @@ Re-evaluates every checkpoint of a finished run folder on the held-out prompts w
 summary.md and figures/, and prints the results table.
 
 options:
-  --json      print the summary as one JSON object
+  --json      print the results as one JSON result record (see README, Commands)
   -h, --help  this help`;
 
 export async function runEvalCommand(argv: string[]): Promise<number> {
@@ -25,9 +26,12 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   }
   const dir = p.positionals[0];
   if (dir === undefined) throw new UsageError(`selm eval: which run? give its folder\n\n${EVAL_USAGE}`);
+  checkRunFolder(dir);
+  const started = performance.now();
   const storage = new FolderStorage(dir);
   const summary = await writeReport(storage, evaluateRun(storage, readTextFile));
-  if (flag(p, 'json')) console.log(JSON.stringify({ type: 'result', dir, results: [tableNumbers(summary)] }));
+  const seconds = (performance.now() - started) / 1000;
+  if (flag(p, 'json')) printResult('eval', { ok: true, dir, seconds, results: [tableNumbers(summary)] });
   else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);
   return 0;
 }

@@ -4,6 +4,8 @@
  * differences, on a tabular policy and on an enumerable tiny GPT. Exits 1 if any check fails.
  */
 import { runSelmGradchecks, SELM_TERMS, type GradcheckResult, type ProblemName } from '../../selm/gradcheck-suite.js';
+import { flag, listOption, parse, UsageError } from '../args.js';
+import { printResult } from '../output.js';
 
 const PROBLEMS: readonly ProblemName[] = ['tabular', 'tiny-gpt'];
 
@@ -19,9 +21,11 @@ function usage(): string {
     'float64 GPT over every 2-token response, all parameters, fast mode). Exit code 1 if any check fails.',
     '',
     'options:',
-    '  --json           print a JSON array of {term, problem, maxAbsError, maxRelError, pass}',
+    '  --json           print one JSON result record whose results are {term, problem, maxAbsError,',
+    '                   maxRelError, pass} (see README, Commands)',
     '  --problem NAME   only this problem (repeatable)',
     '  --term NAME      only this term (repeatable)',
+    '  -h, --help       this help',
     '',
     'terms:',
     terms,
@@ -36,45 +40,26 @@ function table(results: readonly GradcheckResult[]): string {
 }
 
 export async function runGradcheckCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  const p = parse('gradcheck', argv, { json: { type: 'boolean' }, problem: { type: 'string', multiple: true }, term: { type: 'string', multiple: true } });
+  if (flag(p, 'help')) {
     console.log(usage());
     return 0;
   }
-  let json = false;
-  const problems: ProblemName[] = [];
-  const termNames: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--json') json = true;
-    else if (arg === '--problem' || arg === '--term') {
-      const value = argv[++i];
-      if (value === undefined) {
-        console.error(`selm gradcheck: ${arg} needs a value\n\n${usage()}`);
-        return 2;
-      }
-      if (arg === '--problem') {
-        if (!PROBLEMS.includes(value as ProblemName)) {
-          console.error(`selm gradcheck: unknown problem '${value}' (expected ${PROBLEMS.join(' or ')})`);
-          return 2;
-        }
-        problems.push(value as ProblemName);
-      } else {
-        if (!SELM_TERMS.some((t) => t.name === value)) {
-          console.error(`selm gradcheck: unknown term '${value}'; see --help for the list`);
-          return 2;
-        }
-        termNames.push(value);
-      }
-    } else {
-      console.error(`selm gradcheck: unknown option '${arg}'\n\n${usage()}`);
-      return 2;
-    }
+  const json = flag(p, 'json');
+  const problems = listOption(p, 'problem').map((name): ProblemName => {
+    const problem = PROBLEMS.find((known) => known === name);
+    if (problem === undefined) throw new UsageError(`selm gradcheck: unknown problem '${name}' (expected ${PROBLEMS.join(' or ')})`);
+    return problem;
+  });
+  const termNames = listOption(p, 'term');
+  for (const term of termNames) {
+    if (!SELM_TERMS.some((t) => t.name === term)) throw new UsageError(`selm gradcheck: unknown term '${term}'; see --help for the list`);
   }
   const terms = termNames.length > 0 ? SELM_TERMS.filter((t) => termNames.includes(t.name)) : SELM_TERMS;
   const results = runSelmGradchecks(problems.length > 0 ? problems : PROBLEMS, terms);
   const failures = results.filter((r) => !r.pass).length;
   if (json) {
-    console.log(JSON.stringify(results, null, 2));
+    printResult('gradcheck', { ok: failures === 0, results });
   } else {
     console.log('SELM gradient checks: analytic gradient vs float64 central finite differences\n');
     console.log(table(results));

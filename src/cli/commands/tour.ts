@@ -17,6 +17,18 @@ import {
   tensor,
   type Tensor,
 } from '../../autograd/index.js';
+import { flag, parse } from '../args.js';
+import { printResult } from '../output.js';
+
+export const TOUR_USAGE = `usage: selm tour [--json]
+
+A two-second tour of the autograd engine: one backward pass, then finite-difference checks of a few ops.
+Exit code 1 if any check fails.
+
+options:
+  --json      print one JSON result record whose results are {op, what, maxAbsError, pass} (see README,
+              Commands)
+  -h, --help  this help`;
 
 interface TourCase {
   name: string;
@@ -34,10 +46,27 @@ const CASES: TourCase[] = [
   { name: 'logsigmoid', what: 'the DPO loss is -logsigmoid(margin)', fn: (a) => logsigmoid(a!), shapes: [[7]] },
 ];
 
+/** One row per op: its float64 gradient check on seeded random inputs. */
+function checkOps(): { op: string; what: string; maxAbsError: number; pass: boolean }[] {
+  const gen = new Generator(7);
+  return CASES.map((c) => {
+    const inputs = c.shapes.map((s) => randn(s, { dtype: 'float64', requiresGrad: true, generator: gen }));
+    const report = gradcheckReport(c.fn, inputs);
+    return { op: c.name, what: c.what, maxAbsError: report.maxAbsError, pass: report.ok };
+  });
+}
+
 export async function runTourCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: selm tour\n\nA two-second tour of the autograd engine: one backward pass, then finite-difference checks of a few ops.');
+  const p = parse('tour', argv, { json: { type: 'boolean' } });
+  if (flag(p, 'help')) {
+    console.log(TOUR_USAGE);
     return 0;
+  }
+  if (flag(p, 'json')) {
+    const results = checkOps();
+    const ok = results.every((r) => r.pass);
+    printResult('tour', { ok, results });
+    return ok ? 0 : 1;
   }
   console.log('selm-ts: a laboratory for Self-Exploring Language Models, built on its own autograd engine.\n');
   const x = tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
@@ -48,15 +77,9 @@ export async function runTourCommand(argv: string[]): Promise<number> {
 
   console.log('2. Every gradient is checked against central finite differences in float64');
   console.log('   (eps 1e-6; pass when |analytic - numeric| <= 1e-5 + 1e-3 |numeric|, as PyTorch gradcheck):\n');
-  const gen = new Generator(7);
-  const rows: string[][] = [['op', 'what it is', 'max abs error', 'result']];
-  let failures = 0;
-  for (const c of CASES) {
-    const inputs = c.shapes.map((s) => randn(s, { dtype: 'float64', requiresGrad: true, generator: gen }));
-    const report = gradcheckReport(c.fn, inputs);
-    if (!report.ok) failures++;
-    rows.push([c.name, c.what, report.maxAbsError.toExponential(2), report.ok ? 'pass' : 'FAIL']);
-  }
+  const checks = checkOps();
+  const failures = checks.filter((r) => !r.pass).length;
+  const rows: string[][] = [['op', 'what it is', 'max abs error', 'result'], ...checks.map((r) => [r.op, r.what, r.maxAbsError.toExponential(2), r.pass ? 'pass' : 'FAIL'])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const [k, r] of rows.entries()) {
     console.log('   ' + r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));

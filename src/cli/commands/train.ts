@@ -5,12 +5,13 @@ import { readRunConfig } from '../../lab/runner.js';
 import { FolderStorage } from '../../lab/node/folder-storage.js';
 import { resultsTable } from '../../lab/report.js';
 import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
+import { printResult } from '../output.js';
 import { chooseReporter } from '../progress.js';
-import { readConfigFile, runAndReport, tableNumbers } from '../run-report.js';
+import { checkRunFolder, readConfigFile, runAndReport, tableNumbers } from '../run-report.js';
 
 export const TRAIN_USAGE = `usage: selm train --config FILE [--out DIR] [--json]
        selm train --resume RUN [--json]
-       selm train --print-config bandit|language
+       selm train --print-config bandit|language [--json]
 
 Runs SFT, then Algorithm 1 with SELM (α from the config), iterative DPO (α = 0) and the α sweep, over the
 config's seeds; evaluates every iteration with the world's true reward r*; writes the run folder: config.json,
@@ -24,8 +25,8 @@ options:
   --out DIR       the run folder (default runs/<name>-<time>); must not hold a run already
   --resume RUN    continue an interrupted run from its last finished iteration (bit-identical to an
                   uninterrupted run)
-  --json          progress and the results as JSON, one object per line (on a non-terminal
-                 progress is JSON lines anyway, and the results table is printed as text)
+  --json          stdout is JSON lines only: progress records, then one result record (see README,
+                  Commands); without it stdout is the results table and progress goes to stderr
   -h, --help      this help
 
 Ctrl-C stops a run at once; every finished iteration is already saved, and --resume continues it.`;
@@ -36,23 +37,28 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
     console.log(TRAIN_USAGE);
     return 0;
   }
+  const json = flag(p, 'json');
   const printKind = stringOption(p, 'print-config');
   if (printKind !== undefined) {
     if (printKind !== 'bandit' && printKind !== 'language') throw new UsageError(`selm train: --print-config takes 'bandit' or 'language', got '${printKind}'`);
-    console.log(JSON.stringify(defaultsFor(printKind), null, 2));
+    for (const other of ['config', 'resume', 'out']) if (stringOption(p, other) !== undefined) throw new UsageError(`selm train: --print-config cannot be combined with --${other}`);
+    if (json) printResult('train', { ok: true, config: defaultsFor(printKind) });
+    else console.log(JSON.stringify(defaultsFor(printKind), null, 2));
     return 0;
   }
   const configPath = stringOption(p, 'config');
   const resume = stringOption(p, 'resume');
   if ((configPath === undefined) === (resume === undefined)) throw new UsageError(`selm train: give exactly one of --config FILE or --resume RUN\n\n${TRAIN_USAGE}`);
   if (resume !== undefined && stringOption(p, 'out') !== undefined) throw new UsageError('selm train: --out cannot be combined with --resume (the run stays in its folder)');
+  if (resume !== undefined) checkRunFolder(resume);
   const config = resume !== undefined ? readRunConfig(new FolderStorage(resume)) : readConfigFile(configPath!);
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `${config.name}-${timestamp()}`);
-  const json = flag(p, 'json');
-  const reporter = chooseReporter(json);
+  const reporter = chooseReporter('train', json);
   if (!json) console.error(`selm train: writing ${dir} (Ctrl-C stops; 'selm train --resume ${dir}' continues)`);
+  const started = performance.now();
   const summary = await runAndReport(config, dir, reporter, resume !== undefined);
-  if (json) console.log(JSON.stringify({ type: 'result', dir, results: [tableNumbers(summary)] }));
+  const seconds = (performance.now() - started) / 1000;
+  if (json) printResult('train', { ok: true, dir, seconds, results: [tableNumbers(summary)] });
   else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);
   return 0;
 }
