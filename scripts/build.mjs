@@ -1,4 +1,5 @@
-// Builds the library (dist/index.js), the `selm` command (dist/cli.js) and the benchmarks (dist/bench.js) with
+// Builds the library (dist/index.js, dist/node.js, dist/testing.js), the `selm` command (dist/cli.js) and the
+// benchmarks (dist/bench.js) with
 // esbuild, and the .d.ts types with tsc. `--no-types` skips the types (npm start and npm run bench use it).
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
@@ -16,8 +17,18 @@ const common = {
   logLevel: 'warning',
 };
 
+// The library's three entry points share chunks (dist/chunks/), so `selm-ts`, `selm-ts/node` and
+// `selm-ts/testing` see one Tensor class, not a copy each. selm-ts/testing leaves fast-check (its peer
+// dependency) to the user's install.
+await build({
+  ...common,
+  entryPoints: { index: 'src/index.ts', node: 'src/node.ts', testing: 'src/testing/index.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  external: [...common.external, 'fast-check'],
+});
 const entries = [
-  ['src/index.ts', 'dist/index.js'],
   ['src/cli/main.ts', 'dist/cli.js'],
   ['bench/main.ts', 'dist/bench.js'],
 ];

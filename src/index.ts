@@ -1,9 +1,12 @@
 /**
- * selm-ts: the autograd engine, the small GPT and its tools, and SELM. Layers import downward only:
- * autograd <- nn <- selm.
+ * selm-ts: the autograd engine (at the root), the small GPT and its training tools (`nn`), SELM as a library
+ * (`selm`) and the lab's experiments (`lab`). Layers import downward only: autograd <- nn <- selm <- lab.
+ * Browser-safe; Node's file I/O is in `selm-ts/node`, test helpers in `selm-ts/testing`.
  */
 export * from './autograd/index.js';
 /** The small GPT and its training tools. */
 export * as nn from './nn/index.js';
-/** SELM: losses, theory, worlds, Algorithm 1, evaluation. */
+/** SELM: log-probs, losses, theory, gradients, Algorithm 1's driver, policies. */
 export * as selm from './selm/index.js';
+/** Experiments: configs, worlds with a known reward, judges, the runner, evaluation, statistics. */
+export * as lab from './lab/index.js';

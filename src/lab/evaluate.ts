@@ -150,4 +150,3 @@ export function sortedImplicitDifference(a: ModelEval, b: ModelEval, which: 'cho
   return ra.map((v, i) => v - rb[i]!).sort((x, y) => x - y);
 }
 
-export { curveIntervals, meanInterval, pairedDifference, type Interval };
