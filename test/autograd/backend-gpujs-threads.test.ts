@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { MatmulArgs } from '../../src/autograd/backend/backend.js';
-import { createGpujsBackend, threadsFromEnv, type GpujsRouting } from '../../src/autograd/backend/gpujs.js';
-import { threadsSupported } from '../../src/autograd/backend/wasm-threads.js';
+import { createGpujsBackend, threadsFromEnv, type GpujsRouting } from '../../src/autograd/backend/index.js';
+import { threadsSupported } from '../../src/autograd/backend/gpujs/threads.js';
 
 const KERNELS_ONLY: GpujsRouting = { minMatmulMacs: 0, minMatmulRows: 0, minMatmulK: 0, minRowElements: 0, minSoftmaxElements: 0 };
 const ALWAYS = { minMatmulMacs: 0, minRowElements: 0 };

@@ -11,8 +11,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Backend, MatmulArgs, ReduceOp } from '../../src/autograd/backend/backend.js';
-import { cpuBackend } from '../../src/autograd/backend/cpu.js';
-import { createGpujsBackend, DEFAULT_ROUTING, gpujsInfo, type GpujsBackend, type GpujsRouting } from '../../src/autograd/backend/gpujs.js';
+import { cpuBackend } from '../../src/autograd/backend/index.js';
+import { createGpujsBackend, DEFAULT_ROUTING, gpujsInfo, type GpujsBackend, type GpujsRouting } from '../../src/autograd/backend/index.js';
 import { getBackend, useBackend, withBackend } from '../../src/autograd/backend/index.js';
 import { matmul } from '../../src/autograd/ops/index.js';
 import { tensor } from '../../src/autograd/creation.js';

@@ -11,10 +11,10 @@
  * Higher derivatives still work: each grad primitive's own backward is written with tensor ops (the formulas
  * are derived in the comments), so `createGraph` differentiates through it like through any composite.
  */
-import { getBackend } from '../backend/index.js';
+import { getBackend } from '../backend/registry.js';
 import { apply, type Rule } from '../engine.js';
 import type { RowMask } from '../backend/backend.js';
-import { broadcastOffsets } from '../backend/strided.js';
+import { broadcastOffsets } from '../backend/cpu/strided.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { fromValues } from '../dtype.js';
