@@ -1,5 +1,5 @@
 /**
- * The gpujs backend's helper threads (wasm-threads.ts, gpujs-direct.ts): a kernel split over threads computes
+ * The gpujs backend's helper threads (backend/gpujs/threads.ts, direct.ts): a kernel split over threads computes
  * every cell exactly as the calling thread alone would (same module code, so bit for bit), including outputs
  * whose rows are not a multiple of 4 cells (chunks of whole rows) and batched, transposed and broadcast
  * matmuls; the helpers really take part; and a destroyed backend starts over cleanly.

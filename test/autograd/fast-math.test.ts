@@ -1,4 +1,4 @@
-/** The float32 kernels' inline exp and tanh (backend/fast-math.ts) against Math, on dense grids and specials. */
+/** The float32 kernels' inline exp and tanh (backend/cpu/fast-math.ts) against Math, on dense grids and specials. */
 import { expect, test } from 'vitest';
 import { expNonPositive, tanhFloat32 } from '../../src/autograd/backend/cpu/fast-math.js';
 
