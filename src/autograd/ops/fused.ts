@@ -156,7 +156,7 @@ export function maskedSoftmaxFused(x: Tensor, allowed: Tensor, fill: number): Te
     throw new Error(`maskedSoftmax: a mask of shape ${formatShape(allowed.shape)} does not broadcast to ${formatShape(x.shape)}`);
   }
   const [rows, cols] = rowsOf(x);
-  const keep = allowed.dtype === x.dtype ? allowed.detach() : new Tensor(fromValues(x.dtype, allowed.data), allowed.shape);
+  const keep = allowed.dtype === x.dtype ? allowed.detach() : new Tensor(getBackend().cast(allowed.data, x.dtype), allowed.shape);
   const mask: RowMask = { values: keep.data, offsets: broadcastOffsets(allowed.shape, x.shape), fill };
   return apply(maskedSoftmaxRule, [x], { rows, cols, mask, keep });
 }
