@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, hostname, loadavg } from 'node:os';
 import { getBackend, setBackend } from '../src/autograd/index.js';
-import { gpujsInfo } from '../src/autograd/backend/gpujs.js';
+import { gpujsInfo } from '../src/autograd/backend/index.js';
 import type { BenchOptions, OurBackend } from './args.js';
 import { singleThreadedInfo } from './backends.js';
 import { makeBatches } from './batch.js';

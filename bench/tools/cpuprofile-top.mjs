@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Summarises a V8 .cpuprofile (node --cpu-prof): self and total time per function, positions mapped back
 // through the bundle's source map (dist/bench.js.map) to the TypeScript source, so `matmul` in
-// src/autograd/backend/cpu.ts is told apart from a `matmul` elsewhere.
+// src/autograd/backend/cpu/tuned-matmul.ts is told apart from a `matmul` elsewhere.
 //
 //   node bench/tools/cpuprofile-top.mjs PROFILE.cpuprofile [--top 30] [--callers REGEX] [--depth 5] [--json out.json]
 //
@@ -56,7 +56,7 @@ function keyOf(frame) {
   const mapped = sourceMapFor(frame.url);
   const entry = mapped && frame.lineNumber >= 0 ? mapped.map.findEntry(frame.lineNumber, frame.columnNumber) : null;
   if (entry && entry.originalSource) {
-    // Sources are relative to the map's folder (dist/): "../src/autograd/backend/cpu.ts".
+    // Sources are relative to the map's folder (dist/): "../src/autograd/backend/cpu/tuned-matmul.ts".
     where = /^[a-z]+:/.test(entry.originalSource) ? entry.originalSource : resolve(mapped.dir, entry.originalSource);
     line = entry.originalLine + 1;
   }

@@ -1,4 +1,5 @@
 /** Tensor factories. Random factories draw from an explicit generator or the global seeded one. */
+import { getBackend } from './backend/registry.js';
 import { allocate, fromValues, isDType, type DType, type TypedArray } from './dtype.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { assertValidShape, formatShape, sizeOf, type Shape } from './shape.js';
@@ -142,5 +143,5 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
 
 /** A copy of `t` in another dtype. Not recorded in the graph: use `cast` from ops for a differentiable cast. */
 export function astype(t: Tensor, dtype: DType): Tensor {
-  return new Tensor(fromValues(dtype, t.data), t.shape, false);
+  return new Tensor(getBackend().cast(t.data, dtype), t.shape, false);
 }

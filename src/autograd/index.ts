@@ -34,6 +34,21 @@ export {
   type GradcheckReport,
   type GradcheckMismatch,
 } from './gradcheck.js';
-export { setBackend, getBackend, useBackend, withBackend, registerBackend, cpuBackend, type Backend, type BackendName } from './backend/index.js';
-// Importing the gpujs backend registers it, so setBackend('gpujs') works from the package root.
-export { createGpujsBackend, gpujsInfo, sharedGpujsBackend, type GpujsBackend, type GpujsInfo, type GpujsMode } from './backend/gpujs.js';
+// The backend index registers the gpujs backend, so setBackend('gpujs') works from the package root.
+export {
+  setBackend,
+  getBackend,
+  useBackend,
+  withBackend,
+  registerBackend,
+  cpuBackend,
+  cpuReferenceBackend,
+  createGpujsBackend,
+  gpujsInfo,
+  sharedGpujsBackend,
+  type Backend,
+  type BackendName,
+  type GpujsBackend,
+  type GpujsInfo,
+  type GpujsMode,
+} from './backend/index.js';

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from '../../src/autograd/index.js';
-import { broadcastPattern } from '../../src/autograd/backend/strided.js';
+import { broadcastPattern } from '../../src/autograd/backend/cpu/strided.js';
 import { broadcastPairArb, shapeArb, sizeOf } from '../helpers/generators.js';
 
 /** Row-major multi-index of flat index i in `shape`. */

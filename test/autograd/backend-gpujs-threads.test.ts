@@ -1,5 +1,5 @@
 /**
- * The gpujs backend's helper threads (wasm-threads.ts, gpujs-direct.ts): a kernel split over threads computes
+ * The gpujs backend's helper threads (backend/gpujs/threads.ts, direct.ts): a kernel split over threads computes
  * every cell exactly as the calling thread alone would (same module code, so bit for bit), including outputs
  * whose rows are not a multiple of 4 cells (chunks of whole rows) and batched, transposed and broadcast
  * matmuls; the helpers really take part; and a destroyed backend starts over cleanly.
@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { MatmulArgs } from '../../src/autograd/backend/backend.js';
-import { createGpujsBackend, threadsFromEnv, type GpujsRouting } from '../../src/autograd/backend/gpujs.js';
-import { threadsSupported } from '../../src/autograd/backend/wasm-threads.js';
+import { createGpujsBackend, threadsFromEnv, type GpujsRouting } from '../../src/autograd/backend/index.js';
+import { threadsSupported } from '../../src/autograd/backend/gpujs/threads.js';
 
 const KERNELS_ONLY: GpujsRouting = { minMatmulMacs: 0, minMatmulRows: 0, minMatmulK: 0, minRowElements: 0, minSoftmaxElements: 0 };
 const ALWAYS = { minMatmulMacs: 0, minRowElements: 0 };

@@ -2,7 +2,8 @@
  * Backend parity: the op cases of the op table (test/autograd/op-cases.ts), run in float32 on the gpujs
  * backend with every kernel forced on (no routing of small shapes to the cpu), against the float64 cpu
  * reference on the same float32-rounded inputs. Values and gradients (the VJP of a random upstream gradient)
- * must agree to a relative tolerance near float32's precision.
+ * must agree to a relative tolerance near float32's precision. The same cases also run in float64 on the cpu
+ * reference backend ('cpu-reference', plain loops) against the tuned cpu backend.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ interface Run {
   grads: (Tensor | null)[];
 }
 
-function run(sample: OpSample, dtype: ag.DType, backend: 'cpu' | 'gpujs', upstreamSeed: number): Run {
+function run(sample: OpSample, dtype: ag.DType, backend: ag.BackendName, upstreamSeed: number): Run {
   setBackend(backend);
   try {
     const inputs = sample.inputs.map((s: TensorSpec) =>
@@ -84,5 +85,29 @@ describe('gpujs (float32, kernels forced) agrees with the float64 cpu reference'
     expect(info.kernelRuns).toBeGreaterThan(0);
     expect(info.kernelModes).toEqual(['webasm']);
     expect(info.fallbackReasons).toEqual([]);
+  });
+});
+
+describe('the cpu reference backend (float64) agrees with the tuned cpu backend on every op case', () => {
+  const FLOAT64 = { atol: 1e-10, rtol: 1e-10 };
+  it.each(names)('%s', (name) => {
+    fc.assert(
+      fc.property(CASES[name].sample, fc.integer({ min: 0, max: 2 ** 30 }), (sample, upstreamSeed) => {
+        const ours = run(sample, 'float64', 'cpu-reference', upstreamSeed);
+        const tuned = run(sample, 'float64', 'cpu', upstreamSeed);
+        const v = allclose(ours.value, tuned.value, FLOAT64);
+        if (!v.ok) throw new Error(`${sample.label} value: ${v.message}`);
+        ours.grads.forEach((g, i) => {
+          const t = tuned.grads[i];
+          if (g === null || t === null || t === undefined) {
+            expect(g === null).toBe(t === null);
+            return;
+          }
+          const check = allclose(g, t, FLOAT64);
+          if (!check.ok) throw new Error(`${sample.label} gradient ${i}: ${check.message}`);
+        });
+      }),
+      { numRuns: 10 },
+    );
   });
 });

@@ -1,6 +1,6 @@
-/** The float32 kernels' inline exp and tanh (backend/fast-math.ts) against Math, on dense grids and specials. */
+/** The float32 kernels' inline exp and tanh (backend/cpu/fast-math.ts) against Math, on dense grids and specials. */
 import { expect, test } from 'vitest';
-import { expNonPositive, tanhFloat32 } from '../../src/autograd/backend/fast-math.js';
+import { expNonPositive, tanhFloat32 } from '../../src/autograd/backend/cpu/fast-math.js';
 
 test('expNonPositive is within 1e-8 relative of Math.exp on [-104, 0], and exact at the specials', () => {
   let worst = 0;

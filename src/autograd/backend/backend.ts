@@ -1,4 +1,4 @@
-import type { TypedArray } from '../dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
 import type { Shape } from '../shape.js';
 
 /** Elementwise unary kernels. Each maps x -> f(x) with the same dtype. */
@@ -23,9 +23,11 @@ export type BinaryOp =
 export type ReduceOp = 'sum' | 'max' | 'min';
 
 /**
- * The kernels a backend provides. Every kernel takes contiguous row-major typed arrays and returns a new
- * array of the same dtype as its (first) input; no kernel mutates its inputs. The `cpu` backend is the
- * reference; other backends must agree with it (the backend parity tests run the same suite on each).
+ * The kernels a backend provides: every computation on tensor data that an op's forward needs (the op files
+ * keep only the rule: which kernel to call, and the backward). Every kernel takes contiguous row-major typed
+ * arrays and returns a new array of the same dtype as its (first) input, `cast` excepted; no kernel mutates
+ * its inputs. `cpuReferenceBackend` (cpu/reference.ts) is the oracle: the tuned `cpu` backend and `gpujs`
+ * must agree with it (backend-reference and backend-parity tests).
  */
 export interface Backend {
   readonly name: BackendName;
@@ -56,8 +58,24 @@ export interface Backend {
   /** The adjoint of gather: adds src [outer, count, inner] into a zero [outer, dim, inner] array. */
   scatterAdd(src: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray;
 
+  // Data movement and selection (ops/shape.ts, ops/elementwise.ts, ops/indexing.ts, creation.ts).
+  /** x of `shape` broadcast to `outShape` (NumPy rules; the caller has checked they broadcast). */
+  expand(x: TypedArray, shape: Shape, outShape: Shape): TypedArray;
+  /** The box [starts, starts + outShape) of x of `shape`, as a dense array of `outShape`. */
+  slice(x: TypedArray, shape: Shape, starts: readonly number[], outShape: Shape): TypedArray;
+  /** The adjoint of slice: x of `shape` placed at `starts` in zeros of `outShape`. */
+  pad(x: TypedArray, shape: Shape, starts: readonly number[], outShape: Shape): TypedArray;
+  /** The arrays joined along `axis` (all other dimensions equal); outShape is the joined shape. */
+  concat(xs: readonly TypedArray[], shapes: readonly Shape[], axis: number, outShape: Shape): TypedArray;
+  /** Three-way broadcast `c != 0 ? a : b` into `outShape`; c is in a's dtype (0/1 values, usually). */
+  where(c: TypedArray, cShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray;
+  /** A copy of x in `dtype` (float64 -> float32 rounds to nearest). */
+  cast(x: TypedArray, dtype: DType): TypedArray;
+  /** Index of the maximum along the middle axis of x viewed as [outer, dim, inner] (first on ties), as floats. */
+  argmax(x: TypedArray, outer: number, dim: number, inner: number): TypedArray;
+
   // Fused kernels (ops/fused.ts): one pass each where the composed ops take several; row ops are on the last
-  // axis of a [rows, cols] array. The cpu versions (cpu-fused.ts) state their formulas.
+  // axis of a [rows, cols] array. The reference versions (cpu/reference-rows.ts) state their formulas.
   /** GELU, tanh form, elementwise. */
   gelu(x: TypedArray): TypedArray;
   /** g * gelu'(x), elementwise. */
@@ -74,7 +92,8 @@ export interface Backend {
   crossEntropyRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray;
 }
 
-export type BackendName = 'cpu' | 'gpujs';
+/** 'cpu' is the tuned cpu backend (the default); 'cpu-reference' its plain oracle (cpu/reference.ts). */
+export type BackendName = 'cpu' | 'cpu-reference' | 'gpujs';
 
 /**
  * A constant 0/1 mask over a [rows, cols] array, possibly broadcast: element i reads values[offsets[i]]. Masked

@@ -1,49 +1,23 @@
-import type { Backend, BackendName } from './backend.js';
-import { cpuBackend } from './cpu.js';
-
-export type { Backend, BackendName, BinaryOp, MatmulArgs, ReduceOp, UnaryOp } from './backend.js';
-export { cpuBackend } from './cpu.js';
-
-const registry = new Map<BackendName, () => Backend>([['cpu', () => cpuBackend]]);
-let active: Backend = cpuBackend;
-
-/** Registers a backend factory (the gpujs backend registers itself when its module is imported). */
-export function registerBackend(name: BackendName, factory: () => Backend): void {
-  registry.set(name, factory);
-}
-
-/** Selects the backend that runs every kernel from now on. */
-export function setBackend(name: BackendName): Backend {
-  const factory = registry.get(name);
-  if (!factory) {
-    throw new Error(`setBackend: unknown backend '${name}' (registered: ${[...registry.keys()].join(', ')})`);
-  }
-  active = factory();
-  return active;
-}
-
-export function getBackend(): Backend {
-  return active;
-}
-
 /**
- * Makes a backend object active, one made with its own options (`createGpujsBackend({ threads: 1 })`, say)
- * rather than the shared one `setBackend` selects by name. Returns the backend it replaces, to restore later.
+ * The backends, from one place: the Backend contract, the registry (select, use, restore), the cpu backends
+ * (tuned `cpuBackend`, the default, and `cpuReferenceBackend`, the oracle) and the gpujs backend. Importing
+ * this module registers 'gpujs' (and so loads gpu.js); the ops import registry.ts instead.
  */
-export function useBackend(backend: Backend): Backend {
-  const previous = active;
-  active = backend;
-  return previous;
-}
-
-/** Runs `fn` with a backend (by name, or an object) active, restoring the previous one afterwards. */
-export function withBackend<T>(backend: BackendName | Backend, fn: () => T): T {
-  const previous = active;
-  if (typeof backend === 'string') setBackend(backend);
-  else active = backend;
-  try {
-    return fn();
-  } finally {
-    active = previous;
-  }
-}
+export type { Backend, BackendName, BinaryOp, MatmulArgs, ReduceOp, RowMask, UnaryOp } from './backend.js';
+export { getBackend, registerBackend, setBackend, useBackend, withBackend } from './registry.js';
+export { cpuReferenceBackend } from './cpu/reference.js';
+export { cpuBackend } from './cpu/tuned.js';
+export {
+  createGpujsBackend,
+  DEFAULT_ROUTING,
+  DEFAULT_THREADING,
+  gpujsInfo,
+  sharedGpujsBackend,
+  threadsFromEnv,
+  type GpujsBackend,
+  type GpujsBackendOptions,
+  type GpujsInfo,
+  type GpujsMode,
+  type GpujsRouting,
+  type GpujsThreading,
+} from './gpujs/index.js';

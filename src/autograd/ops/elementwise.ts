@@ -3,11 +3,11 @@
  * (so gradients of gradients work) and returns null for inputs that need no gradient. The formula of each
  * derivative sits in the comment beside it.
  */
-import { getBackend, type BinaryOp, type UnaryOp } from '../backend/index.js';
-import { allocate, fromValues, type DType } from '../dtype.js';
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import type { DType } from '../dtype.js';
 import { apply, type Rule } from '../engine.js';
-import { broadcastOffsets } from '../backend/strided.js';
-import { broadcastShapes, sizeOf } from '../shape.js';
+import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { lift, type TensorLike } from './util.js';
 
@@ -96,7 +96,7 @@ export const elementwiseRules = {
   // A differentiable dtype cast: the gradient is cast back to the input's dtype.
   cast: {
     name: 'cast',
-    forward: ([x], { dtype }) => ({ data: fromValues(dtype, x!.data), shape: x!.shape }),
+    forward: ([x], { dtype }) => ({ data: getBackend().cast(x!.data, dtype), shape: x!.shape }),
     backward: (g, { inputs: [x] }) => [cast(g, x!.dtype)],
   } satisfies Rule<{ dtype: DType }>,
 
@@ -105,13 +105,7 @@ export const elementwiseRules = {
     name: 'where',
     forward: ([c, a, b]) => {
       const shape = broadcastShapes('where', broadcastShapes('where', c!.shape, a!.shape), b!.shape);
-      const n = sizeOf(shape);
-      const out = allocate(a!.dtype, n);
-      const co = broadcastOffsets(c!.shape, shape);
-      const ao = broadcastOffsets(a!.shape, shape);
-      const bo = broadcastOffsets(b!.shape, shape);
-      for (let i = 0; i < n; i++) out[i] = c!.data[co[i]!]! !== 0 ? a!.data[ao[i]!]! : b!.data[bo[i]!]!;
-      return { data: out, shape };
+      return { data: getBackend().where(c!.data, c!.shape, a!.data, a!.shape, b!.data, b!.shape, shape), shape };
     },
     backward: (g, { inputs: [c, a, b] }) => {
       const zero = mul(g, 0);
@@ -162,7 +156,7 @@ export const ne = (a: TensorLike, b: TensorLike): Tensor => binary(elementwiseRu
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = lift([a, b], 'where');
   // The condition is a constant mask: it is cut from the graph and takes the operands' dtype.
-  const c = condition.dtype === x!.dtype ? condition.detach() : new Tensor(fromValues(x!.dtype, condition.data), condition.shape);
+  const c = condition.dtype === x!.dtype ? condition.detach() : new Tensor(getBackend().cast(condition.data, x!.dtype), condition.shape);
   return apply(elementwiseRules.where, [c, x!, y!], NONE);
 }
 

@@ -11,10 +11,10 @@
  * Higher derivatives still work: each grad primitive's own backward is written with tensor ops (the formulas
  * are derived in the comments), so `createGraph` differentiates through it like through any composite.
  */
-import { getBackend } from '../backend/index.js';
+import { getBackend } from '../backend/registry.js';
 import { apply, type Rule } from '../engine.js';
 import type { RowMask } from '../backend/backend.js';
-import { broadcastOffsets } from '../backend/strided.js';
+import { broadcastOffsets } from '../backend/cpu/strided.js';
 import { broadcastShapes, formatShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { fromValues } from '../dtype.js';
@@ -156,7 +156,7 @@ export function maskedSoftmaxFused(x: Tensor, allowed: Tensor, fill: number): Te
     throw new Error(`maskedSoftmax: a mask of shape ${formatShape(allowed.shape)} does not broadcast to ${formatShape(x.shape)}`);
   }
   const [rows, cols] = rowsOf(x);
-  const keep = allowed.dtype === x.dtype ? allowed.detach() : new Tensor(fromValues(x.dtype, allowed.data), allowed.shape);
+  const keep = allowed.dtype === x.dtype ? allowed.detach() : new Tensor(getBackend().cast(allowed.data, x.dtype), allowed.shape);
   const mask: RowMask = { values: keep.data, offsets: broadcastOffsets(allowed.shape, x.shape), fill };
   return apply(maskedSoftmaxRule, [x], { rows, cols, mask, keep });
 }

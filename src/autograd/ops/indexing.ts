@@ -1,5 +1,5 @@
 /** Index primitives: gather (with index_select / embedding lookup as its shared-index form) and scatter-add. */
-import { getBackend } from '../backend/index.js';
+import { getBackend } from '../backend/registry.js';
 import { allocate, type DType } from '../dtype.js';
 import { apply, type Rule } from '../engine.js';
 import { formatShape, normalizeAxis, sizeOf, type Shape } from '../shape.js';
@@ -127,20 +127,6 @@ export function argmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis('argmax', axis, x.ndim);
   const [outer, dim, inner] = view(x.shape, a);
   if (dim === 0) throw new Error(`argmax: dimension ${axis} of ${formatShape(x.shape)} is empty`);
-  const out = allocate(x.dtype, outer * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let best = 0;
-      let bestValue = x.data[o * dim * inner + i]!;
-      for (let d = 1; d < dim; d++) {
-        const v = x.data[(o * dim + d) * inner + i]!;
-        if (v > bestValue) {
-          best = d;
-          bestValue = v;
-        }
-      }
-      out[o * inner + i] = best;
-    }
-  }
+  const out = getBackend().argmax(x.data, outer, dim, inner);
   return new Tensor(out, x.shape.filter((_, i) => i !== a));
 }

@@ -1,5 +1,5 @@
 /** Matrix products: one batched primitive with transposed-operand flags, so backward needs no transpose copies. */
-import { getBackend } from '../backend/index.js';
+import { getBackend } from '../backend/registry.js';
 import { apply, type Rule } from '../engine.js';
 import { broadcastShapes, formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';

@@ -1,5 +1,5 @@
 /** Reductions over axes: sum, mean, max, min, and the central broadcast-gradient reduction `sumToShape`. */
-import { getBackend } from '../backend/index.js';
+import { getBackend } from '../backend/registry.js';
 import { apply, type Rule } from '../engine.js';
 import { formatShape, normalizeAxes, reducedShape, shapesEqual, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';

@@ -1,9 +1,7 @@
 /** Shape primitives: reshape, permute, expand, slice and its adjoint pad, concat; and what composes from them. */
-import { getBackend } from '../backend/index.js';
-import { allocate } from '../dtype.js';
+import { getBackend } from '../backend/registry.js';
 import { apply, type Rule } from '../engine.js';
-import { broadcastOffsets, stridedOffsets } from '../backend/strided.js';
-import { formatShape, normalizeAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../shape.js';
+import { formatShape, normalizeAxis, shapesEqual, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { sumToShape } from './reduce.js';
 
@@ -15,15 +13,6 @@ export interface SliceAttrs {
 export interface PadAttrs {
   starts: readonly number[];
   shape: Shape;
-}
-
-/** Copies the box [starts, starts + box) between a big array of shape `big` and a dense one of shape `box`. */
-function copyBox(big: Shape, box: Shape, starts: readonly number[], visit: (bigOffset: number, boxOffset: number) => void): void {
-  const strides = stridesOf(big);
-  let base = 0;
-  for (let i = 0; i < box.length; i++) base += starts[i]! * strides[i]!;
-  const offsets = stridedOffsets(box, strides, base);
-  for (let i = 0; i < offsets.length; i++) visit(offsets[i]!, i);
 }
 
 export const shapeRules = {
@@ -46,12 +35,7 @@ export const shapeRules = {
   // expand (broadcast): the gradient is summed over the broadcast dimensions.
   expand: {
     name: 'expand',
-    forward: ([x], { shape }) => {
-      const out = allocate(x!.dtype, sizeOf(shape));
-      const offsets = broadcastOffsets(x!.shape, shape);
-      for (let i = 0; i < out.length; i++) out[i] = x!.data[offsets[i]!]!;
-      return { data: out, shape };
-    },
+    forward: ([x], { shape }) => ({ data: getBackend().expand(x!.data, x!.shape, shape), shape }),
     backward: (g, { inputs: [x] }) => [sumToShape(g, x!.shape)],
   } satisfies Rule<{ shape: Shape }>,
   // slice: the gradient is padded with zeros back into the input's shape.
@@ -59,20 +43,14 @@ export const shapeRules = {
     name: 'slice',
     forward: ([x], { starts, ends }) => {
       const shape = starts.map((s, i) => ends[i]! - s);
-      const out = allocate(x!.dtype, sizeOf(shape));
-      copyBox(x!.shape, shape, starts, (src, dst) => (out[dst] = x!.data[src]!));
-      return { data: out, shape };
+      return { data: getBackend().slice(x!.data, x!.shape, starts, shape), shape };
     },
     backward: (g, { inputs: [x], attrs: { starts } }) => [pad(g, starts, x!.shape)],
   } satisfies Rule<SliceAttrs>,
   // pad (the adjoint of slice): the gradient is the slice of the upstream gradient.
   pad: {
     name: 'pad',
-    forward: ([x], { starts, shape }) => {
-      const out = allocate(x!.dtype, sizeOf(shape));
-      copyBox(shape, x!.shape, starts, (dst, src) => (out[dst] = x!.data[src]!));
-      return { data: out, shape };
-    },
+    forward: ([x], { starts, shape }) => ({ data: getBackend().pad(x!.data, x!.shape, starts, shape), shape }),
     backward: (g, { inputs: [x], attrs: { starts } }) => [slice(g, x!.shape.map((d, i) => [starts[i]!, starts[i]! + d] as const))],
   } satisfies Rule<PadAttrs>,
   // concat: each input's gradient is its slice of the upstream gradient.
@@ -81,13 +59,13 @@ export const shapeRules = {
     forward: (xs, { axis }) => {
       const shape = [...xs[0]!.shape];
       shape[axis] = xs.reduce((n, t) => n + t.shape[axis]!, 0);
-      const out = allocate(xs[0]!.dtype, sizeOf(shape));
-      const starts = new Array<number>(shape.length).fill(0);
-      for (const t of xs) {
-        copyBox(shape, t.shape, starts, (dst, src) => (out[dst] = t.data[src]!));
-        starts[axis]! += t.shape[axis]!;
-      }
-      return { data: out, shape };
+      const data = getBackend().concat(
+        xs.map((t) => t.data),
+        xs.map((t) => t.shape),
+        axis,
+        shape,
+      );
+      return { data, shape };
     },
     backward: (g, { inputs, attrs: { axis } }) => {
       let offset = 0;

@@ -1,7 +1,7 @@
 /**
  * exp and tanh to float32 accuracy without a call out of the generated code (Math.exp and Math.tanh are calls
- * into V8's C++ fdlibm: 11-14 ns an element on the bench machine, these 3-5 ns). Only float32 kernels use them;
- * float64 (the verification dtype) always calls Math.
+ * into V8's C++ fdlibm; the timings are in bench/README.md, Decisions). Only the tuned float32 kernels use
+ * them; float64 (the verification dtype) always calls Math.
  */
 
 /** 2^k for k = -151..0: the scale step of `expNonPositive` (2^-151 and below round to 0 in float32). */

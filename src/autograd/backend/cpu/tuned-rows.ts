@@ -1,11 +1,48 @@
 /**
- * Reference kernels of the fused ops (ops/fused.ts): each is one pass over rows of a [rows, cols] row-major
- * array, computing in JavaScript numbers (float64) and rounding once into the input's dtype. The formulas are
- * those of the composed ops they replace (ops/composite.ts); the fused op tests check both agree.
+ * Tuned row kernels: softmax, log-sum-exp, GELU and cross-entropy with the inline float32 exp and tanh of
+ * fast-math.ts (float64, the verification dtype, always calls Math), and one scratch row of exps reused across
+ * calls. They compute what reference-rows.ts computes, to float32 rounding.
  */
-import { allocate, dtypeOf, type TypedArray } from '../dtype.js';
-import type { RowMask } from './backend.js';
+import { allocate, dtypeOf, type TypedArray } from '../../dtype.js';
+import type { RowMask } from '../backend.js';
 import { rowMax, shiftedRowExps, tanhFloat32 } from './fast-math.js';
+
+export function softmaxRows(x: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray {
+  if (mask) x = applyMask(x, mask);
+  const out = allocate(dtypeOf(x), x.length);
+  const f32 = x instanceof Float32Array;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const max = rowMax(x, base, cols);
+    // A row of -Infinity has no finite maximum; subtracting 0 keeps exp(-inf) = 0 and yields NaN for 0/0.
+    const shift = Number.isFinite(max) ? max : 0;
+    const sum = shiftedRowExps(x, base, cols, shift, f32 && shift === max, out, base);
+    for (let c = 0; c < cols; c++) out[base + c]! /= sum;
+  }
+  return out;
+}
+
+/** where(mask, x, fill) as a fresh array (the masked softmax's input). */
+function applyMask(x: TypedArray, { values, offsets, fill }: RowMask): TypedArray {
+  const out = allocate(dtypeOf(x), x.length);
+  for (let i = 0; i < x.length; i++) out[i] = values[offsets[i]!]! !== 0 ? x[i]! : fill;
+  return out;
+}
+
+export function logSumExpRows(x: TypedArray, rows: number, cols: number): TypedArray {
+  const out = allocate(dtypeOf(x), rows);
+  const f32 = x instanceof Float32Array;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const max = rowMax(x, base, cols);
+    if (!Number.isFinite(max)) {
+      out[r] = max; // all -inf gives -inf; +inf gives +inf; NaN stays NaN
+      continue;
+    }
+    out[r] = max + Math.log(shiftedRowExps(x, base, cols, max, f32, null, 0));
+  }
+  return out;
+}
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
@@ -32,66 +69,6 @@ export function geluGrad(x: TypedArray, g: TypedArray): TypedArray {
     const t = f32 ? tanhFloat32(u) : Math.tanh(u);
     out[i] = g[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * v * v));
   }
-  return out;
-}
-
-/** Row mean and 1 / sqrt(population variance + eps) of row r, the variance from the centred values. */
-function rowStats(x: TypedArray, base: number, cols: number, eps: number): [number, number] {
-  let s = 0;
-  for (let c = 0; c < cols; c++) s += x[base + c]!;
-  const mu = s / cols;
-  let v = 0;
-  for (let c = 0; c < cols; c++) {
-    const d = x[base + c]! - mu;
-    v += d * d;
-  }
-  return [mu, 1 / Math.sqrt(v / cols + eps)];
-}
-
-/** Layer normalisation without affine parameters: (x - mean) / sqrt(var + eps) per row. */
-export function layerNormRows(x: TypedArray, rows: number, cols: number, eps: number): TypedArray {
-  const out = allocate(dtypeOf(x), x.length);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    const [mu, rstd] = rowStats(x, base, cols, eps);
-    for (let c = 0; c < cols; c++) out[base + c] = (x[base + c]! - mu) * rstd;
-  }
-  return out;
-}
-
-/**
- * The gradient through layerNormRows: with xh the normalised row and r = 1 / sqrt(var + eps),
- * dx = r (g - mean(g) - xh mean(g xh)).
- */
-export function layerNormRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, eps: number): TypedArray {
-  const out = allocate(dtypeOf(x), x.length);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    const [mu, rstd] = rowStats(x, base, cols, eps);
-    let sg = 0;
-    let sgx = 0;
-    for (let c = 0; c < cols; c++) {
-      const gc = g[base + c]!;
-      sg += gc;
-      sgx += gc * (x[base + c]! - mu) * rstd;
-    }
-    const mg = sg / cols;
-    const mgx = sgx / cols;
-    for (let c = 0; c < cols; c++) out[base + c] = rstd * (g[base + c]! - mg - (x[base + c]! - mu) * rstd * mgx);
-  }
-  return out;
-}
-
-/** The gradient through a row softmax y: dx = y (g - sum(g y)); with a mask, 0 on masked entries. */
-export function softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray {
-  const out = allocate(dtypeOf(y), y.length);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += g[base + c]! * y[base + c]!;
-    for (let c = 0; c < cols; c++) out[base + c] = y[base + c]! * (g[base + c]! - s);
-  }
-  if (mask) for (let i = 0; i < out.length; i++) if (mask.values[mask.offsets[i]!] === 0) out[i] = 0;
   return out;
 }
 

@@ -4,7 +4,7 @@
  * A webasm kernel call (gpu.js 2.24) flattens each argument into the module's memory through a generic
  * nested-array walker, runs `run_simd` over the output cells, and slices the output region out into a fresh
  * array. Here the arguments (already flat Float32Arrays) are copied with one `set` each, the cells run on this
- * thread or split with helper threads (wasm-threads.ts), and the caller reads the output region in place and
+ * thread or split with helper threads (threads.ts), and the caller reads the output region in place and
  * copies what it needs (one copy instead of two: a matmul unpacks its blocked output straight from it).
  *
  * This leans on gpu.js internals: the kernel instance's `_active` entry (its module, memory, layout and run
@@ -12,7 +12,7 @@
  * which is what lets helper threads instantiate it). `directKernel` checks every field it uses and returns null
  * when any is missing or of the wrong kind; the caller then runs the kernel the portable way.
  */
-import { runRange, type RangeRunner, type SharedModule, type ThreadPool } from './wasm-threads.js';
+import { runRange, type RangeRunner, type SharedModule, type ThreadPool } from './threads.js';
 
 interface ArrayRecord {
   index: number;

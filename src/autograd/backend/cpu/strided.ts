@@ -1,4 +1,5 @@
-import { broadcastStrides, sizeOf, type Shape } from '../shape.js';
+/** Index maps of row-major arrays: broadcast offsets (cached), strided walks, broadcast patterns, reduction blocks. */
+import { broadcastStrides, sizeOf, type Shape } from '../../shape.js';
 
 /**
  * For each element of a row-major array of shape `outShape`, the flat offset into an operand of shape
@@ -93,4 +94,16 @@ export function broadcastPattern(inShape: Shape, outShape: Shape): BroadcastPatt
   for (let i = r; i < outShape.length; i++) if (dim(i) !== 1) ones = false;
   if (ones) return { kind: 'repeat', inner: total / size };
   return { kind: 'general' };
+}
+
+/**
+ * The reduced axes as one block [outer, red, inner] when they are adjacent (a reduction over them is then
+ * plain strided loops), else null.
+ */
+export function reductionBlock(shape: Shape, axes: readonly number[]): [number, number, number] | null {
+  if (axes.length === 0) return [sizeOf(shape), 1, 1];
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!;
+  if (last - first + 1 !== axes.length) return null;
+  return [sizeOf(shape.slice(0, first)), sizeOf(shape.slice(first, last + 1)), sizeOf(shape.slice(last + 1))];
 }
