@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../lab/config.js';
 import { DataError } from '../lab/data.js';
+import { InvalidInputError } from '../lab/errors.js';
 import { UsageError } from './args.js';
 import { runDataCommand } from './commands/data.js';
 import { runDemoCommand } from './commands/demo.js';
@@ -54,7 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(args);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataError || error instanceof InvalidInputError) {
       console.error(message.startsWith('selm') ? message : `selm ${name}: ${message}`);
       return 2;
     }

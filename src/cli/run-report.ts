@@ -4,16 +4,24 @@ import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../la
 import { runExperiment } from '../lab/runner.js';
 import { FolderStorage } from '../lab/node/folder-storage.js';
 import { readTextFile } from '../lab/node/files.js';
+import { lockRunFolder, type RunLock } from '../lab/node/run-lock.js';
 import { writeReport } from '../lab/report.js';
 import type { Summary } from '../lab/summary.js';
 import type { Reporter } from './progress.js';
 
 export async function runAndReport(config: ExperimentConfig, dir: string, reporter: Reporter, resume = false): Promise<Summary> {
+  // The folder is claimed before anything is written to it; a start that fails removes what it created.
+  let lock: RunLock | undefined;
   try {
+    lock = lockRunFolder(dir, { create: !resume });
     const storage = new FolderStorage(dir);
     const results = await runExperiment(config, { storage, resume, readFile: readTextFile, onEvent: (e) => reporter.onEvent(e) });
     return await writeReport(storage, results);
+  } catch (e) {
+    if (!resume) lock?.removeCreated();
+    throw e;
   } finally {
+    lock?.release();
     reporter.finish();
   }
 }
@@ -22,7 +30,8 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
 export function readConfigFile(path: string): ExperimentConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A byte-order mark is accepted, as in JSONL files.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     throw new ConfigError([`cannot read the file (${e instanceof Error ? e.message : String(e)})`], path);
   }

@@ -21,6 +21,7 @@ import { evaluateModel, type ModelEval } from './evaluate.js';
 import { makeRanker } from './judges.js';
 import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './config.js';
 import { DataError, parsePreferencesJsonl } from './data.js';
+import { RunFolderError } from './errors.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
 import { makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from '../selm/policies/gpt.js';
@@ -168,9 +169,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     }
   }
   if (options.resume) {
-    if (!storage.exists('config.json')) throw new Error(`${dir}: no run to resume here (config.json is missing)`);
+    if (!storage.exists('config.json')) throw new RunFolderError(`${dir}: no run to resume here (config.json is missing)`);
   } else {
-    if (storage.exists('config.json')) throw new Error(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
+    if (storage.exists('config.json')) throw new RunFolderError(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
     writeJson(storage, 'config.json', config);
   }
   const state = readState(storage);

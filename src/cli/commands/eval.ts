@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { evaluateRun } from '../../lab/runner.js';
 import { FolderStorage } from '../../lab/node/folder-storage.js';
 import { readTextFile } from '../../lab/node/files.js';
+import { lockRunFolder } from '../../lab/node/run-lock.js';
 import { resultsTable, writeReport } from '../../lab/report.js';
 import { flag, parse, UsageError } from '../args.js';
 import { tableNumbers } from '../run-report.js';
@@ -26,7 +27,13 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   const dir = p.positionals[0];
   if (dir === undefined) throw new UsageError(`selm eval: which run? give its folder\n\n${EVAL_USAGE}`);
   const storage = new FolderStorage(dir);
-  const summary = await writeReport(storage, evaluateRun(storage, readTextFile));
+  const lock = lockRunFolder(dir, { create: false });
+  let summary;
+  try {
+    summary = await writeReport(storage, evaluateRun(storage, readTextFile));
+  } finally {
+    lock.release();
+  }
   if (flag(p, 'json')) console.log(JSON.stringify({ type: 'result', dir, results: [tableNumbers(summary)] }));
   else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);
   return 0;
