@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../lab/config.js';
 import { runExperiment } from '../lab/runner.js';
+import { divergenceWarnings, RunDivergedError, warningsMarkdown } from '../lab/divergence.js';
 import { FolderStorage } from '../lab/node/folder-storage.js';
 import { readTextFile } from '../lab/node/files.js';
 import { lockRunFolder, type RunLock } from '../lab/node/run-lock.js';
@@ -16,7 +17,14 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
     lock = lockRunFolder(dir, { create: !resume });
     const storage = new FolderStorage(dir);
     const results = await runExperiment(config, { storage, resume, readFile: readTextFile, onEvent: (e) => reporter.onEvent(e) });
-    return await writeReport(storage, results);
+    const summary = await writeReport(storage, results);
+    // A finished run can still have diverged: the summary says so, and so does the exit status (1).
+    const warnings = divergenceWarnings(storage, results);
+    if (warnings.length > 0) {
+      storage.append('summary.md', warningsMarkdown(warnings));
+      throw new RunDivergedError(dir, warnings);
+    }
+    return summary;
   } catch (e) {
     if (!resume) lock?.removeCreated();
     throw e;

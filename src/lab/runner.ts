@@ -210,11 +210,19 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       loadCheckpoint(storage, sftPath, sft, { seed, method: 'SFT' }, ckpt);
       doneSteps += sftSteps;
     } else {
-      runSft(sft, world.demonstrations, config.sft.steps > 0 && world.kind === 'language' ? config.sft : { ...config.sft, steps: 0 }, new Generator(streamSeed(seed, 2)), (step, loss) => {
-        doneSteps++;
-        log({ experiment: config.name, seed, method: 'SFT', iteration: 0, step, loss });
-        emit({ type: 'step', experiment: config.name, seed, method: 'SFT', iteration: 0, step, doneSteps, totalSteps, loss });
-      });
+      try {
+        runSft(sft, world.demonstrations, config.sft.steps > 0 && world.kind === 'language' ? config.sft : { ...config.sft, steps: 0 }, new Generator(streamSeed(seed, 2)), (step, loss) => {
+          doneSteps++;
+          log({ experiment: config.name, seed, method: 'SFT', iteration: 0, step, loss });
+          emit({ type: 'step', experiment: config.name, seed, method: 'SFT', iteration: 0, step, doneSteps, totalSteps, loss });
+        });
+      } catch (e) {
+        if (!(e instanceof NonFiniteLossError)) throw e;
+        // The checkpoints that exist are the earlier seeds' (a resume redoes this seed's SFT).
+        const earlier = config.seeds.slice(0, seedIndex);
+        const kept = earlier.length === 0 ? 'no checkpoint exists yet' : `the checkpoints of seed${earlier.length > 1 ? 's' : ''} ${earlier.join(', ')} are kept`;
+        throw new Error(`seed ${seed}: ${e.message}; seed ${seed} has no checkpoint (SFT is its first stage); ${kept}`, { cause: e });
+      }
       saveCheckpoint(storage, sftPath, sft, { seed: String(seed), method: 'SFT' }, ckpt);
       state.units[sftKey] = { eval: evaluateModel(world, sft, null, evalOptions, evalGenerator()) };
       saveState();

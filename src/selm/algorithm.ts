@@ -168,7 +168,12 @@ export class NonFiniteLossError extends Error {
     readonly term: string,
     readonly value: number,
   ) {
-    super(`non-finite ${term} (${value}) at iteration ${iteration}, step ${step}; training stopped, the last good checkpoint is kept`);
+    // Iteration -1 is the SFT stage (runSft), which has no checkpoint before it.
+    super(
+      iteration < 0
+        ? `non-finite ${term} (${value}) during SFT, at step ${step}; training stopped`
+        : `non-finite ${term} (${value}) at iteration ${iteration}, step ${step}; training stopped, the last good checkpoint is kept`,
+    );
     this.name = 'NonFiniteLossError';
   }
 }
