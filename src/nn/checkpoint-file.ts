@@ -15,7 +15,14 @@ let counter = 0;
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  const fd = openSync(temp, 'wx');
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx');
+  } catch (e) {
+    // Name the file asked for, not the hidden temporary one (a missing folder is the usual cause).
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: cannot write (${code === 'ENOENT' ? `the folder ${dir} does not exist` : code ?? String(e)})`, { cause: e });
+  }
   try {
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
