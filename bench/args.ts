@@ -42,7 +42,7 @@ export const USAGE = `usage: node dist/bench.js [flags]
   --train-steps N       measured training steps per engine and config (default 20; 3 with --quick)
   --warmup-steps N      training steps run before measuring (default 3; 1 with --quick)
   --steps N             steps of the memory check (default 2000)
-  --out DIR             results folder (default bench/results); --no-write writes nothing
+  --out DIR             write the results JSON into DIR (e.g. bench/results); without it nothing is written
   --help`;
 
 function parseList<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -71,7 +71,8 @@ export function parseArgs(argv: readonly string[]): BenchOptions | 'help' {
   let trainSteps: number | null = null;
   let warmupSteps: number | null = null;
   let memorySteps = 2000;
-  let outDir: string | null = 'bench/results';
+  // Results are written only where asked: a plain run leaves the working tree as it was.
+  let outDir: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
