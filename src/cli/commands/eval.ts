@@ -8,7 +8,7 @@ import { resultsTable, writeReport } from '../../lab/report.js';
 import { flag, parse, UsageError } from '../args.js';
 import { tableNumbers } from '../run-report.js';
 
-export const EVAL_USAGE = `usage: selm eval RUN [--json]
+export const EVAL_USAGE = `usage: selm eval RUN [--json] [--allow-nonfinite]
 
 Re-evaluates every checkpoint of a finished run folder on the held-out prompts with the true reward r*
 (the same seeded evaluation as during training, so it reproduces eval.json), rewrites eval.json,
@@ -16,10 +16,12 @@ summary.md and figures/, and prints the results table.
 
 options:
   --json      print the summary as one JSON object
+  --allow-nonfinite
+              evaluate checkpoints holding NaN or infinite weights (refused otherwise, naming the file)
   -h, --help  this help`;
 
 export async function runEvalCommand(argv: string[]): Promise<number> {
-  const p = parse('eval', argv, { json: { type: 'boolean' } }, 1);
+  const p = parse('eval', argv, { json: { type: 'boolean' }, 'allow-nonfinite': { type: 'boolean' } }, 1);
   if (flag(p, 'help')) {
     console.log(EVAL_USAGE);
     return 0;
@@ -30,7 +32,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   const lock = lockRunFolder(dir, { create: false });
   let summary;
   try {
-    summary = await writeReport(storage, evaluateRun(storage, readTextFile));
+    summary = await writeReport(storage, evaluateRun(storage, readTextFile, { allowNonFinite: flag(p, 'allow-nonfinite') }));
   } finally {
     lock.release();
   }
