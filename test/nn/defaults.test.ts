@@ -52,6 +52,15 @@ describe('selm defaults', () => {
     expect(Array.from(responseMask.data)).toEqual([0, 1, 1, 0, 0, 0]);
   });
 
+  it('every numeric field of the algorithm config refuses NaN and ±Infinity (as a number, not only as a non-number)', () => {
+    for (const field of ['alpha', 'beta', 'iterations', 'epochs', 'batchSize', 'warmupRatio', 'gradClip', 'weightDecay', 'learningRates'] as const) {
+      for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+        const problems = validateAlgorithmConfig({ ...DEFAULT_ALGORITHM, [field]: v });
+        expect(problems.some((p) => p.startsWith(field)), `${field} = ${v}`).toBe(true);
+      }
+    }
+  });
+
   it("Algorithm 1's defaults", () => {
     expect(DEFAULT_ALGORITHM).toEqual({
       alpha: 0.01,
