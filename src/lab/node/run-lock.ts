@@ -5,9 +5,11 @@
  *
  * The lock is written whole to a temporary file and then hard-linked to its name: link() fails with EEXIST
  * when the name exists, atomically, even over NFS, so of two starts exactly one wins, and a reader never sees
- * a half-written lock. It is removed when the process exits (normally, by an uncaught error, or by SIGINT,
- * SIGTERM or SIGHUP, which are then re-raised). A process killed with SIGKILL leaves it behind: the next start
- * sees that its owner is gone and says how to clear it, rather than guessing that no one else uses the folder.
+ * a half-written lock. It is removed when the process exits normally or by an uncaught error. A process ended
+ * by a signal (Ctrl-C, kill, kill -9) leaves it behind: signal handlers would run only when the synchronous
+ * training loop yields, so installing them would make Ctrl-C wait for the end of the run. The next start sees
+ * that the lock's owner is gone and says how to clear it, rather than guessing that no one else uses the folder
+ * (a process id on another host cannot be checked at all).
  */
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -38,8 +40,6 @@ export interface RunLock {
   removeCreated(): void;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
 /** Whether a process with this id runs on this machine (EPERM: it runs, as another user). */
 function processAlive(pid: number): boolean {
   try {
@@ -66,7 +66,7 @@ function heldError(dir: string, path: string): RunLockError {
   if (owner === null) return new RunLockError(`${dir} is locked by ${path}, which is not a lock this version wrote; if no selm process uses this folder, remove it: rm ${path}`);
   const who = `process ${owner.pid} on host ${owner.host} (since ${owner.since}: ${owner.command})`;
   if (owner.host === hostname() && !processAlive(owner.pid)) {
-    return new RunLockError(`${dir}: stale lock: ${who} is no longer running; if no selm process uses this folder, remove the lock and retry: rm ${path}`);
+    return new RunLockError(`${dir}: stale lock: ${who} is no longer running (stopped by Ctrl-C or killed?); if no selm process uses this folder, remove the lock and retry: rm ${path}`);
   }
   return new RunLockError(`${dir} is in use by ${who}; wait for it to finish (or stop it), or choose another folder`);
 }
@@ -102,16 +102,10 @@ export function lockRunFolder(dir: string, { create }: { create: boolean }): Run
     if (released) return;
     released = true;
     process.off('exit', release);
-    for (const s of SIGNALS) process.off(s, onSignal);
     // Remove only our own lock (a person may have cleared it and another run taken the folder since).
     if (readOwner(path)?.pid === owner.pid && readOwner(path)?.host === owner.host) rmSync(path, { force: true });
   };
-  function onSignal(signal: NodeJS.Signals): void {
-    release();
-    process.kill(process.pid, signal);
-  }
   process.on('exit', release);
-  for (const s of SIGNALS) process.once(s, onSignal);
   const removeCreated = (): void => {
     // An iteration finished and can be resumed: keep everything.
     if (!before.has('state.json') && existsSync(join(dir, 'state.json'))) return;
