@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Generator, tensor, type Tensor } from '../../src/autograd/index.js';
-import { AdamW, CheckpointError, decodeSafetensors, encodeModel, encodeSafetensors, loadModelBytes, trainStep } from '../../src/nn/index.js';
+import { AdamW, CheckpointError, SGD, decodeSafetensors, encodeModel, encodeSafetensors, loadModelBytes, trainStep } from '../../src/nn/index.js';
 import { loadModel, loadTrainingCheckpoint, saveModel, saveTrainingCheckpoint } from '../../src/nn/checkpoint-file.js';
 import { randomIds, sameAsSnapshot, snapshot, tinyGPT } from './helpers.js';
 
@@ -75,6 +75,21 @@ describe('training-state loads are strict', () => {
       expect(loadEdited(tensors, metadata, `step-${what}`).message).toMatch(pattern);
     });
   }
+
+  test("a negative learning rate in the optimiser's scalars is refused", () => {
+    const { tensors, metadata } = trainedCheckpoint();
+    const scalars = JSON.parse(metadata['selm-ts.optimizer']!) as { type: string; lr: number };
+    const edited = { ...metadata, 'selm-ts.optimizer': JSON.stringify({ ...scalars, lr: -1 }) };
+    expect(loadEdited(tensors, edited, 'lr').message).toContain('lr -1 is not a finite number >= 0');
+  });
+
+  test('SGD without momentum keeps no buffer (nothing to save or to require)', () => {
+    const p = tensor([1, 2], { requiresGrad: true });
+    const sgd = new SGD([p], { lr: 0.1 });
+    p.grad = tensor([1, 1]);
+    sgd.step();
+    expect(Object.keys(sgd.getState().buffers)).toEqual([]);
+  });
 
   test('a non-finite weight or moment in a training state is refused', () => {
     const { tensors, metadata } = trainedCheckpoint();

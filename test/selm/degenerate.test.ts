@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Generator, tensor } from '../../src/autograd/index.js';
-import { DEFAULT_ALGORITHM, trainIteration } from '../../src/selm/algorithm.js';
+import { DEFAULT_ALGORITHM, NonFiniteLossError, trainIteration } from '../../src/selm/algorithm.js';
 import { dpoLoss, selmLoss } from '../../src/selm/losses.js';
 import { GptPolicy } from '../../src/selm/policies/gpt.js';
 import { TabularPolicy } from '../../src/selm/policies/tabular.js';
@@ -48,6 +48,13 @@ describe('a batch of one preference example', () => {
   });
 });
 
+describe('non-finite loss messages', () => {
+  it('name SFT for iteration −1 only; the Zephyr iteration 0 is an iteration', () => {
+    expect(new NonFiniteLossError(-1, 4, 'loss/sft', Number.NaN).message).toBe('non-finite loss/sft (NaN) during SFT, at step 4; training stopped');
+    expect(new NonFiniteLossError(0, 2, 'loss', Number.NaN).message).toMatch(/^non-finite loss \(NaN\) at iteration 0, step 2; /);
+  });
+});
+
 describe('a GPT policy on one sequence', () => {
   const gpt = new GPT({ vocabSize: 9, contextLength: 8, width: 8, heads: 2, layers: 1, dtype: 'float64' }, new Generator(3));
   const policy = new GptPolicy(gpt, { eosId: 1, padId: 0, maxResponseTokens: 3 });
@@ -59,7 +66,10 @@ describe('a GPT policy on one sequence', () => {
     for (const i of [0, 1]) expect(policy.logProbs([prompts[i]!], [responses[i]!]).data[0]!).toBeCloseTo(both[i]!, 12);
   });
 
-  it('an empty response has log-probability exactly 0 (an empty product)', () => {
+  it('an empty response has log-probability exactly 0 (an empty product), also after a one-token prompt (T = 1)', () => {
     expect(policy.logProbs([[2, 3]], [[]]).data[0]).toBe(0);
+    const single = policy.logProbs([[2], [2]], [[], []]);
+    expect(single.shape).toEqual([2]);
+    expect(Array.from(single.data)).toEqual([0, 0]);
   });
 });
