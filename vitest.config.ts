@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    // One temporary folder per run, removed at its end (test/global-tmp.ts).
+    globalSetup: ['test/global-tmp.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'threads',

@@ -44,7 +44,8 @@ export const USAGE = `usage: node dist/bench.js [flags]
   --train-steps N       measured training steps per engine and config (default 20; 3 with --quick)
   --warmup-steps N      training steps run before measuring (default 3; 1 with --quick)
   --steps N             steps of the memory check (default 2000)
-  --out DIR             results folder (default bench/results); --no-write writes nothing
+  --out DIR             write the results JSON into DIR (e.g. bench/results); without it nothing is written
+  --no-write            write nothing (the default; kept for old scripts)
   -h, --help            this help (exit code 2 for a usage error, 1 for a failure while measuring)`;
 
 export class BenchUsageError extends Error {
@@ -113,6 +114,6 @@ export function parseArgs(argv: readonly string[]): BenchOptions | 'help' {
     trainSteps: count('train-steps') ?? (quick ? 3 : 20),
     warmupSteps: count('warmup-steps') ?? (quick ? 1 : 3),
     memorySteps: count('steps') ?? 2000,
-    outDir: values['no-write'] === true ? null : (values.out ?? 'bench/results'),
+    outDir: values['no-write'] === true ? null : (values.out ?? null),
   };
 }

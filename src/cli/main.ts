@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../lab/config.js';
 import { DataError } from '../lab/data.js';
+import { InvalidInputError } from '../lab/errors.js';
 import { UsageError } from './args.js';
 import { errorLine, wantsJson } from './output.js';
 import { VERSION } from './version.js';
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const raw = error instanceof Error ? error.message : String(error);
     const message = raw.startsWith('selm') ? raw : `selm ${name}: ${raw}`;
-    const code = error instanceof UsageError || error instanceof ConfigError || error instanceof DataError ? 2 : 1;
+    const code = error instanceof UsageError || error instanceof ConfigError || error instanceof DataError || error instanceof InvalidInputError ? 2 : 1;
     console.error(message);
     if (wantsJson(args)) process.stdout.write(errorLine(commandName(name, args), code, message));
     return code;

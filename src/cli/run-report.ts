@@ -3,19 +3,35 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../lab/config.js';
 import { runExperiment } from '../lab/runner.js';
+import { divergenceWarnings, RunDivergedError, warningsMarkdown } from '../lab/divergence.js';
 import { FolderStorage } from '../lab/node/folder-storage.js';
 import { readTextFile } from '../lab/node/files.js';
+import { lockRunFolder, type RunLock } from '../lab/node/run-lock.js';
 import { writeReport } from '../lab/report.js';
 import type { Summary } from '../lab/summary.js';
 import { UsageError } from './args.js';
 import type { Reporter } from './progress.js';
 
 export async function runAndReport(config: ExperimentConfig, dir: string, reporter: Reporter, resume = false): Promise<Summary> {
+  // The folder is claimed before anything is written to it; a start that fails removes what it created.
+  let lock: RunLock | undefined;
   try {
+    lock = lockRunFolder(dir, { create: !resume });
     const storage = new FolderStorage(dir);
     const results = await runExperiment(config, { storage, resume, readFile: readTextFile, onEvent: (e) => reporter.onEvent(e) });
-    return await writeReport(storage, results);
+    const summary = await writeReport(storage, results);
+    // A finished run can still have diverged: the summary says so, and so does the exit status (1).
+    const warnings = divergenceWarnings(storage, results);
+    if (warnings.length > 0) {
+      storage.append('summary.md', warningsMarkdown(warnings));
+      throw new RunDivergedError(dir, warnings);
+    }
+    return summary;
+  } catch (e) {
+    if (!resume) lock?.removeCreated();
+    throw e;
   } finally {
+    lock?.release();
     reporter.finish();
   }
 }
@@ -24,7 +40,8 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
 export function readConfigFile(path: string): ExperimentConfig {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A byte-order mark is accepted, as in JSONL files.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     throw new ConfigError([`cannot read the file (${e instanceof Error ? e.message : String(e)})`], path);
   }

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_ALGORITHM, validateAlgorithmConfig, type AlgorithmConfig } from '../selm/algorithm.js';
 import type { RankerConfig } from './judges.js';
+import { DEFAULT_LIMITS, limitsProblems, resourceProblems, type ResourceLimits } from './resources.js';
 import { DEFAULT_BANDIT, validateBanditConfig, type BanditConfig } from './worlds/bandit.js';
 import { DEFAULT_LANGUAGE, validateLanguageConfig, type LanguageConfig } from './worlds/language.js';
 
@@ -46,6 +47,8 @@ export interface ExperimentConfig {
   eval: EvalConfig;
   /** A JSONL preference set (prompt, chosen, rejected) to use as D instead of the world's own. */
   preferences: string | null;
+  /** What the experiment may ask of the machine, checked before anything is allocated (resources.ts). */
+  limits: ResourceLimits;
 }
 
 export const DEFAULT_BANDIT_EXPERIMENT: ExperimentConfig = {
@@ -61,6 +64,7 @@ export const DEFAULT_BANDIT_EXPERIMENT: ExperimentConfig = {
   ranker: { kind: 'true-reward' },
   eval: { samples: 8, bins: 10 },
   preferences: null,
+  limits: DEFAULT_LIMITS,
 };
 
 export const DEFAULT_LANGUAGE_EXPERIMENT: ExperimentConfig = {
@@ -74,6 +78,7 @@ export const DEFAULT_LANGUAGE_EXPERIMENT: ExperimentConfig = {
   ranker: { kind: 'true-reward' },
   eval: { samples: 8, bins: 10 },
   preferences: null,
+  limits: DEFAULT_LIMITS,
 };
 
 export class ConfigError extends Error {
@@ -95,6 +100,18 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Fields whose value may be a number or a list of numbers, or any value of a union. */
 const FLEXIBLE = new Set(['algorithm.learningRates', 'ranker', 'preferences']);
 
+/** A value as a message shows it: JSON, except that numbers JSON cannot hold (1e999 parses to Infinity) stay numbers. */
+function show(v: unknown): string {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
+/** Paths of the numbers in `input` that are not finite (JSON's 1e999 is Infinity), as '[path]: why'. */
+function nonFiniteNumbers(input: unknown, path: string, out: Map<string, string>): void {
+  if (typeof input === 'number' && !Number.isFinite(input)) out.set(path, `${path}: must be a finite number, got ${input} (a JSON number beyond ±1.8e308 overflows)`);
+  else if (Array.isArray(input)) input.forEach((v, i) => nonFiniteNumbers(v, `${path}[${i}]`, out));
+  else if (isPlainObject(input)) for (const [k, v] of Object.entries(input)) nonFiniteNumbers(v, path === '' ? k : `${path}.${k}`, out);
+}
+
 /** Merges `input` onto `defaults`, recording unknown fields and type mismatches. */
 function merge(defaults: unknown, input: unknown, path: string, problems: string[]): unknown {
   if (FLEXIBLE.has(path)) return input;
@@ -106,16 +123,24 @@ function merge(defaults: unknown, input: unknown, path: string, problems: string
     const out: Record<string, unknown> = { ...defaults };
     for (const [key, value] of Object.entries(input)) {
       const sub = path === '' ? key : `${path}.${key}`;
-      if (!(key in defaults)) problems.push(`${sub}: unknown field`);
+      // Own fields only: 'constructor' or '__proto__' are unknown fields, not the prototype's.
+      if (!Object.hasOwn(defaults, key)) problems.push(`${sub}: unknown field`);
       else out[key] = merge(defaults[key], value, sub, problems);
     }
     return out;
   }
+  // On a type mismatch the default stands in, so that validation can still run and report everything else.
   if (Array.isArray(defaults)) {
-    if (!Array.isArray(input)) problems.push(`${path}: must be a list, got ${JSON.stringify(input)}`);
+    if (!Array.isArray(input)) {
+      problems.push(`${path}: must be a list, got ${show(input)}`);
+      return defaults;
+    }
     return input;
   }
-  if (typeof defaults !== typeof input) problems.push(`${path}: must be a ${typeof defaults}, got ${JSON.stringify(input)}`);
+  if (typeof defaults !== typeof input) {
+    problems.push(`${path}: must be a ${typeof defaults}, got ${show(input)}`);
+    return defaults;
+  }
   return input;
 }
 
@@ -134,10 +159,39 @@ export function parseExperimentConfig(input: unknown, where = 'config'): Experim
   }
   const problems: string[] = [];
   const config = merge(defaultsFor(kind), input, '', problems) as ExperimentConfig;
-  if (problems.length === 0) problems.push(...validateExperimentConfig(config));
+  // Every problem at once: the type mismatches (replaced by defaults above) and the validation's. A non-finite
+  // number is reported once, as itself, rather than again by the field's own rule.
+  const nonFinite = new Map<string, string>();
+  nonFiniteNumbers(input, '', nonFinite);
+  const stated = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
+  problems.push(...nonFinite.values());
+  for (const p of validateExperimentConfig(config)) {
+    const field = p.slice(0, p.indexOf(':'));
+    if (!stated.has(field) && ![...nonFinite.keys()].some((k) => field === k || field.startsWith(`${k}[`))) problems.push(p);
+  }
+  if (kind === 'bandit') problems.push(...ignoredSectionProblems(input));
   if (problems.length > 0) throw new ConfigError(problems, where);
   return config;
 }
+
+/**
+ * A bandit run has no GPT and no SFT stage (its policy starts as the world's π_SFT table): a `model` or `sft`
+ * section other than the defaults (which config.json carries) would be silently ignored, so it is an error.
+ */
+function ignoredSectionProblems(input: Record<string, unknown>): string[] {
+  const p: string[] = [];
+  for (const section of ['model', 'sft'] as const) {
+    if (!Object.hasOwn(input, section)) continue;
+    const merged = { ...DEFAULT_BANDIT_EXPERIMENT[section], ...(isPlainObject(input[section]) ? input[section] : {}) };
+    if (JSON.stringify(merged) !== JSON.stringify(DEFAULT_BANDIT_EXPERIMENT[section])) {
+      p.push(`${section}: the bandit world ignores this section (its policy is a table that starts as π_SFT); remove it`);
+    }
+  }
+  return p;
+}
+
+/** The largest seed whose five streams (streamSeed) are distinct safe integers. */
+export const MAX_SEED = Math.floor((Number.MAX_SAFE_INTEGER - 5) / 1009);
 
 export function validateExperimentConfig(c: ExperimentConfig): string[] {
   const p: string[] = [];
@@ -156,6 +210,9 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
     posInt('model.heads', c.model.heads);
     posInt('model.layers', c.model.layers);
     positive('model.mlpRatio', c.model.mlpRatio);
+    if (c.model.mlpRatio > 0 && Number.isInteger(c.model.width) && !(Math.round(c.model.mlpRatio * c.model.width) >= 1)) {
+      p.push(`model.mlpRatio: gives an MLP of ${Math.round(c.model.mlpRatio * c.model.width)} units at width ${c.model.width}; needs at least 1, got ${c.model.mlpRatio}`);
+    }
     if (Number.isInteger(c.model.width) && Number.isInteger(c.model.heads) && c.model.heads > 0 && c.model.width % c.model.heads !== 0) {
       p.push(`model.heads: must divide model.width (${c.model.width}), got ${c.model.heads}`);
     }
@@ -169,7 +226,9 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
     if (typeof a !== 'number' || !(a >= 0) || !Number.isFinite(a)) p.push(`alphaSweep[${i}]: must be a number >= 0, got ${JSON.stringify(a)}`);
   });
   if (c.seeds.length === 0) p.push('seeds: must list at least one seed');
-  c.seeds.forEach((s, i) => posInt(`seeds[${i}]`, s, 0));
+  c.seeds.forEach((s, i) => {
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > MAX_SEED) p.push(`seeds[${i}]: must be an integer in [0, ${MAX_SEED}] (larger seeds' random streams would collide), got ${show(s)}`);
+  });
   if (new Set(c.seeds).size !== c.seeds.length) p.push(`seeds: must be distinct, got ${JSON.stringify(c.seeds)}`);
   const r = c.ranker as unknown;
   if (!isPlainObject(r) || (r.kind !== 'true-reward' && r.kind !== 'bradley-terry')) {
@@ -182,6 +241,10 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
   posInt('eval.samples', c.eval.samples);
   posInt('eval.bins', c.eval.bins, 2);
   if (c.preferences !== null && typeof c.preferences !== 'string') p.push(`preferences: must be a path to a JSONL file or null, got ${JSON.stringify(c.preferences as Json)}`);
+  const limitProblems = limitsProblems(c.limits);
+  p.push(...limitProblems);
+  // The estimate needs sane sizes: only when everything else holds.
+  if (p.length === 0) p.push(...resourceProblems(c, c.limits));
   return p;
 }
 
@@ -213,5 +276,8 @@ export function methodSlug(name: string): string {
  * 5 evaluation. Pure, so the teaching page reproduces `selm train` number for number.
  */
 export function streamSeed(seed: number, stream: 1 | 2 | 3 | 4 | 5): number {
-  return seed * 1009 + stream;
+  const s = seed * 1009 + stream;
+  // Beyond 2^53 neighbouring streams round to one number: the runs would silently share their randomness.
+  if (!Number.isSafeInteger(s)) throw new RangeError(`streamSeed: seed ${seed} is outside [0, ${MAX_SEED}]; its random streams would collide`);
+  return s;
 }

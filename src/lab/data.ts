@@ -34,23 +34,58 @@ export function parsePreferencesJsonl(text: string, world: World, file: string):
     try {
       value = JSON.parse(line);
     } catch (e) {
-      throw new DataError(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      throw new DataError(escapeControl(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`));
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError(`${where}: expected a JSON object with prompt, chosen and rejected`);
     const record = value as Record<string, unknown>;
     for (const key of ['prompt', 'chosen', 'rejected']) {
       if (typeof record[key] !== 'string') throw new DataError(`${where}: field '${key}' must be a string, got ${JSON.stringify(record[key]) ?? 'nothing'}`);
     }
+    let triple: Preference;
     try {
-      out.push({
+      triple = {
         prompt: world.parsePrompt(record.prompt as string),
         chosen: world.parseResponse(record.chosen as string),
         rejected: world.parseResponse(record.rejected as string),
-      });
+      };
     } catch (e) {
-      throw new DataError(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new DataError(escapeControl(`${where}: ${e instanceof Error ? e.message : String(e)}`));
     }
+    // What is read must be what an export writes back (up to spacing): '#99999999999999999999999' would come
+    // back as '#1e+23' and 9007199254740993 as ...992, silently another example.
+    const written = { prompt: world.formatPrompt(triple.prompt), chosen: world.formatResponse(triple.chosen), rejected: world.formatResponse(triple.rejected) };
+    for (const key of ['prompt', 'chosen', 'rejected'] as const) {
+      const read = (record[key] as string).trim().replace(/\s+/g, ' ');
+      if (written[key] !== read) throw new DataError(escapeControl(`${where}: field '${key}' ${JSON.stringify(record[key])} would be written back as ${JSON.stringify(written[key])}: not a value this world can hold exactly`));
+    }
+    if (written.chosen === written.rejected) throw new DataError(escapeControl(`${where}: chosen and rejected are the same response (${JSON.stringify(written.chosen)}): the pair states no preference`));
+    out.push(triple);
   });
   if (out.length === 0) throw new DataError(`${file}: no preference triples`);
+  return out;
+}
+
+/** Control characters shown as escapes (a NUL in a string is otherwise invisible in an error). */
+export function escapeControl(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Lines (1-based, blank lines counted) that repeat an earlier line's triple, as [line, first line]. */
+export function duplicatePreferenceLines(text: string): [number, number][] {
+  const seen = new Map<string, number>();
+  const out: [number, number][] = [];
+  text.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    let key: string;
+    try {
+      const v = JSON.parse(raw) as Record<string, unknown>;
+      key = JSON.stringify([v.prompt, v.chosen, v.rejected].map((x) => (typeof x === 'string' ? x.trim().replace(/\s+/g, ' ') : x)));
+    } catch {
+      return;
+    }
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i + 1);
+    else out.push([i + 1, first]);
+  });
   return out;
 }

@@ -13,14 +13,15 @@
  */
 import { Generator } from '../autograd/index.js';
 import { GPT } from '../nn/gpt.js';
-import { decodeSafetensors, encodeSafetensors } from '../nn/safetensors.js';
 import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
 import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type StepRecord } from '../selm/algorithm.js';
 import type { Policy } from '../selm/policy.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointOptions } from './checkpoints.js';
 import { makeRanker } from './judges.js';
 import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './config.js';
 import { DataError, parsePreferencesJsonl } from './data.js';
+import { RunFolderError } from './errors.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
 import { makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from '../selm/policies/gpt.js';
@@ -46,7 +47,11 @@ export interface RunOptions {
   onEvent?: (event: ProgressEvent) => void;
   /** Stop (throwing RunInterrupted) after this many iterations finish in this call: a test's simulated crash. */
   stopAfterIterations?: number;
+  /** Save and load non-finite weights instead of stopping (checkpoints.ts). */
+  allowNonFinite?: boolean;
 }
+
+export { loadCheckpoint, saveCheckpoint } from './checkpoints.js';
 
 export class RunInterrupted extends Error {
   constructor(readonly dir: string) {
@@ -130,15 +135,6 @@ export function checkpointPath(seed: number, method: string, iteration: number |
   return iteration === 'sft' ? `checkpoints/seed${seed}/sft.safetensors` : `checkpoints/seed${seed}/${methodSlug(method)}/iter${iteration}.safetensors`;
 }
 
-export function saveCheckpoint(storage: RunStorage, path: string, policy: Policy, metadata: Record<string, string>): void {
-  storage.write(path, encodeSafetensors(Object.entries(policy.stateDict()), metadata));
-}
-
-export function loadCheckpoint(storage: RunStorage, path: string, policy: Policy): void {
-  const { tensors } = decodeSafetensors(storage.read(path));
-  policy.loadStateDict(Object.fromEntries(tensors));
-}
-
 /** A storage path as a person finds it: 'runs/x/state.json', or 'memory:state.json'. */
 export function describePath(storage: RunStorage, path: string): string {
   return storage.location === 'memory' ? `memory:${path}` : `${storage.location}/${path}`;
@@ -159,6 +155,7 @@ function readState(storage: RunStorage): RunState {
 export async function runExperiment(config: ExperimentConfig, options: RunOptions): Promise<ExperimentResults> {
   const { storage } = options;
   const dir = storage.location;
+  const ckpt: CheckpointOptions = { allowNonFinite: options.allowNonFinite };
   // Build every world first: a bad preferences file fails here, before anything is written.
   const preferencesText = preferencesTextOf(config, options.readFile);
   const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText));
@@ -168,9 +165,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     }
   }
   if (options.resume) {
-    if (!storage.exists('config.json')) throw new Error(`${dir}: no run to resume here (config.json is missing)`);
+    if (!storage.exists('config.json')) throw new RunFolderError(`${dir}: no run to resume here (config.json is missing)`);
   } else {
-    if (storage.exists('config.json')) throw new Error(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
+    if (storage.exists('config.json')) throw new RunFolderError(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
     writeJson(storage, 'config.json', config);
   }
   const state = readState(storage);
@@ -210,15 +207,23 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     const sftPath = checkpointPath(seed, 'SFT', 'sft');
     const sftSteps = world.kind === 'language' ? config.sft.steps : 0;
     if (state.units[sftKey]) {
-      loadCheckpoint(storage, sftPath, sft);
+      loadCheckpoint(storage, sftPath, sft, { seed, method: 'SFT' }, ckpt);
       doneSteps += sftSteps;
     } else {
-      runSft(sft, world.demonstrations, config.sft.steps > 0 && world.kind === 'language' ? config.sft : { ...config.sft, steps: 0 }, new Generator(streamSeed(seed, 2)), (step, loss) => {
-        doneSteps++;
-        log({ experiment: config.name, seed, method: 'SFT', iteration: 0, step, loss });
-        emit({ type: 'step', experiment: config.name, seed, method: 'SFT', iteration: 0, step, doneSteps, totalSteps, loss });
-      });
-      saveCheckpoint(storage, sftPath, sft, { seed: String(seed), method: 'SFT' });
+      try {
+        runSft(sft, world.demonstrations, config.sft.steps > 0 && world.kind === 'language' ? config.sft : { ...config.sft, steps: 0 }, new Generator(streamSeed(seed, 2)), (step, loss) => {
+          doneSteps++;
+          log({ experiment: config.name, seed, method: 'SFT', iteration: 0, step, loss });
+          emit({ type: 'step', experiment: config.name, seed, method: 'SFT', iteration: 0, step, doneSteps, totalSteps, loss });
+        });
+      } catch (e) {
+        if (!(e instanceof NonFiniteLossError)) throw e;
+        // The checkpoints that exist are the earlier seeds' (a resume redoes this seed's SFT).
+        const earlier = config.seeds.slice(0, seedIndex);
+        const kept = earlier.length === 0 ? 'no checkpoint exists yet' : `the checkpoints of seed${earlier.length > 1 ? 's' : ''} ${earlier.join(', ')} are kept`;
+        throw new Error(`seed ${seed}: ${e.message}; seed ${seed} has no checkpoint (SFT is its first stage); ${kept}`, { cause: e });
+      }
+      saveCheckpoint(storage, sftPath, sft, { seed: String(seed), method: 'SFT' }, ckpt);
       state.units[sftKey] = { eval: evaluateModel(world, sft, null, evalOptions, evalGenerator()) };
       saveState();
     }
@@ -246,7 +251,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       if (firstIteration > algorithm.iterations) continue;
       if (firstIteration > first) {
         start = sft.clone();
-        loadCheckpoint(storage, checkpointPath(seed, method.name, firstIteration - 1), start);
+        loadCheckpoint(storage, checkpointPath(seed, method.name, firstIteration - 1), start, { seed, method: method.name, iteration: firstIteration - 1 }, ckpt);
       }
       try {
         runAlgorithm(
@@ -263,7 +268,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
             },
             onIterationEnd: ({ iteration, policy, reference }) => {
               const key = unitKey(seed, method.name, iteration);
-              saveCheckpoint(storage, checkpointPath(seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) });
+              saveCheckpoint(storage, checkpointPath(seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) }, ckpt);
               const modelEval = evaluateModel(world, policy, reference, evalOptions, evalGenerator());
               state.units[key] = { eval: modelEval, generator: toJsonState(generator.getState()), rankerGenerator: toJsonState(rankerGenerator.getState()) };
               evals[key] = modelEval;
@@ -304,7 +309,7 @@ export function readRunConfig(storage: RunStorage): ExperimentConfig {
  * Re-evaluates a finished run from its checkpoints alone (each iteration's π_ref is the previous checkpoint):
  * the same deterministic evaluation as during the run, so it reproduces eval.json.
  */
-export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile']): ExperimentResults {
+export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile'], ckpt: CheckpointOptions = {}): ExperimentResults {
   const dir = storage.location;
   const config = readRunConfig(storage);
   const preferencesText = preferencesTextOf(config, readFile);
@@ -326,13 +331,13 @@ export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile
     const options = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
     const sft = initialPolicy(config, world, seed);
-    loadCheckpoint(storage, checkpointPath(seed, 'SFT', 'sft'), sft);
+    loadCheckpoint(storage, checkpointPath(seed, 'SFT', 'sft'), sft, { seed, method: 'SFT' }, ckpt);
     evals[unitKey(seed, 'SFT', 'sft')] = evaluateModel(world, sft, null, options, evalGenerator());
     for (const m of methods) {
       let reference = sft;
       for (let t = first; t <= config.algorithm.iterations; t++) {
         const policy = sft.clone();
-        loadCheckpoint(storage, checkpointPath(seed, m.name, t), policy);
+        loadCheckpoint(storage, checkpointPath(seed, m.name, t), policy, { seed, method: m.name, iteration: t }, ckpt);
         evals[unitKey(seed, m.name, t)] = evaluateModel(world, policy, reference, options, evalGenerator());
         reference = policy;
       }

@@ -13,10 +13,13 @@ import { decodeSafetensors, encodeSafetensors, SafetensorsError } from './safete
 
 /** A checkpoint that does not fit the model or optimiser it is loaded into. */
 export class CheckpointError extends Error {
-  constructor(readonly problems: readonly string[]) {
+  constructor(
+    readonly problems: readonly string[],
+    what = 'does not match (nothing was loaded)',
+  ) {
     const shown = problems.slice(0, 20).map((p) => `  ${p}`);
     if (problems.length > 20) shown.push(`  ... ${problems.length - 20} more`);
-    super(`checkpoint: does not match (nothing was loaded):\n${shown.join('\n')}`);
+    super(`checkpoint: ${what}:\n${shown.join('\n')}`);
     this.name = 'CheckpointError';
   }
 }
@@ -26,15 +29,28 @@ export { SafetensorsError };
 const OPTIMIZER_PREFIX = 'optimizer.';
 const OPTIMIZER_KEY = 'selm-ts.optimizer';
 
-/** The model's parameters as safetensors bytes, with optional string metadata. */
-export function encodeModel(model: Module, metadata: Record<string, string> = {}): Uint8Array {
+/** Each tensor holding a NaN or an infinity, with the first such value: a diverged model is not a checkpoint. */
+export function nonFiniteProblems(tensors: Iterable<readonly [string, Tensor]>): string[] {
+  const out: string[] = [];
+  for (const [name, t] of tensors) {
+    const i = Array.from(t.data).findIndex((v) => !Number.isFinite(v));
+    if (i >= 0) out.push(`'${name}' holds ${t.data[i]} at index ${i}`);
+  }
+  return out;
+}
+
+/** The model's parameters as safetensors bytes, with optional string metadata; non-finite weights are refused. */
+export function encodeModel(model: Module, metadata: Record<string, string> = {}, { allowNonFinite = false }: { allowNonFinite?: boolean } = {}): Uint8Array {
+  const bad = allowNonFinite ? [] : nonFiniteProblems(model.namedParameters());
+  if (bad.length > 0) throw new CheckpointError(bad, 'not saved: the weights are not finite');
   return encodeSafetensors(model.namedParameters(), metadata);
 }
 
 /** Validates the bytes completely, checks them against the model, then loads; returns the metadata. */
-export function loadModelBytes(model: Module, bytes: Uint8Array): Record<string, string> {
+export function loadModelBytes(model: Module, bytes: Uint8Array, { allowNonFinite = false }: { allowNonFinite?: boolean } = {}): Record<string, string> {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const problems = model.stateDictProblems(tensors);
+  if (!allowNonFinite) problems.push(...nonFiniteProblems(tensors));
   if (problems.length > 0) throw new CheckpointError(problems);
   model.loadStateDict(tensors);
   return metadata;
@@ -49,6 +65,8 @@ export interface TrainingCheckpoint {
 
 /** Model parameters, optimiser buffers (prefixed `optimizer.`) and scalars, in one safetensors file. */
 export function encodeTrainingCheckpoint({ model, optimizer, metadata = {} }: TrainingCheckpoint): Uint8Array {
+  const bad = nonFiniteProblems(model.namedParameters());
+  if (bad.length > 0) throw new CheckpointError(bad, 'not saved: the weights are not finite');
   const state = optimizer.getState();
   const entries: [string, Tensor][] = [...model.namedParameters()];
   for (const [name, t] of Object.entries(state.buffers)) entries.push([OPTIMIZER_PREFIX + name, t]);
@@ -59,12 +77,14 @@ export function encodeTrainingCheckpoint({ model, optimizer, metadata = {} }: Tr
 export function loadTrainingCheckpointBytes(model: Module, optimizer: Optimizer, bytes: Uint8Array): Record<string, string> {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const modelState = new Map<string, Tensor>();
-  const buffers: Record<string, Tensor> = {};
+  // No prototype: a tensor named 'optimizer.__proto__' must be an unexpected buffer, not a silent no-op.
+  const buffers = Object.create(null) as Record<string, Tensor>;
   for (const [name, t] of tensors) {
     if (name.startsWith(OPTIMIZER_PREFIX)) buffers[name.slice(OPTIMIZER_PREFIX.length)] = t;
     else modelState.set(name, t);
   }
   const problems = model.stateDictProblems(modelState);
+  problems.push(...nonFiniteProblems(modelState));
   let optimizerState: OptimizerState | null = null;
   const raw = metadata[OPTIMIZER_KEY];
   try {

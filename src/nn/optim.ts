@@ -106,17 +106,29 @@ export abstract class Optimizer {
     const problems: string[] = [];
     if (state.type !== this.type) problems.push(`the state is for '${state.type}', not '${this.type}'`);
     if (!(Number.isFinite(state.lr) && state.lr >= 0)) problems.push(`lr ${state.lr} is not a finite number >= 0`);
+    // A parameter the optimiser has stepped has every one of its buffers (they are made together on its first
+    // step), so a state holding some of them for a parameter but not all is damaged, not merely older.
+    const present = new Map<number, Set<string>>();
     for (const [key, t] of Object.entries(state.buffers)) {
-      const match = /^([a-z_]+)\.(\d+)$/.exec(key);
+      const match = /^([a-z_]+)\.(0|[1-9]\d*)$/.exec(key);
       const p = match ? this.params[Number(match[2])] : undefined;
       if (!match || !p || !this.bufferNames().includes(match[1]!)) {
         problems.push(`unexpected buffer '${key}'`);
         continue;
       }
+      const index = Number(match[2]);
+      present.set(index, (present.get(index) ?? new Set()).add(match[1]!));
       const size = match[1] === 'step' ? 1 : p.size;
       if (t.size !== size || t.dtype !== p.dtype) {
         problems.push(`buffer '${key}' is ${t.dtype} ${formatShape(t.shape)}, expected ${p.dtype} with ${size} values`);
+        continue;
       }
+      const bad = Array.from(t.data).findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) problems.push(`buffer '${key}' holds ${t.data[bad]} at index ${bad}`);
+      else if (match[1] === 'step' && !(Number.isSafeInteger(t.data[0]) && t.data[0]! >= 0)) problems.push(`buffer '${key}': the step count must be an integer >= 0, got ${t.data[0]}`);
+    }
+    for (const [index, names] of present) {
+      for (const name of this.bufferNames()) if (!names.has(name)) problems.push(`buffer '${name}.${index}' is missing (the state has ${[...names].map((n) => `'${n}.${index}'`).join(', ')})`);
     }
     return problems;
   }

@@ -25,7 +25,11 @@ import type { Demonstration, Preference, Tokens } from './types.js';
  * Appendix C's two data-update rules:
  *  - 'best-worst' (the paper's main setting): rank {y_w, y_l, y_ref}, chosen = best, rejected = worst;
  *  - 'replace': compare y_ref with y_w only; if y_ref wins it replaces the chosen response (y_ref, y_l),
- *    otherwise it replaces the rejected one (y_w, y_ref).
+ *    otherwise it replaces the rejected one (y_w, y_ref). A tie keeps y_w chosen (stable order), so when y_ref
+ *    is y_w itself the pair is (y_w, y_w). Such a triple is KEPT in the batch, on purpose: its DPO term is
+ *    constant (zero gradient, log σ(0)), but its optimism term on y_ref is not, and it belongs to this
+ *    iteration's portion like any other (dropping it would change the steps per iteration and the mean's
+ *    denominator, i.e. the optimism term's weight). Pinned in test/selm/algorithm.test.ts.
  */
 export type UpdateRule = 'best-worst' | 'replace';
 
@@ -168,7 +172,12 @@ export class NonFiniteLossError extends Error {
     readonly term: string,
     readonly value: number,
   ) {
-    super(`non-finite ${term} (${value}) at iteration ${iteration}, step ${step}; training stopped, the last good checkpoint is kept`);
+    // Iteration -1 is the SFT stage (runSft), which has no checkpoint before it.
+    super(
+      iteration < 0
+        ? `non-finite ${term} (${value}) during SFT, at step ${step}; training stopped`
+        : `non-finite ${term} (${value}) at iteration ${iteration}, step ${step}; training stopped, the last good checkpoint is kept`,
+    );
     this.name = 'NonFiniteLossError';
   }
 }

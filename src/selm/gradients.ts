@@ -145,8 +145,17 @@ export function flattenGradients(grads: readonly Tensor[]): Float64Array {
 export interface MonteCarloGradient {
   /** The estimate: the mean over draws, flattened over the parameters. */
   mean: Float64Array;
-  /** The per-coordinate standard deviation of one draw (so the estimate's standard error is sd / sqrt(draws)). */
+  /**
+   * The per-coordinate SAMPLE standard deviation of one draw, from the draws themselves. A sample estimate, not
+   * a bound: when πθ is far from π_ref the importance weights exp(−r̂θ/β) are heavy-tailed, the rare responses
+   * that carry most of the variance are seldom drawn, and this understates the error badly. Use `exactSd`.
+   */
   sd: Float64Array;
+  /**
+   * The exact per-coordinate standard deviation of one draw, by enumerating every response (the problem is
+   * finite): the estimate's true standard error is exactSd / sqrt(draws).
+   */
+  exactSd: Float64Array;
   draws: number;
 }
 
@@ -176,8 +185,8 @@ export function monteCarloOptimismGradient(problem: FiniteSelmProblem, draws: nu
   };
   const samples = data.map((d) => sampleResponses(table, d.prompt, draws, generator));
   const P = flattenGradients(policy.params).length;
-  const sumG = new Float64Array(P);
-  const sumG2 = new Float64Array(P);
+  const mean = new Float64Array(P);
+  const m2 = new Float64Array(P);
   const g = new Float64Array(P);
   for (let n = 0; n < draws; n++) {
     g.fill(0);
@@ -187,15 +196,35 @@ export function monteCarloOptimismGradient(problem: FiniteSelmProblem, draws: nu
       const c = ((alpha * beta) / N) * iw[k]!;
       for (let p = 0; p < P; p++) g[p]! += c * s[p]!;
     });
+    // Welford's update: no cancellation between a sum of squares and a squared sum.
     for (let p = 0; p < P; p++) {
-      sumG[p]! += g[p]!;
-      sumG2[p]! += g[p]! * g[p]!;
+      const delta = g[p]! - mean[p]!;
+      mean[p]! += delta / (n + 1);
+      m2[p]! += delta * (g[p]! - mean[p]!);
     }
   }
-  const mean = sumG.map((s) => s / draws);
-  // Unbiased sample variance; max(0, ·) guards the rounding of a zero-variance coordinate.
-  const sd = sumG2.map((s2, p) => Math.sqrt(Math.max(0, (s2 - draws * mean[p]! * mean[p]!) / (draws - 1))));
-  return { mean, sd, draws };
+  // Unbiased sample variance (n − 1).
+  const sd = m2.map((v) => Math.sqrt(v / (draws - 1)));
+  // Each triple's response is drawn independently, so one draw's variance is the sum over triples of
+  // Var_{y~πθ(·|x_i)}[c(x_i, y) ∇θ log πθ(y|x_i)], enumerated over y.
+  const variance = new Float64Array(P);
+  for (const d of data) {
+    const first = new Float64Array(P);
+    const second = new Float64Array(P);
+    for (let y = 0; y < Y; y++) {
+      const k = d.prompt * Y + y;
+      const prob = Math.exp(table.data[k]!);
+      const s = score(k);
+      const c = ((alpha * beta) / N) * iw[k]!;
+      for (let p = 0; p < P; p++) {
+        const v = c * s[p]!;
+        first[p]! += prob * v;
+        second[p]! += prob * v * v;
+      }
+    }
+    for (let p = 0; p < P; p++) variance[p]! += Math.max(0, second[p]! - first[p]! * first[p]!);
+  }
+  return { mean, sd, exactSd: variance.map(Math.sqrt), draws };
 }
 
 /** Which part of the loss a decomposed-gradient function evaluates. */

@@ -73,6 +73,29 @@ describe('the data update (step 3)', () => {
   });
 });
 
+describe("the 'replace' rule's tie y_ref = y_w", () => {
+  it('keeps the triple as (y_w, y_w): its DPO term has zero gradient, its optimism term does not', () => {
+    const rewards = [0, 2, 1];
+    const [u] = updatePreferences([{ prompt: [0, 0], chosen: [1], rejected: [2] }], [[1]], ranks(rewards), 'replace');
+    expect(u).toEqual({ prompt: [0, 0], chosen: [1], rejected: [1], yRef: [1] });
+    const policy = new TabularPolicy(makeBanditWorld(DEFAULT_BANDIT, 0).sftLogProbs);
+    const [logits] = policy.parameters();
+    const gradOf = (loss: Tensor): number[] => {
+      logits!.grad = null;
+      loss.backward();
+      return Array.from(logits!.grad!.data);
+    };
+    const beta = 0.5;
+    const lp = (): Tensor => policy.logProbs([u!.prompt], [u!.chosen]);
+    const ref = lp().detach();
+    // −log σ(β((log π(y_w) − log π_ref(y_w)) − (log π(y_w) − log π_ref(y_w)))): constant in θ.
+    const dpo = neg(mean(logsigmoid(mul(sub(sub(lp(), ref), sub(lp(), ref)), beta))));
+    expect(gradOf(dpo).every((g) => g === 0)).toBe(true);
+    // The optimism term α β log π(y_ref|x) (eq. 3.3's 'paper' form) still moves πθ.
+    expect(gradOf(mul(mean(lp()), 0.1 * beta)).some((g) => g !== 0)).toBe(true);
+  });
+});
+
 describe('portions', () => {
   it('are disjoint, in order, cover D and differ in size by at most one', () => {
     fc.assert(

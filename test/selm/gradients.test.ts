@@ -126,13 +126,13 @@ describe('the weights of eq. (3.3)', () => {
 });
 
 describe('the Monte-Carlo estimator of the optimism gradient (samples of πθ, seeded)', () => {
-  /** |mean − exact| <= 5 sd / sqrt(n) in every coordinate, with sd the estimator's own measured spread. */
+  /** |mean − exact| <= 5 sd / sqrt(n) in every coordinate, with sd the exact (enumerated) spread of one draw. */
   function expectUnbiased(problem: FiniteSelmProblem, draws: number, seed: number): void {
     const exact = flattenGradients(decomposedGradient(problem).optimism);
     const mc = monteCarloOptimismGradient(problem, draws, new Generator(seed));
     let power = 0;
     exact.forEach((e, p) => {
-      const se = mc.sd[p]! / Math.sqrt(draws);
+      const se = mc.exactSd[p]! / Math.sqrt(draws);
       expect(Math.abs(mc.mean[p]! - e)).toBeLessThanOrEqual(5 * se + 1e-12);
       if (se > 0) power = Math.max(power, Math.abs(e) / se);
     });
@@ -149,6 +149,32 @@ describe('the Monte-Carlo estimator of the optimism gradient (samples of πθ, s
 
   it('is unbiased for the exact gradient of an enumerable tiny GPT', () => {
     expectUnbiased(tinyGptCheckProblem(13), 3000, 17);
+  });
+
+  it("exactSd is one draw's standard deviation, checked by brute force on one triple; sd is its sample estimate", () => {
+    const problem = { ...tabularProblem(2, 1, 0.7) };
+    const one = { ...problem, data: problem.data.slice(0, 1) };
+    const table = noGrad(() => one.policy.logProbTable());
+    const Y = one.logReference.shape[1]!;
+    const iw = noGrad(() => importanceWeights(implicitReward(table, one.logReference, one.beta), one.beta)).data;
+    const x = one.data[0]!.prompt;
+    // One draw: y ~ πθ(·|x), contributing α β iw(x, y) ∇θ log πθ(y|x) (N = 1).
+    const values = Array.from({ length: Y }, (_, y) => {
+      const onehot = new Float64Array(table.size);
+      onehot[x * Y + y] = 1;
+      const s = flattenGradients(scoreCombination(one.policy, tensor(Array.from(onehot), { shape: table.shape, dtype: 'float64' })));
+      return s.map((v) => one.alpha * one.beta * iw[x * Y + y]! * v);
+    });
+    const probs = Array.from({ length: Y }, (_, y) => Math.exp(table.data[x * Y + y]!));
+    const mc = monteCarloOptimismGradient(one, 20000, new Generator(3));
+    mc.exactSd.forEach((sdp, p) => {
+      const m = probs.reduce((a, q, y) => a + q * values[y]![p]!, 0);
+      const v = probs.reduce((a, q, y) => a + q * (values[y]![p]! - m) ** 2, 0);
+      expect(sdp).toBeCloseTo(Math.sqrt(v), 12);
+      // The sample estimate agrees at 20,000 draws (here πθ is near π_ref, where it is fine).
+      expect(Math.abs(mc.sd[p]! - sdp)).toBeLessThanOrEqual(0.05 * sdp + 1e-12);
+    });
+    expect(Math.max(...mc.exactSd)).toBeGreaterThan(0);
   });
 
   it('is reproducible from its seed', () => {

@@ -45,10 +45,13 @@ function serve(bundleDir: string): Promise<string> {
   return new Promise((ok) => server!.listen(0, '127.0.0.1', () => ok(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`)));
 }
 
-// A missing browser fails every test with this message (a skipped browser test would pass CI unseen).
+// Without chromium the tests are skipped, with one line saying so, on a fresh machine; under .ci/run
+// (SELM_REQUIRE_BROWSER=1) a missing browser fails every test instead, so CI cannot pass them unseen.
 const missingBrowser = existsSync(CHROMIUM)
   ? null
   : new Error(`${CHROMIUM} not found: the teaching-page test needs Debian's chromium. Install it with \`apt-get update && apt-get install -y chromium\``);
+const skipBrowser = missingBrowser !== null && process.env.SELM_REQUIRE_BROWSER !== '1';
+if (skipBrowser) console.log(`chromium not found at ${CHROMIUM}: the teaching-page tests were skipped; install it with \`apt-get update && apt-get install -y chromium\` (SELM_REQUIRE_BROWSER=1 makes this a failure)`);
 
 beforeAll(async () => {
   if (missingBrowser) return;
@@ -97,7 +100,7 @@ async function setSlider(page: Page, key: string, value: number): Promise<void> 
   }, value);
 }
 
-describe('teaching page (chromium, headless, --disable-gpu)', () => {
+describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)', () => {
   it('runs all three panels with no errors and shows what the library computes', async () => {
     const { page, errors, foreign } = await open();
     const settings = { alpha: 3, beta: 0.5, iterations: 2, seed: 1 };

@@ -4,7 +4,7 @@
  * against a world, line by line, so it can serve as D in a config ("preferences": "FILE").
  */
 import { defaultsFor } from '../../lab/config.js';
-import { preferencesToJsonl } from '../../lab/data.js';
+import { duplicatePreferenceLines, preferencesToJsonl } from '../../lab/data.js';
 import { readPreferencesJsonl, readTextFile, writePreferencesJsonl } from '../../lab/node/files.js';
 import { buildWorld } from '../../lab/runner.js';
 import type { ExperimentConfig } from '../../lab/config.js';
@@ -84,6 +84,7 @@ export async function runDataCommand(argv: string[]): Promise<number> {
     const seed = intOption('data import', p, 'seed', 0) ?? config.seeds[0] ?? 0;
     const world = buildWorld({ ...config, preferences: null }, seed);
     const prefs = readPreferencesJsonl(file, world);
+    for (const [line, firstLine] of duplicatePreferenceLines(readTextFile(file))) console.error(`selm data import: warning: ${file}:${line} repeats the triple of line ${firstLine}`);
     const out = stringOption(p, 'out');
     if (out !== undefined) writePreferencesJsonl(out, prefs, world);
     if (flag(p, 'json')) printResult('data import', { ok: true, world: config.world.kind, seed, count: prefs.length, file, out: out ?? null });

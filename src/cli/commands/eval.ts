@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { evaluateRun } from '../../lab/runner.js';
 import { FolderStorage } from '../../lab/node/folder-storage.js';
 import { readTextFile } from '../../lab/node/files.js';
+import { lockRunFolder } from '../../lab/node/run-lock.js';
 import { resultsTable, writeReport } from '../../lab/report.js';
 import { flag, parse, UsageError } from '../args.js';
 import { printResult } from '../output.js';
 import { checkRunFolder, tableNumbers } from '../run-report.js';
 
-export const EVAL_USAGE = `usage: selm eval RUN [--json]
+export const EVAL_USAGE = `usage: selm eval RUN [--json] [--allow-nonfinite]
 
 Re-evaluates every checkpoint of a finished run folder on the held-out prompts with the true reward r*
 (the same seeded evaluation as during training, so it reproduces eval.json), rewrites eval.json,
@@ -16,10 +17,12 @@ summary.md and figures/, and prints the results table.
 
 options:
   --json      print the results as one JSON result record (see README, Commands)
+  --allow-nonfinite
+              evaluate checkpoints holding NaN or infinite weights (refused otherwise, naming the file)
   -h, --help  this help`;
 
 export async function runEvalCommand(argv: string[]): Promise<number> {
-  const p = parse('eval', argv, { json: { type: 'boolean' } }, 1);
+  const p = parse('eval', argv, { json: { type: 'boolean' }, 'allow-nonfinite': { type: 'boolean' } }, 1);
   if (flag(p, 'help')) {
     console.log(EVAL_USAGE);
     return 0;
@@ -29,7 +32,13 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   checkRunFolder(dir);
   const started = performance.now();
   const storage = new FolderStorage(dir);
-  const summary = await writeReport(storage, evaluateRun(storage, readTextFile));
+  const lock = lockRunFolder(dir, { create: false });
+  let summary;
+  try {
+    summary = await writeReport(storage, evaluateRun(storage, readTextFile, { allowNonFinite: flag(p, 'allow-nonfinite') }));
+  } finally {
+    lock.release();
+  }
   const seconds = (performance.now() - started) / 1000;
   if (flag(p, 'json')) printResult('eval', { ok: true, dir, seconds, results: [tableNumbers(summary)] });
   else console.log(`${resultsTable(summary)}\n\nreport: ${join(dir, 'summary.md')}`);

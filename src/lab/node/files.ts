@@ -20,5 +20,10 @@ export function readPreferencesJsonl(path: string, world: World): Preference[] {
 
 /** Writes the set atomically. */
 export function writePreferencesJsonl(path: string, preferences: readonly Preference[], world: World): void {
-  writeFileAtomic(path, new TextEncoder().encode(preferencesToJsonl(preferences, world)));
+  try {
+    writeFileAtomic(path, new TextEncoder().encode(preferencesToJsonl(preferences, world)));
+  } catch (e) {
+    // writeFileAtomic's message names `path` (not its temporary file); a bad --out is invalid input.
+    throw new DataError(e instanceof Error ? e.message : String(e));
+  }
 }

@@ -15,7 +15,14 @@ let counter = 0;
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${counter++}.tmp`);
-  const fd = openSync(temp, 'wx');
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx');
+  } catch (e) {
+    // Name the file asked for, not the hidden temporary one (a missing folder is the usual cause).
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: cannot write (${code === 'ENOENT' ? `the folder ${dir} does not exist` : code ?? String(e)})`, { cause: e });
+  }
   try {
     let written = 0;
     while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
@@ -45,19 +52,32 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   }
 }
 
+/**
+ * Runs `f`, prefixing the message of any error it throws with the file's path (its class is kept, so callers
+ * still tell a SafetensorsError from a CheckpointError): every checkpoint error names its file.
+ */
+function namingFile<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(path)) e.message = `${path}: ${e.message}`;
+    throw e;
+  }
+}
+
 export function saveModel(path: string, model: Module, metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, encodeModel(model, metadata));
+  namingFile(path, () => writeFileAtomic(path, encodeModel(model, metadata)));
 }
 
 /** Loads a model checkpoint (fully validated first; a bad file changes nothing) and returns its metadata. */
-export function loadModel(path: string, model: Module): Record<string, string> {
-  return loadModelBytes(model, readFileSync(path));
+export function loadModel(path: string, model: Module, options: { allowNonFinite?: boolean } = {}): Record<string, string> {
+  return namingFile(path, () => loadModelBytes(model, readFileSync(path), options));
 }
 
 export function saveTrainingCheckpoint(path: string, model: Module, optimizer: Optimizer, metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, encodeTrainingCheckpoint({ model, optimizer, metadata }));
+  namingFile(path, () => writeFileAtomic(path, encodeTrainingCheckpoint({ model, optimizer, metadata })));
 }
 
 export function loadTrainingCheckpoint(path: string, model: Module, optimizer: Optimizer): Record<string, string> {
-  return loadTrainingCheckpointBytes(model, optimizer, readFileSync(path));
+  return namingFile(path, () => loadTrainingCheckpointBytes(model, optimizer, readFileSync(path)));
 }

@@ -1,0 +1,113 @@
+/**
+ * Runs that finished but went wrong: a learning rate of 1e6 leaves a GPT with weights near 1e7 and r* 0, and
+ * every loss along the way finite, so nothing stops the run. After a run, each method's checkpoints and step
+ * records are read back and three things are flagged, each with where it began:
+ *   - exploding weights: a checkpoint whose largest |weight| is over WEIGHT_LIMIT (initial GPT weights are
+ *     about 0.02, the bandit's logits a few units; a sane run stays far below);
+ *   - exploding gradients: a step whose gradient norm (before clipping) is over GRAD_NORM_LIMIT;
+ *   - a collapsed policy: the final model puts (nearly) all its probability on one reward value for every
+ *     held-out prompt while its mean sampled r* is below the SFT model's: it stopped exploring and got worse.
+ * Browser-safe (reads through a RunStorage).
+ */
+import { decodeSafetensors } from '../nn/safetensors.js';
+import type { ModelEval } from './evaluate.js';
+import { checkpointPath, unitKey, type ExperimentResults } from './runner.js';
+import { readText, type RunStorage } from './storage.js';
+
+export const WEIGHT_LIMIT = 1e3;
+export const GRAD_NORM_LIMIT = 1e3;
+/** Probability on one reward value, at every held-out prompt, that counts as collapsed. */
+export const COLLAPSE_MASS = 0.99;
+
+export interface RunWarning {
+  seed: number;
+  method: string;
+  kind: 'weights' | 'gradients' | 'collapse';
+  /** Where it began: the first iteration (and step, for gradients) that shows it. */
+  iteration: number;
+  step?: number;
+  message: string;
+}
+
+function maxAbsWeight(bytes: Uint8Array): number {
+  let max = 0;
+  for (const [, t] of decodeSafetensors(bytes).tensors) for (const v of t.data) max = Math.max(max, Math.abs(v));
+  return max;
+}
+
+/** Whether every prompt's r* distribution has at least COLLAPSE_MASS on a single value. */
+function collapsed(e: ModelEval): boolean {
+  return e.sampled.every((d) => {
+    const mass = new Map<number, number>();
+    d.values.forEach((v, i) => mass.set(v, (mass.get(v) ?? 0) + d.weights[i]!));
+    return Math.max(0, ...mass.values()) >= COLLAPSE_MASS;
+  });
+}
+
+/** Every divergence of a finished run, in seed and method order. */
+export function divergenceWarnings(storage: RunStorage, results: ExperimentResults): RunWarning[] {
+  const { config, methods, evals } = results;
+  const first = config.algorithm.zephyr ? 0 : 1;
+  const steps = storage.exists('metrics.jsonl')
+    ? readText(storage, 'metrics.jsonl')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { seed: number; method: string; iteration: number; step: number; grad_norm?: number; lr?: number })
+    : [];
+  const out: RunWarning[] = [];
+  for (const seed of config.seeds) {
+    for (const m of methods) {
+      const who = `seed ${seed}, ${m.name}`;
+      for (let t = first; t <= config.algorithm.iterations; t++) {
+        const path = checkpointPath(seed, m.name, t);
+        if (!storage.exists(path)) break;
+        const max = maxAbsWeight(storage.read(path));
+        if (!(max <= WEIGHT_LIMIT)) {
+          // The step where it began: the first plain-SGD-sized update lr·‖g‖ over a tenth of the limit.
+          const jump = steps.find((s) => s.seed === seed && s.method === m.name && s.iteration <= t && !((s.lr ?? 0) * (s.grad_norm ?? 0) <= WEIGHT_LIMIT / 10));
+          const where = jump ? `, from iteration ${jump.iteration}, step ${jump.step} (update lr·‖g‖ ${((jump.lr ?? 0) * (jump.grad_norm ?? 0)).toExponential(2)})` : '';
+          out.push({ seed, method: m.name, kind: 'weights', iteration: t, step: jump?.step, message: `${who}: exploding weights: max |weight| ${max.toExponential(2)} at iteration ${t} (over ${WEIGHT_LIMIT})${where}; lower the learning rate` });
+          break;
+        }
+      }
+      const big = steps.find((s) => s.seed === seed && s.method === m.name && typeof s.grad_norm === 'number' && !(s.grad_norm <= GRAD_NORM_LIMIT));
+      if (big) {
+        out.push({ seed, method: m.name, kind: 'gradients', iteration: big.iteration, step: big.step, message: `${who}: exploding gradients: norm ${big.grad_norm!.toExponential(2)} at iteration ${big.iteration}, step ${big.step} (over ${GRAD_NORM_LIMIT})` });
+      }
+      const last = evals[unitKey(seed, m.name, config.algorithm.iterations)];
+      const sft = evals[unitKey(seed, 'SFT', 'sft')];
+      if (last && sft && collapsed(last) && last.meanSampled < sft.meanSampled) {
+        let began = config.algorithm.iterations;
+        for (let t = config.algorithm.iterations; t >= first; t--) {
+          const e = evals[unitKey(seed, m.name, t)];
+          if (e && collapsed(e)) began = t;
+          else break;
+        }
+        out.push({
+          seed,
+          method: m.name,
+          kind: 'collapse',
+          iteration: began,
+          message: `${who}: collapsed policy: one reward value holds >= ${COLLAPSE_MASS} of the probability at every held-out prompt from iteration ${began}, with mean sampled r* ${last.meanSampled.toFixed(3)} below SFT's ${sft.meanSampled.toFixed(3)}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** The warnings as a Markdown section, appended to the run's summary.md. */
+export function warningsMarkdown(warnings: readonly RunWarning[]): string {
+  return `\n## Warnings: this run diverged\n\n${warnings.map((w) => `- ${w.message}`).join('\n')}\n`;
+}
+
+/** A run that finished with divergence warnings: its report is written, and the exit status says it failed (1). */
+export class RunDivergedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly warnings: readonly RunWarning[],
+  ) {
+    super(`the run diverged (its report, with these warnings, is in ${dir}/summary.md):\n${warnings.map((w) => `  ${w.message}`).join('\n')}`);
+    this.name = 'RunDivergedError';
+  }
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * Runs generated mutants (generate.mjs) of the given source files against their tests, in a temporary copy of
+ * the repository (the working tree is never modified), and prints the mutation score.
+ *
+ *   node test/autograd/mutation/mutation-generated.mjs [--sample N] [--seed S] FILE...
+ *   e.g.  node test/autograd/mutation/mutation-generated.mjs --sample 40 src/selm/losses.ts src/nn/schedule.ts
+ *
+ * For src/<dir>/<name>.ts a mutant first meets test/<dir>/<name>.test.ts (when it exists), stopping at the
+ * first failure; a mutant that survives it meets all of test/<dir>. A mutant that no longer compiles or loads
+ * counts as caught but is listed as such. `--sample N` draws N mutants (seeded, default seed 1) from all of
+ * them; without it every mutant runs.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { generateMutants } from './generate.mjs';
+
+const args = process.argv.slice(2);
+let sample = Infinity;
+let seed = 1;
+const files = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--sample') sample = Number(args[++i]);
+  else if (args[i] === '--seed') seed = Number(args[++i]);
+  else files.push(args[i]);
+}
+if (files.length === 0) {
+  console.error('usage: mutation-generated.mjs [--sample N] [--seed S] FILE...');
+  process.exit(2);
+}
+
+const root = resolve(new URL('../../..', import.meta.url).pathname);
+let mutants = files.flatMap((f) => generateMutants(f, readFileSync(join(root, f), 'utf8')));
+const total = mutants.length;
+// A seeded Fisher–Yates draw (mulberry32), so a sample is reproducible.
+let s = seed >>> 0;
+const random = () => {
+  s = (s + 0x6d2b79f5) >>> 0;
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+for (let i = mutants.length - 1; i > 0; i--) {
+  const j = Math.floor(random() * (i + 1));
+  [mutants[i], mutants[j]] = [mutants[j], mutants[i]];
+}
+mutants = mutants.slice(0, Math.min(sample, mutants.length));
+console.log(`${total} mutants generated from ${files.length} file(s); running ${mutants.length}`);
+
+const work = mkdtempSync(join(tmpdir(), 'selm-mutation-'));
+const skip = new Set(['node_modules', '.git', 'dist']);
+cpSync(root, work, { recursive: true, filter: (src) => !skip.has(basename(src)) || resolve(src, '..') !== root });
+symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
+const report = join(work, 'mutation-result.json');
+
+/** Failed tests of one vitest run, or null when it produced no report (the mutant broke loading). */
+function run(target) {
+  if (existsSync(report)) rmSync(report);
+  spawnSync('npx', ['vitest', 'run', target, '--bail=1', '--reporter=json', `--outputFile=${report}`], { cwd: work, stdio: 'ignore', timeout: 600_000 });
+  if (!existsSync(report)) return null;
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  const failed = [];
+  for (const file of r.testResults) {
+    if (file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed')) failed.push(`${basename(file.name)} (did not load)`);
+    for (const t of file.assertionResults) if (t.status === 'failed') failed.push(`${basename(file.name)} > ${t.fullName}`);
+  }
+  return failed;
+}
+
+let caught = 0;
+let broken = 0;
+const survivors = [];
+for (const m of mutants) {
+  const path = join(work, m.file);
+  const original = readFileSync(path, 'utf8');
+  const lines = original.split('\n');
+  lines[m.line - 1] = m.after;
+  writeFileSync(path, lines.join('\n'));
+  const testDir = join('test', basename(dirname(m.file)));
+  const own = join(testDir, `${basename(m.file, '.ts')}.test.ts`);
+  let failed = existsSync(join(work, own)) ? run(own) : [];
+  if (failed !== null && failed.length === 0) failed = run(testDir);
+  writeFileSync(path, original);
+  const where = `${m.file}:${m.line} ${m.kind}`;
+  if (failed === null || failed.some((f) => f.endsWith('(did not load)'))) {
+    broken++;
+    caught++;
+    console.log(`caught (does not load)  ${where}`);
+  } else if (failed.length > 0) {
+    caught++;
+    console.log(`caught  ${where}  by ${failed[0]}`);
+  } else {
+    survivors.push(m);
+    console.log(`SURVIVED  ${where}\n    - ${m.before.trim()}\n    + ${m.after.trim()}`);
+  }
+}
+rmSync(work, { recursive: true, force: true });
+const n = mutants.length;
+console.log(`score: ${caught}/${n} caught (${((100 * caught) / Math.max(1, n)).toFixed(0)}%; ${broken} of them by not loading), ${survivors.length} survived`);
