@@ -41,7 +41,7 @@ export function demoStudies(quick: boolean): StudyConfig[] {
     tuningSeeds: quick ? range(1000, 2) : range(1000, 20),
     evaluationSeeds: quick ? range(0, 3) : range(0, 100),
     alphas: quick ? [1] : [0.3, 1, 3],
-    learningRates: quick ? [1, 3] : [1, 3, 10, 30],
+    learningRates: quick ? [1, 3] : [1, 3, 10, 30, 100],
     defaultLearningRate: 3,
     temperatures: quick ? [2] : [1.5, 3],
   };

@@ -64,11 +64,15 @@ export interface SeedComparison {
   methods: Record<string, IterationMetrics[]>;
   /** Figure 4 between the named pair of methods (when asked for). */
   figure4?: Figure4Populations[];
+  /** With `recordPolicies`: π(·|task 0) per method and iteration (0 = SFT), and r*(task 0, ·). */
+  policies?: { rewards: number[]; methods: Record<string, number[][]> };
 }
 
 export interface ComparisonOptions {
   /** Compute Figure 4's populations between these two methods (A, B), after iteration 1. */
   figure4?: [string, string];
+  /** Keep π(·|task 0) of every iteration of every method (for the π(y)-per-iteration figure). */
+  recordPolicies?: boolean;
 }
 
 function logProbRows(policy: Policy, tasks: number): Float64Array[] {
@@ -166,17 +170,21 @@ export function runComparisonSeed(world: BanditConfig, algorithm: AlgorithmConfi
   const out: SeedComparison = { seed, methods: {} };
   const firstIterationRows: Record<string, Float64Array[]> = {};
   const sftMetrics = explorationMetrics(w, banditPolicy(w), 0, null);
+  if (options.recordPolicies) out.policies = { rewards: [...w.rewards[0]!], methods: {} };
   for (const m of methods) {
     if (out.methods[m.name]) throw new Error(`runComparisonSeed: method '${m.name}' is listed twice`);
     const config: AlgorithmConfig = { ...algorithm, alpha: m.alpha, learningRates: m.learningRate, epochs: m.epochs };
     const metrics: IterationMetrics[] = [sftMetrics];
+    const rows: number[][] = [w.sftLogProbs[0]!.map(Math.exp)];
     runAlgorithm(banditPolicy(w, m.yRefTemperature), w.preferences, new TrueRewardRanker(w.trueReward), config, new Generator(streamSeed(seed, 3)), {
       onIterationEnd: ({ iteration, policy, data }) => {
         metrics.push(explorationMetrics(w, policy, iteration, data));
+        if (options.recordPolicies) rows.push(Array.from(noGrad(() => policy.responseLogProbs!([0, 0])), Math.exp));
         if (iteration === 1 && options.figure4?.includes(m.name)) firstIterationRows[m.name] = logProbRows(policy, world.tasks);
       },
     });
     out.methods[m.name] = metrics;
+    if (out.policies) out.policies.methods[m.name] = rows;
   }
   if (options.figure4) {
     const [a, b] = options.figure4;

@@ -112,6 +112,29 @@ export function figure4Spec(s: StudySummary): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** π(y) per iteration over the response line (r* in each label), on a square-root scale so rare mass shows. */
+export function policySpec(s: StudySummary): TopLevelSpec {
+  const p = s.policies;
+  const label = (k: number): string => `${String(k).padStart(2, '0')} (r*=${p!.rewards[k]!.toFixed(1)})`;
+  const values = p === null ? [] : p.roles.flatMap((r) => r.iterations.flatMap((probs, t) => probs.map((pi, k) => ({ method: r.role, iteration: t === 0 ? '0 (SFT)' : String(t), response: label(k), pi }))));
+  return {
+    $schema: SCHEMA,
+    title: `${s.title}: π(y | task 0) per iteration, evaluation seed ${p?.seed ?? '-'} (square-root scale)`,
+    data: { values },
+    facet: { row: { field: 'method', type: 'nominal', title: null } },
+    spec: {
+      width: 420,
+      height: 90,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'response', type: 'ordinal', title: 'response y (its true reward r*)' },
+        y: { field: 'pi', type: 'quantitative', scale: { type: 'sqrt', domain: [0, 1] }, title: 'π(y)' },
+        color: { field: 'iteration', type: 'ordinal' },
+      },
+    },
+  } as TopLevelSpec;
+}
+
 /** Every study figure, by file name. */
 export function studyFigureSpecs(s: StudySummary): Record<string, TopLevelSpec> {
   return {
@@ -120,5 +143,6 @@ export function studyFigureSpecs(s: StudySummary): Record<string, TopLevelSpec> 
     [`${s.name}-frontier.svg`]: frontierSpec(s),
     [`${s.name}-seed-histogram.svg`]: seedHistogramSpec(s),
     [`${s.name}-figure4.svg`]: figure4Spec(s),
+    [`${s.name}-policy.svg`]: policySpec(s),
   };
 }

@@ -86,6 +86,8 @@ export interface StudySummary {
   histogramEdges: number[];
   distributions: Distribution[];
   figure4: Figure4Row[];
+  /** π(·|task 0) per iteration of each role on the first evaluation seed, with r*(task 0, ·). */
+  policies: { seed: number; rewards: number[]; roles: { role: string; iterations: number[][] }[] } | null;
 }
 
 const ROLES: (keyof StudyRoles)[] = ['DPO', 'SELM', 'DPO*', 'SELM*', 'tempered'];
@@ -126,7 +128,12 @@ export function summarizeStudy(s: StudyResults): StudySummary {
       predicted: predicted === null ? null : meanInterval(ev.map((x) => x.figure4![i]!.predicted!)),
     };
   });
+  const first = ev[0];
+  const policies = first?.policies
+    ? { seed: first.seed, rewards: first.policies.rewards, roles: ROLES.map((role) => ({ role, iterations: first.policies!.methods[r[role]]! })) }
+    : null;
   return {
+    policies,
     name: s.config.name,
     title: s.config.title,
     featureWidth: s.config.world.featureWidth,

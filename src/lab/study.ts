@@ -146,6 +146,6 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     'SELM*': methodName.selm(alpha, choices.selmLearningRate),
     tempered: methodName.tempered(choices.temperature),
   };
-  const evaluation = await runner(c.evaluationSeeds.map((s) => job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO] })));
+  const evaluation = await runner(c.evaluationSeeds.map((s, i) => job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO], recordPolicies: i === 0 })));
   return { config: c, choices, roles, heatmap, tuning, evaluation };
 }
