@@ -47,6 +47,10 @@ export interface IterationMetrics {
   yRefRegret: number;
   /** KL(πθ ‖ π_SFT), exact, mean over tasks. */
   klSft: number;
+  /** The training loss and its DPO and optimism terms on the iteration's last step (0 for the SFT model). */
+  loss: number;
+  lossDpo: number;
+  lossOptimism: number;
 }
 
 /** Figure 4 on four populations: E_{y~pop}[r̂_A(y) − r̂_B(y)] after iteration 1 and what the identity predicts. */
@@ -129,7 +133,19 @@ export function explorationMetrics(world: BanditWorld, policy: Policy, iteration
     touch /= data.length;
     regret /= data.length;
   }
-  return { iteration, meanReward: meanReward / tasks, greedyReward: greedyReward / tasks, found: found / tasks, massBetter: massBetter / tasks, touch, yRefRegret: regret, klSft: klSft / tasks };
+  return {
+    iteration,
+    meanReward: meanReward / tasks,
+    greedyReward: greedyReward / tasks,
+    found: found / tasks,
+    massBetter: massBetter / tasks,
+    touch,
+    yRefRegret: regret,
+    klSft: klSft / tasks,
+    loss: 0,
+    lossDpo: 0,
+    lossOptimism: 0,
+  };
 }
 
 /** Figure 4's four populations between π_A and π_B that share the reference `ref` (exact sums, mean over tasks). */
@@ -176,9 +192,11 @@ export function runComparisonSeed(world: BanditConfig, algorithm: AlgorithmConfi
     const config: AlgorithmConfig = { ...algorithm, alpha: m.alpha, learningRates: m.learningRate, epochs: m.epochs };
     const metrics: IterationMetrics[] = [sftMetrics];
     const rows: number[][] = [w.sftLogProbs[0]!.map(Math.exp)];
+    let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };
     runAlgorithm(banditPolicy(w, m.yRefTemperature), w.preferences, new TrueRewardRanker(w.trueReward), config, new Generator(streamSeed(seed, 3)), {
+      onStep: (r) => (last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] }),
       onIterationEnd: ({ iteration, policy, data }) => {
-        metrics.push(explorationMetrics(w, policy, iteration, data));
+        metrics.push({ ...explorationMetrics(w, policy, iteration, data), ...last });
         if (options.recordPolicies) rows.push(Array.from(noGrad(() => policy.responseLogProbs!([0, 0])), Math.exp));
         if (iteration === 1 && options.figure4?.includes(m.name)) firstIterationRows[m.name] = logProbRows(policy, world.tasks);
       },

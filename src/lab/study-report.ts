@@ -63,15 +63,30 @@ export function studyText(s: StudySummary): string {
     ...s.comparisons.map((cmp) => [cmp.label, ...SHOWN.map(([m]) => signed(cmp.differences[m])), `${(cmp.winRate * 100).toFixed(0)}%`]),
   ]);
   const budget = pad([
-    ['budget (lr)', 'DPO mean r*', 'SELM mean r*', 'Δ mean r*', 'Δ found', 'Δ touch', 'DPO KL', 'SELM KL'],
-    ...s.budget.map((b) => [String(b.learningRate), plain(b.dpo.meanReward), plain(b.selm.meanReward), signed(b.difference.meanReward), signed(b.difference.found), signed(b.difference.touch), plain(b.dpo.klSft), plain(b.selm.klSft)]),
+    ['budget (lr)', 'DPO mean r*', 'SELM mean r*', 'Δ mean r*', 'Δ found', 'Δ touch', 'DPO KL', 'SELM KL', 'SELM loss (optimism term)'],
+    ...s.budget.map((b) => [
+      String(b.learningRate),
+      plain(b.dpo.meanReward),
+      plain(b.selm.meanReward),
+      signed(b.difference.meanReward),
+      signed(b.difference.found),
+      signed(b.difference.touch),
+      plain(b.dpo.klSft),
+      plain(b.selm.klSft),
+      `${signed(b.selm.loss, 2)} (${signed(b.selm.lossOptimism, 2)})`,
+    ]),
   ]);
   const fig4 = pad([
     ['Figure 4 population (after iter 1)', 'E[r̂_SELM − r̂_DPO]', 'identity predicts'],
     ...s.figure4.map((f) => [f.population, signed(f.value, 4), f.predicted ? signed(f.predicted, 4) : '(no identity)']),
   ]);
+  const dominated = s.budget.filter((b) => Math.abs(b.selm.lossOptimism.mean) > Math.abs(b.selm.loss.mean - b.selm.lossOptimism.mean));
+  const warning =
+    dominated.length === 0
+      ? []
+      : [`  warning: at lr ${dominated.map((b) => b.learningRate).join(', ')} the optimism term outweighs the DPO term in SELM's final loss (−αβ·KL(π_ref‖πθ) has no minimum, so where training stops decides SELM's result)`];
   const verdicts = s.comparisons.slice(0, 3).map((cmp) => `  ${cmp.label}: ${differenceVerdict(cmp.label, cmp.differences.meanReward)}; found: ${differenceVerdict(cmp.label, cmp.differences.found, 'found rate')}`);
-  return [...head, '', means, '', diffs, '', budget, `  along the budget axis (SELM − DPO, mean r*): ${signChanges(s)}`, '', fig4, '', 'verdicts:', ...verdicts].join('\n');
+  return [...head, '', means, '', diffs, '', budget, `  along the budget axis (SELM − DPO, mean r*): ${signChanges(s)}`, ...warning, '', fig4, '', 'verdicts:', ...verdicts].join('\n');
 }
 
 /** The controls' part: DPO* and tempered y_ref against SELM, one line each per world. */

@@ -9,7 +9,7 @@ import type { StudyResults, StudyRoles } from './study.js';
 import { methodName } from './study.js';
 
 /** The metrics a comparison reports, each reduced to one number per seed. */
-export const METRICS = ['meanReward', 'greedyReward', 'found', 'touch', 'massBetter', 'klSft'] as const;
+export const METRICS = ['meanReward', 'greedyReward', 'found', 'touch', 'massBetter', 'klSft', 'loss', 'lossOptimism'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** A seed's value of a metric for a method: after the last iteration, except touch (mean over iterations ≥ 2). */
