@@ -49,7 +49,7 @@ export function studyText(s: StudySummary): string {
   const c = s.choices;
   const head = [
     `${s.title} (featureWidth ${s.featureWidth}): ${s.evaluationSeeds} evaluation seeds paired by seed, 95% t intervals; chosen on ${s.tuningSeeds} separate tuning seeds:`,
-    `  SELM α = ${c.alpha} (default budget lr ${s.budget.find((b) => s.roles.SELM.endsWith(`lr=${b.learningRate}`))?.learningRate}), SELM* lr ${c.selmLearningRate}, DPO* lr ${c.dpoLearningRate}, tempered y_ref τ = ${c.temperature}`,
+    `  SELM α = ${c.alpha} (at the default budget), SELM* α ${c.selmAlpha} lr ${c.selmLearningRate}, DPO* lr ${c.dpoLearningRate}, tempered y_ref τ = ${c.temperature}`,
   ];
   const means = pad([
     ['method', 'mean r*', 'greedy r*', 'found', 'touch', 'mass better', 'KL(π‖SFT)'],
@@ -80,13 +80,19 @@ export function studyText(s: StudySummary): string {
     ['Figure 4 population (after iter 1)', 'E[r̂_SELM − r̂_DPO]', 'identity predicts'],
     ...s.figure4.map((f) => [f.population, signed(f.value, 4), f.predicted ? signed(f.predicted, 4) : '(no identity)']),
   ]);
+  const edges = [s.budget[0]!.learningRate, s.budget[s.budget.length - 1]!.learningRate];
+  const atEdge = [
+    ...(edges.includes(c.dpoLearningRate) ? [`DPO*'s budget (lr ${c.dpoLearningRate})`] : []),
+    ...(edges.includes(c.selmLearningRate) ? [`SELM*'s budget (lr ${c.selmLearningRate})`] : []),
+  ];
+  const edgeNote = atEdge.length === 0 ? [] : [`  note: ${atEdge.join(' and ')} is at the edge of the grid: its optimum may lie beyond it`];
   const dominated = s.budget.filter((b) => Math.abs(b.selm.lossOptimism.mean) > Math.abs(b.selm.loss.mean - b.selm.lossOptimism.mean));
   const warning =
     dominated.length === 0
       ? []
       : [`  warning: at lr ${dominated.map((b) => b.learningRate).join(', ')} the optimism term outweighs the DPO term in SELM's final loss (−αβ·KL(π_ref‖πθ) has no minimum, so where training stops decides SELM's result)`];
   const verdicts = s.comparisons.slice(0, 3).map((cmp) => `  ${cmp.label}: ${differenceVerdict(cmp.label, cmp.differences.meanReward)}; found: ${differenceVerdict(cmp.label, cmp.differences.found, 'found rate')}`);
-  return [...head, '', means, '', diffs, '', budget, `  along the budget axis (SELM − DPO, mean r*): ${signChanges(s)}`, ...warning, '', fig4, '', 'verdicts:', ...verdicts].join('\n');
+  return [...head, ...edgeNote, '', means, '', diffs, '', budget, `  along the budget axis (SELM − DPO, mean r*): ${signChanges(s)}`, ...warning, '', fig4, '', 'verdicts:', ...verdicts].join('\n');
 }
 
 /** The controls' part: DPO* and tempered y_ref against SELM, one line each per world. */

@@ -5,11 +5,11 @@
  * One study is one bandit world (the table, featureWidth 0, or the smooth world) and:
  *  1. tuning, on `tuningSeeds`: DPO at every budget, SELM at every (α, budget), tempered-y_ref DPO at every
  *     temperature (default budget). Chosen by mean r* after the last iteration: SELM's α at the default budget
- *     (α̂), SELM's budget at α̂ (SELM*), DPO's budget (DPO*), the temperature (τ̂). The (α, budget) grid of
- *     SELM − DPO on the tuning seeds is the heatmap.
+ *     (α̂), SELM's (α, budget) jointly (SELM*), DPO's budget (DPO*), the temperature (τ̂). The (α, budget)
+ *     grid of SELM − DPO on the tuning seeds is the heatmap.
  *  2. evaluation, on `evaluationSeeds`: DPO and SELM (α̂) at every budget (the budget sweep and the
- *     reward-KL frontier), tempered y_ref at τ̂. DPO and SELM are the default budget; DPO* and SELM* their
- *     tuned budgets.
+ *     reward-KL frontier), SELM*, tempered y_ref at τ̂. DPO and SELM are the default budget; DPO* and SELM*
+ *     are each tuned as well as the grid allows, so SELM* − DPO* is the fair comparison.
  * A "budget" is the per-iteration learning rate at a fixed number of epochs: with plain SGD the distance a
  * policy moves per iteration grows with lr × steps. Browser-safe: seeds run through the `SeedRunner` given
  * (in process, or on worker threads: node/parallel.ts).
@@ -88,8 +88,10 @@ function argmax<T extends {}>(candidates: readonly T[], score: (c: T) => number)
 }
 
 export interface StudyChoices {
+  /** α̂: SELM's α at the default budget. */
   alpha: number;
-  /** SELM*'s budget (at α̂) and DPO*'s. */
+  /** SELM*'s (α, budget), tuned jointly, and DPO*'s budget. */
+  selmAlpha: number;
   selmLearningRate: number;
   dpoLearningRate: number;
   temperature: number;
@@ -126,9 +128,12 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
   const job = (methods: ComparisonMethod[], seed: number, options: ComparisonOptions = {}): SeedJob => ({ world: c.world, algorithm: c.algorithm, methods, seed, options });
   const tuning = await runner(c.tuningSeeds.map((s) => job(tuningMethods, s)));
   const alpha = argmax(c.alphas, (a) => finalMean(tuning, methodName.selm(a, c.defaultLearningRate)));
+  const grid = c.alphas.flatMap((a) => c.learningRates.map((lr) => ({ a, lr })));
+  const star = argmax(grid, ({ a, lr }) => finalMean(tuning, methodName.selm(a, lr)));
   const choices: StudyChoices = {
     alpha,
-    selmLearningRate: argmax(c.learningRates, (lr) => finalMean(tuning, methodName.selm(alpha, lr))),
+    selmAlpha: star.a,
+    selmLearningRate: star.lr,
     dpoLearningRate: argmax(c.learningRates, (lr) => finalMean(tuning, methodName.dpo(lr))),
     temperature: argmax(c.temperatures, (t) => finalMean(tuning, methodName.tempered(t))),
   };
@@ -138,12 +143,13 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     ...c.learningRates.map((lr) => method(methodName.dpo(lr), 0, lr, c)),
     ...c.learningRates.map((lr) => method(methodName.selm(alpha, lr), alpha, lr, c)),
     method(methodName.tempered(choices.temperature), 0, c.defaultLearningRate, c, choices.temperature),
+    ...(star.a === alpha ? [] : [method(methodName.selm(star.a, star.lr), star.a, star.lr, c)]),
   ];
   const roles: StudyRoles = {
     DPO: methodName.dpo(c.defaultLearningRate),
     SELM: methodName.selm(alpha, c.defaultLearningRate),
     'DPO*': methodName.dpo(choices.dpoLearningRate),
-    'SELM*': methodName.selm(alpha, choices.selmLearningRate),
+    'SELM*': methodName.selm(star.a, star.lr),
     tempered: methodName.tempered(choices.temperature),
   };
   const evaluation = await runner(c.evaluationSeeds.map((s, i) => job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO], recordPolicies: i === 0 })));
