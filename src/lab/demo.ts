@@ -31,7 +31,7 @@ export function demoConfigs(quick: boolean): ExperimentConfig[] {
  * 2), each with SELM's α, DPO's budget, SELM's budget and the y_ref temperature chosen on tuning seeds
  * 1000-1019 and the results reported on evaluation seeds 0-99 (at least 100 paired seeds: a requirement of the
  * issue). The budget axis is the per-iteration SGD learning rate at 4 epochs; 3 (the bandit experiment's) is
- * the default, 1-300 the sweep. `quick` is a smoke test of the same pipeline, not a result.
+ * the default, 1-1000 the sweep. `quick` is a smoke test of the same pipeline, not a result.
  */
 export function demoStudies(quick: boolean): StudyConfig[] {
   const base = DEFAULT_BANDIT_EXPERIMENT;
@@ -41,7 +41,7 @@ export function demoStudies(quick: boolean): StudyConfig[] {
     tuningSeeds: quick ? range(1000, 2) : range(1000, 20),
     evaluationSeeds: quick ? range(0, 3) : range(0, 100),
     alphas: quick ? [1] : [0.1, 0.3, 1, 3],
-    learningRates: quick ? [1, 3] : [1, 3, 10, 30, 100, 300],
+    learningRates: quick ? [1, 3] : [1, 3, 10, 30, 100, 300, 1000],
     defaultLearningRate: 3,
     temperatures: quick ? [2] : [1.5, 3],
   };
