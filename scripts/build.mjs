@@ -31,6 +31,8 @@ await build({
 const entries = [
   ['src/cli/main.ts', 'dist/cli.js'],
   ['bench/main.ts', 'dist/bench.js'],
+  // The study's worker thread (src/lab/node/parallel.ts loads it from beside the bundle).
+  ['src/lab/node/study-worker.ts', 'dist/study-worker.js'],
 ];
 // The benchmarks also load TensorFlow.js (a dev dependency, only with --peers): Node resolves it at run time, so
 // its backends share one tfjs-core and the wasm backend finds its .wasm files in node_modules.

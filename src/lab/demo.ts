@@ -3,7 +3,9 @@
  * expectations, an α sweep) and the language world (a tiny GPT), SELM against iterative DPO over several
  * seeds. Sized to finish within 2 minutes on 2 CPU cores, and `quick` within 20 seconds (for tests).
  */
-import { defaultsFor, type ExperimentConfig } from './config.js';
+import { DEFAULT_BANDIT_EXPERIMENT, defaultsFor, type ExperimentConfig } from './config.js';
+import type { StudyConfig } from './study.js';
+import type { BanditConfig } from './worlds/bandit.js';
 
 export function demoConfigs(quick: boolean): ExperimentConfig[] {
   const bandit = defaultsFor('bandit');
@@ -22,4 +24,30 @@ export function demoConfigs(quick: boolean): ExperimentConfig[] {
   if (language.world.kind === 'language') language.world = { ...language.world, pairsPerPrompt: 4 };
   language.eval.samples = 4;
   return [bandit, language];
+}
+
+/**
+ * The demo's studies (issue 12): the table world (featureWidth 0) and the smooth world (RBF features of width
+ * 2), each with SELM's α, DPO's budget, SELM's budget and the y_ref temperature chosen on tuning seeds
+ * 1000-1019 and the results reported on evaluation seeds 0-99 (at least 100 paired seeds: a requirement of the
+ * issue). The budget axis is the per-iteration SGD learning rate at 4 epochs; 3 (the bandit experiment's) is
+ * the default, 1-1000 the sweep. `quick` is a smoke test of the same pipeline, not a result.
+ */
+export function demoStudies(quick: boolean): StudyConfig[] {
+  const base = DEFAULT_BANDIT_EXPERIMENT;
+  const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+  const common = {
+    algorithm: { ...base.algorithm },
+    tuningSeeds: quick ? range(1000, 2) : range(1000, 20),
+    evaluationSeeds: quick ? range(0, 3) : range(0, 100),
+    alphas: quick ? [1] : [0.1, 0.3, 1, 3],
+    learningRates: quick ? [1, 3] : [1, 3, 10, 30, 100, 300, 1000],
+    defaultLearningRate: 3,
+    temperatures: quick ? [2] : [1.5, 3],
+  };
+  const world = base.world as BanditConfig;
+  return [
+    { name: 'table', title: 'Table world (no generalisation)', world: { ...world, featureWidth: 0 }, ...common },
+    { name: 'smooth', title: 'Smooth world (RBF width 2)', world: { ...world, featureWidth: 2 }, ...common },
+  ];
 }

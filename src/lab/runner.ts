@@ -23,7 +23,7 @@ import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type Experime
 import { DataError, parsePreferencesJsonl } from './data.js';
 import { RunFolderError } from './errors.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
-import { makeBanditWorld } from './worlds/bandit.js';
+import { banditPolicy, makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from '../selm/policies/gpt.js';
 import { makeLanguageWorld } from './worlds/language.js';
 import { TabularPolicy } from '../selm/policies/tabular.js';
@@ -112,7 +112,7 @@ function preferencesTextOf(config: ExperimentConfig, readFile: RunOptions['readF
 export function initialPolicy(config: ExperimentConfig, world: World, seed: number): Policy {
   if (world.kind === 'bandit') {
     const w = world as ReturnType<typeof makeBanditWorld>;
-    return new TabularPolicy(w.sftLogProbs);
+    return w.config.featureWidth > 0 ? banditPolicy(w) : new TabularPolicy(w.sftLogProbs);
   }
   const lw = world as ReturnType<typeof makeLanguageWorld>;
   const gpt = new GPT(

@@ -2,6 +2,7 @@
  * The list of SELM terms whose gradients are checked against float64 finite differences (PyTorch's
  * gradcheck rule: |analytic − numeric| <= 1e-5 + 1e-3 |numeric|), on two finite problems:
  *  - 'tabular': a table of logits per prompt (3 prompts, 5 responses), full Jacobian check;
+ *  - 'smooth': the bandit's RBF policy (policies/smooth.ts, width 1.5) over 3 tasks x 6 responses, full Jacobian;
  *  - 'tiny-gpt': a 1-layer float64 GPT whose responses are every 2-token sequence over 3 tokens, checked in
  *    fast mode (random projections) with respect to all its parameters.
  * The `selm gradcheck` command prints these; the tests run the same cases.
@@ -11,9 +12,10 @@ import { GPT } from '../nn/gpt.js';
 import { dpoLoss, optimismTerms, selmLoss, type DpoOptions, type PreferenceLogps, type ReferenceResponseLogps, type SelmOptions } from './losses.js';
 import { exactSelmLoss, tablePreferenceLogps, type TablePreference } from './objective.js';
 import { withDecomposedGradient, type FinitePolicy, type FiniteSelmProblem } from './gradients.js';
+import { SmoothPolicy } from './policies/smooth.js';
 import { enumerateResponses, frozen, modelLogProbTable, sampleResponses, tableEntries, tabularLogProbs } from './tabular.js';
 
-export type ProblemName = 'tabular' | 'tiny-gpt';
+export type ProblemName = 'tabular' | 'tiny-gpt' | 'smooth';
 
 /** A finite SELM problem plus fixed samples y_ref ~ π_ref (one per triple) for the batch-form terms. */
 export interface CheckProblem extends FiniteSelmProblem {
@@ -61,6 +63,24 @@ export function tabularCheckProblem(seed = 1): CheckProblem {
   const refLogits = randn([X, Y], { dtype: 'float64', generator: gen });
   const policy: FinitePolicy = { params: [logits], logProbTable: () => tabularLogProbs(logits) };
   return finishProblem('tabular', policy, frozen(tabularLogProbs(refLogits)), randomData(X, Y, 4, gen), gen, false);
+}
+
+/**
+ * The smooth bandit policy of policies/smooth.ts (3 tasks x 6 responses, RBF width 1.5) with random θ, a
+ * reference from other random θ, and 4 triples: every term's gradient reaches θ through the features.
+ */
+export function smoothCheckProblem(seed = 5): CheckProblem {
+  const gen = new Generator(seed);
+  const [X, Y] = [3, 6];
+  const sft = Array.from({ length: X }, () => Array.from({ length: Y }, () => gen.normal()));
+  const policy = new SmoothPolicy(sft, { featureWidth: 1.5 });
+  const reference = new SmoothPolicy(sft, { featureWidth: 1.5 });
+  noGrad(() => {
+    policy.theta.data.forEach((_, i) => (policy.theta.data[i] = 0.7 * gen.normal()));
+    reference.theta.data.forEach((_, i) => (reference.theta.data[i] = 0.7 * gen.normal()));
+  });
+  const finite: FinitePolicy = { params: policy.parameters(), logProbTable: () => policy.logProbTable() };
+  return finishProblem('smooth', finite, frozen(noGrad(() => reference.logProbTable())), randomData(X, Y, 4, gen), gen, false);
 }
 
 /** The tiny GPT of the enumerable problems: vocabulary 3, one layer, width 8, 6 positions, float64. */
@@ -172,6 +192,6 @@ export function checkTerm(term: SelmTerm, problem: CheckProblem): { result: Grad
 
 /** Every term on every requested problem. */
 export function runSelmGradchecks(problems: readonly ProblemName[] = ['tabular', 'tiny-gpt'], terms: readonly SelmTerm[] = SELM_TERMS): GradcheckResult[] {
-  const built = problems.map((name) => (name === 'tabular' ? tabularCheckProblem() : tinyGptCheckProblem()));
+  const built = problems.map((name) => (name === 'tabular' ? tabularCheckProblem() : name === 'smooth' ? smoothCheckProblem() : tinyGptCheckProblem()));
   return built.flatMap((problem) => terms.map((term) => checkTerm(term, problem).result));
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { methodSlug, methodsOf } from '../../src/lab/config.js';
-import { demoConfigs } from '../../src/lab/demo.js';
+import { demoConfigs, demoStudies } from '../../src/lab/demo.js';
 import { selm } from './capture.js';
 import { checkXml } from './xml.js';
 
@@ -47,6 +47,18 @@ describe('selm demo --quick', () => {
       expect(evalJson.summary.differences).toHaveLength(config.algorithm.iterations);
       // Training really moved the models: SELM's and DPO's implicit rewards differ somewhere (Figure 4).
       expect(evalJson.summary.implicitDifference.chosen.some((c) => Math.abs(c.mean) > 0)).toBe(true);
+    }
+
+    // Issue 12's study: the three-part story, one JSON per world, and its figures.
+    const study = join(dir, 'study');
+    expect(readFileSync(join(study, 'summary.md'), 'utf8')).toMatch(/Part 3\. The controls/);
+    for (const s of demoStudies(true)) {
+      expect(existsSync(join(study, `${s.name}.json`)), `${s.name}.json`).toBe(true);
+      for (const kind of ['heatmap', 'budget', 'frontier', 'seed-histogram', 'figure4', 'policy']) {
+        const f = join(study, 'figures', `${s.name}-${kind}.svg`);
+        expect(existsSync(f), f).toBe(true);
+        expect(checkXml(readFileSync(f, 'utf8')), f).toBe('svg');
+      }
     }
   });
 

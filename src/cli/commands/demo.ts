@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../nn/node/checkpoint-file.js';
 import { demoConfigs } from '../../lab/demo.js';
 import { resultsTable } from '../../lab/report.js';
+import { runDemoStudies } from '../../lab/node/study-run.js';
+import { studyStory } from '../../lab/study-report.js';
 import type { Summary } from '../../lab/summary.js';
 import { flag, parse, stringOption, timestamp, UsageError } from '../args.js';
 import { chooseReporter, formatDuration } from '../progress.js';
@@ -56,15 +58,18 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     if (resumeSub) checkRunFolder(sub);
     summaries.push(await runAndReport(config, sub, reporter, resumeSub));
   }
+  if (!json) console.error('selm demo: the study of issue 12 (table and smooth worlds, tuning and evaluation seeds) on worker threads');
+  const studies = await runDemoStudies(join(dir, 'study'), quick);
   const seconds = (performance.now() - started) / 1000;
-  const tables = summaries.map(resultsTable);
-  const markdown = [
+  const tables = [...summaries.map(resultsTable), studyStory(studies)];
+  const markdown: string[] = [
     '# selm demo: SELM vs iterative DPO in worlds with a known true reward',
     '',
     ...summaries.map((s, i) => `\`\`\`\n${tables[i]}\n\`\`\`\n\nFull report: [${s.world}/summary.md](${s.world}/summary.md)\n`),
-  ].join('\n');
-  writeFileAtomic(join(dir, 'summary.md'), new TextEncoder().encode(`${markdown}\n`));
-  if (json) printResult('demo', { ok: true, dir, seconds, results: summaries.map(tableNumbers) });
+  ];
+  markdown.push(`\n\`\`\`\n${tables[tables.length - 1]}\n\`\`\`\n\nFull report: [study/summary.md](study/summary.md)\n`);
+  writeFileAtomic(join(dir, 'summary.md'), new TextEncoder().encode(`${markdown.join('\n')}\n`));
+  if (json) printResult('demo', { ok: true, dir, seconds, results: summaries.map(tableNumbers), studies });
   else console.log(`${tables.join('\n\n')}\n\nfinished in ${formatDuration(seconds)}; report: ${join(dir, 'summary.md')}`);
   return 0;
 }

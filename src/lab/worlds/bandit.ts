@@ -11,6 +11,7 @@
  */
 import { Generator } from '../../autograd/index.js';
 import type { Demonstration, Preference, Tokens } from '../../selm/types.js';
+import { SmoothPolicy } from '../../selm/policies/smooth.js';
 import { bradleyTerryProbability, type World } from './types.js';
 
 export interface BanditConfig {
@@ -27,6 +28,11 @@ export interface BanditConfig {
   demoSpread: number;
   /** Bradley–Terry temperature of the offline labels: P(y1 ≻ y2) = σ((r*(y1) − r*(y2)) / temperature). */
   labelTemperature: number;
+  /**
+   * Width (in response steps) of the policy's RBF features over the response line (policies/smooth.ts):
+   * 0 = a table of free logits ("no generalisation"), 1-3 = an update on one response spreads to its neighbours.
+   */
+  featureWidth: number;
 }
 
 export const DEFAULT_BANDIT: BanditConfig = {
@@ -38,6 +44,7 @@ export const DEFAULT_BANDIT: BanditConfig = {
   refMassOnBest: 0.1,
   demoSpread: 1,
   labelTemperature: 0.5,
+  featureWidth: 0,
 };
 
 export interface BanditWorld extends World {
@@ -62,7 +69,15 @@ export function validateBanditConfig(config: BanditConfig): string[] {
   if (!(config.refMassOnBest > 0 && config.refMassOnBest < 1)) problems.push(`refMassOnBest: must be in (0, 1), got ${config.refMassOnBest}`);
   if (!(config.demoSpread > 0)) problems.push(`demoSpread: must be > 0, got ${config.demoSpread}`);
   if (!(config.labelTemperature > 0)) problems.push(`labelTemperature: must be > 0, got ${config.labelTemperature}`);
+  if (!(typeof config.featureWidth === 'number' && config.featureWidth >= 0 && config.featureWidth <= config.responses)) {
+    problems.push(`featureWidth: must be a number in [0, responses], got ${JSON.stringify(config.featureWidth)}`);
+  }
   return problems;
+}
+
+/** The world's starting policy: the π_SFT table, generalising across responses when `featureWidth` > 0. */
+export function banditPolicy(world: BanditWorld, sampleTemperature = 1): SmoothPolicy {
+  return new SmoothPolicy(world.sftLogProbs, { featureWidth: world.config.featureWidth, sampleTemperature });
 }
 
 /** Builds the world; everything random comes from `seed`. */
