@@ -13,6 +13,11 @@ export class TrueRewardRanker implements Ranker {
   readonly name = 'true-reward';
   constructor(private readonly reward: RewardFunction) {}
 
+  /** The judge's score of one response (written beside each iteration's D_t). */
+  score(prompt: Tokens, response: Tokens): number {
+    return this.reward(prompt, response);
+  }
+
   rank(prompt: Tokens, candidates: readonly Tokens[]): number[] {
     const scores = candidates.map((c) => this.reward(prompt, c));
     // Array.prototype.sort is stable (ES2019): equal scores keep their input order, the tie rule above.
@@ -29,6 +34,11 @@ export class BradleyTerryRanker implements Ranker {
     readonly temperature = 1,
   ) {
     if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`BradleyTerryRanker: temperature must be > 0, got ${temperature}`);
+  }
+
+  /** The reward its draws are made from (the noise is in the ranking, not the score). */
+  score(prompt: Tokens, response: Tokens): number {
+    return this.reward(prompt, response);
   }
 
   rank(prompt: Tokens, candidates: readonly Tokens[]): number[] {

@@ -21,6 +21,7 @@ import { evaluateModel, type ModelEval } from './evaluate.js';
 import { makeRanker } from './judges.js';
 import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './config.js';
 import { DataError, parsePreferencesJsonl } from './data.js';
+import { writeIterationData } from './data/iteration-data.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
 import { makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from '../selm/policies/gpt.js';
@@ -261,8 +262,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
               log({ experiment: config.name, seed, method: method.name, ...record });
               emit({ type: 'step', experiment: config.name, seed, method: method.name, iteration: record.iteration, step: record.step, doneSteps, totalSteps, loss: record.loss });
             },
-            onIterationEnd: ({ iteration, policy, reference }) => {
+            onIterationEnd: ({ iteration, policy, reference, data }) => {
               const key = unitKey(seed, method.name, iteration);
+              writeIterationData(storage, seed, method.name, iteration, world, data, ranker);
               saveCheckpoint(storage, checkpointPath(seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) });
               const modelEval = evaluateModel(world, policy, reference, evalOptions, evalGenerator());
               state.units[key] = { eval: modelEval, generator: toJsonState(generator.getState()), rankerGenerator: toJsonState(rankerGenerator.getState()) };

@@ -14,7 +14,9 @@
  * Decoding maps ids back to bytes and decodes UTF-8 (invalid sequences, which a sampling model can produce,
  * become U+FFFD rather than an error).
  */
-import { EOS_ID, PAD_ID, SEP_ID, BOS_ID, SPECIAL_TOKENS, type EncodedExample } from './tokenizer.js';
+import { EOS_ID, PAD_ID, SEP_ID, BOS_ID, SPECIAL_TOKENS, splitSpecials, type EncodedExample } from './tokenizer.js';
+
+export { splitSpecials };
 
 /** Id of byte 0; byte b is id BYTE_OFFSET + b. */
 export const BYTE_OFFSET = SPECIAL_TOKENS.length;
@@ -44,28 +46,6 @@ const decoder = new TextDecoder('utf-8', { fatal: false });
 /** The byte-level symbols of a piece of text (one per UTF-8 byte). */
 export function byteSymbols(text: string): string[] {
   return Array.from(encoder.encode(text), (b) => BYTE_TO_UNICODE[b]!);
-}
-
-/** Splits text around the special tokens' strings: [segment, specialId | null] in order. */
-export function splitSpecials(text: string): { text: string; special: number | null }[] {
-  const out: { text: string; special: number | null }[] = [];
-  let rest = text;
-  while (rest.length > 0) {
-    let at = -1;
-    let which = -1;
-    SPECIAL_TOKENS.forEach((s, id) => {
-      const i = rest.indexOf(s);
-      if (i >= 0 && (at < 0 || i < at)) [at, which] = [i, id];
-    });
-    if (at < 0) {
-      out.push({ text: rest, special: null });
-      break;
-    }
-    if (at > 0) out.push({ text: rest.slice(0, at), special: null });
-    out.push({ text: SPECIAL_TOKENS[which]!, special: which });
-    rest = rest.slice(at + SPECIAL_TOKENS[which]!.length);
-  }
-  return out;
 }
 
 /** GPT-2's pre-tokens of a segment without specials; their concatenation is the segment. */
