@@ -132,7 +132,9 @@ export function checkpointPath(seed: number, method: string, iteration: number |
 }
 
 export function saveCheckpoint(storage: RunStorage, path: string, policy: Policy, metadata: Record<string, string>): void {
-  storage.write(path, encodeSafetensors(Object.entries(policy.stateDict()), metadata));
+  // A GPT's config (heads included, which no tensor shape records) travels with its weights.
+  const model: Record<string, string> = policy instanceof GptPolicy ? { 'selm-ts.model': JSON.stringify(policy.model.config) } : {};
+  storage.write(path, encodeSafetensors(Object.entries(policy.stateDict()), { ...metadata, ...model }));
 }
 
 export function loadCheckpoint(storage: RunStorage, path: string, policy: Policy): void {

@@ -8,7 +8,7 @@
  *  - tokenizer_config.json, special_tokens_map.json: which ids are BOS/EOS/PAD/SEP.
  */
 import { ByteBpeTokenizer, BYTE_OFFSET, type Merge } from './byte-bpe.js';
-import { SPECIAL_TOKENS } from './tokenizer.js';
+import { SPECIAL_TOKENS, type Tokenizer } from './tokenizer.js';
 
 const NAMES = { pad_token: '<pad>', bos_token: '<bos>', eos_token: '<eos>', sep_token: '<sep>' } as const;
 
@@ -77,4 +77,33 @@ export function tokenizerFromHfFiles(vocabJson: string, mergesTxt: string, where
     }
   }
   return tokenizer;
+}
+
+/**
+ * A word-level Tokenizer (the small worlds') as a fast-tokenizer file: a WordLevel model over whitespace-split
+ * words, the specials as added tokens. GPT-2's BPE files cannot express it (its ids are words, not bytes), so
+ * only tokenizer.json (PreTrainedTokenizerFast) is written. WordLevel needs an unknown token: '<pad>' stands in.
+ */
+export function hfWordLevelTokenizerFiles(tokenizer: Tokenizer, contextLength: number): Record<string, string> {
+  if (tokenizer.level !== 'word') throw new Error(`hfWordLevelTokenizerFiles: a ${tokenizer.level}-level tokenizer has no Hugging Face form here`);
+  const vocab: Record<string, number> = {};
+  tokenizer.vocab.forEach((t, i) => (vocab[t] = i));
+  const added = SPECIAL_TOKENS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  const fast = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: { type: 'WhitespaceSplit' },
+    post_processor: null,
+    decoder: null,
+    model: { type: 'WordLevel', vocab, unk_token: '<pad>' },
+  };
+  const json = (v: unknown): string => `${JSON.stringify(v, null, 1)}\n`;
+  return {
+    'tokenizer.json': json(fast),
+    'tokenizer_config.json': json({ tokenizer_class: 'PreTrainedTokenizerFast', ...NAMES, model_max_length: contextLength, clean_up_tokenization_spaces: false }),
+    'special_tokens_map.json': json(NAMES),
+  };
 }
