@@ -4,6 +4,7 @@ import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../la
 import { runExperiment } from '../lab/runner.js';
 import { FolderStorage } from '../lab/node/folder-storage.js';
 import { readTextFile } from '../lab/node/files.js';
+import { loadJudgeModule } from '../lab/node/load-judge.js';
 import { writeReport } from '../lab/report.js';
 import type { Summary } from '../lab/summary.js';
 import type { Reporter } from './progress.js';
@@ -11,7 +12,7 @@ import type { Reporter } from './progress.js';
 export async function runAndReport(config: ExperimentConfig, dir: string, reporter: Reporter, resume = false): Promise<Summary> {
   try {
     const storage = new FolderStorage(dir);
-    const results = await runExperiment(config, { storage, resume, readFile: readTextFile, onEvent: (e) => reporter.onEvent(e) });
+    const results = await runExperiment(config, { storage, resume, readFile: readTextFile, loadJudge: loadJudgeModule, onEvent: (e) => reporter.onEvent(e) });
     return await writeReport(storage, results);
   } finally {
     reporter.finish();

@@ -56,8 +56,14 @@ export class BradleyTerryRanker implements Ranker {
   }
 }
 
-export type RankerConfig = { kind: 'true-reward' } | { kind: 'bradley-terry'; temperature: number };
+/** `module`: the user's judge, a JavaScript module exporting score and/or rank (module-judge.ts). */
+export type RankerConfig = { kind: 'true-reward' } | { kind: 'bradley-terry'; temperature: number } | { kind: 'module'; path: string };
 
-export function makeRanker(config: RankerConfig, reward: RewardFunction, generator: Generator): Ranker {
+/** The ranker of a config; a module ranker is built by the caller, who loaded the module, and passed as `external`. */
+export function makeRanker(config: RankerConfig, reward: RewardFunction, generator: Generator, external: Ranker | null = null): Ranker {
+  if (config.kind === 'module') {
+    if (!external) throw new Error(`ranker: the module ${config.path} was not loaded (this runner has no loadJudge)`);
+    return external;
+  }
   return config.kind === 'true-reward' ? new TrueRewardRanker(reward) : new BradleyTerryRanker(reward, generator, config.temperature);
 }

@@ -22,6 +22,8 @@ import { makeRanker } from './judges.js';
 import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './config.js';
 import { DataError, parsePreferencesJsonl } from './data.js';
 import { writeIterationData } from './data/iteration-data.js';
+import { ModuleRanker, type TextJudge } from './module-judge.js';
+import { makeTextWorld } from './worlds/text.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
 import { makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from '../selm/policies/gpt.js';
@@ -45,6 +47,8 @@ export interface RunOptions {
    */
   readFile?: (path: string) => string;
   onEvent?: (event: ProgressEvent) => void;
+  /** Loads the config's judge module (`ranker.kind` 'module'), once per run: the CLI imports the file. */
+  loadJudge?: (path: string) => Promise<TextJudge>;
   /** Stop (throwing RunInterrupted) after this many iterations finish in this call: a test's simulated crash. */
   stopAfterIterations?: number;
 }
@@ -86,11 +90,26 @@ interface RunState {
   units: Record<string, UnitState>;
 }
 
+/** What a text world needs besides the config: its files' reader and the loaded judge. */
+export interface WorldSources {
+  readFile?: (path: string) => string;
+  judge?: TextJudge | null;
+}
+
 /**
  * The world of one seed; with `preferencesText` (the JSONL text of the config's `preferences` file) its
- * preference set D replaced by that file's, checked against the world's vocabulary.
+ * preference set D replaced by that file's, checked against the world's vocabulary. A text world is built
+ * from that file (and its demonstrations file, read through `sources.readFile`).
  */
-export function buildWorld(config: ExperimentConfig, seed: number, preferencesText: string | null = null): World {
+export function buildWorld(config: ExperimentConfig, seed: number, preferencesText: string | null = null, sources: WorldSources = {}): World {
+  if (config.world.kind === 'text') {
+    const file = config.preferences ?? '(no preferences file)';
+    if (preferencesText === null) throw new DataError(`${file}: the text world's preferences file was not read`);
+    const demoFile = config.world.demonstrations;
+    if (demoFile !== null && !sources.readFile) throw new DataError(`${demoFile}: this runner cannot read files (no readFile given)`);
+    const demonstrations = demoFile === null ? null : { text: sources.readFile!(demoFile), file: demoFile };
+    return makeTextWorld(config.world, seed, { preferences: { text: preferencesText, file }, demonstrations, judge: sources.judge ?? null });
+  }
   const world: World = config.world.kind === 'bandit' ? makeBanditWorld(config.world, seed) : makeLanguageWorld(config.world, seed);
   if (config.preferences === null) return world;
   if (preferencesText === null) throw new DataError(`${config.preferences}: the config names a preferences file, but it was not read`);
@@ -102,6 +121,13 @@ function preferencesTextOf(config: ExperimentConfig, readFile: RunOptions['readF
   if (config.preferences === null) return null;
   if (readFile === undefined) throw new DataError(`${config.preferences}: this runner cannot read files (no readFile given)`);
   return readFile(config.preferences);
+}
+
+/** The config's judge module, loaded once (null when the ranker is not a module). */
+async function loadJudgeOf(config: ExperimentConfig, options: RunOptions): Promise<TextJudge | null> {
+  if (config.ranker.kind !== 'module') return null;
+  if (!options.loadJudge) throw new Error(`ranker: this runner cannot load the judge module ${config.ranker.path} (no loadJudge given)`);
+  return options.loadJudge(config.ranker.path);
 }
 
 /** The starting policy of a seed, before SFT: the bandit's π_SFT table, or a freshly initialised GPT. */
@@ -122,7 +148,7 @@ export function initialPolicy(config: ExperimentConfig, world: World, seed: numb
 export function totalStepsOf(config: ExperimentConfig, preferenceCount: number): number {
   const sizes = splitPortions(Array.from({ length: preferenceCount }, (_, i) => i), totalIterations(config.algorithm)).map((p) => p.length);
   const perMethod = sizes.reduce((a, n) => a + stepsPerIteration(n, config.algorithm), 0);
-  const sft = config.world.kind === 'language' ? config.sft.steps : 0;
+  const sft = config.world.kind !== 'bandit' ? config.sft.steps : 0;
   return config.seeds.length * (sft + methodsOf(config).length * perMethod);
 }
 
@@ -164,7 +190,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   const dir = storage.location;
   // Build every world first: a bad preferences file fails here, before anything is written.
   const preferencesText = preferencesTextOf(config, options.readFile);
-  const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText));
+  const judge = await loadJudgeOf(config, options);
+  const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText, { ...(options.readFile ? { readFile: options.readFile } : {}), judge }));
   for (const [i, w] of worlds.entries()) {
     if (w.preferences.length < totalIterations(config.algorithm)) {
       throw new Error(`seed ${config.seeds[i]}: ${w.preferences.length} preference triples cannot fill ${totalIterations(config.algorithm)} disjoint portions`);
@@ -230,7 +257,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     for (const method of methods) {
       const generator = new Generator(streamSeed(seed, 3));
       const rankerGenerator = new Generator(streamSeed(seed, 4));
-      const ranker = makeRanker(config.ranker, world.trueReward, rankerGenerator);
+      const ranker = makeRanker(config.ranker, world.trueReward, rankerGenerator, judge ? new ModuleRanker(judge, world.formatPrompt, world.formatResponse) : null);
       const algorithm = { ...config.algorithm, alpha: method.alpha };
       const first = algorithm.zephyr ? 0 : 1;
       // Resume after the last finished iteration of this method, if any.
