@@ -10,7 +10,7 @@ import { readConfigFile, runAndReport, tableNumbers } from '../run-report.js';
 
 export const TRAIN_USAGE = `usage: selm train --config FILE [--out DIR] [--json]
        selm train --resume RUN [--json]
-       selm train --print-config bandit|language
+       selm train --print-config bandit|language|text
 
 Runs SFT, then Algorithm 1 with SELM (α from the config), iterative DPO (α = 0) and the α sweep, over the
 config's seeds; evaluates every iteration with the world's true reward r*; writes the run folder: config.json,
@@ -38,7 +38,7 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
   }
   const printKind = stringOption(p, 'print-config');
   if (printKind !== undefined) {
-    if (printKind !== 'bandit' && printKind !== 'language') throw new UsageError(`selm train: --print-config takes 'bandit' or 'language', got '${printKind}'`);
+    if (printKind !== 'bandit' && printKind !== 'language' && printKind !== 'text') throw new UsageError(`selm train: --print-config takes 'bandit', 'language' or 'text', got '${printKind}'`);
     console.log(JSON.stringify(defaultsFor(printKind), null, 2));
     return 0;
   }
