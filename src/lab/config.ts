@@ -6,6 +6,7 @@
  */
 import { DEFAULT_ALGORITHM, validateAlgorithmConfig, type AlgorithmConfig } from '../selm/algorithm.js';
 import type { RankerConfig } from './judges.js';
+import { validateLearnedConfig } from './learned-judge.js';
 import { DEFAULT_BANDIT, validateBanditConfig, type BanditConfig } from './worlds/bandit.js';
 import { DEFAULT_LANGUAGE, validateLanguageConfig, type LanguageConfig } from './worlds/language.js';
 import { DEFAULT_TEXT, validateTextConfig, type TextConfig } from './worlds/text.js';
@@ -187,15 +188,24 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
   c.seeds.forEach((s, i) => posInt(`seeds[${i}]`, s, 0));
   if (new Set(c.seeds).size !== c.seeds.length) p.push(`seeds: must be distinct, got ${JSON.stringify(c.seeds)}`);
   const r = c.ranker as unknown;
-  const RANKERS: Record<string, string[]> = { 'true-reward': ['kind'], 'bradley-terry': ['kind', 'temperature'], module: ['kind', 'path'] };
+  const RANKERS: Record<string, string[]> = {
+    'true-reward': ['kind'],
+    'bradley-terry': ['kind', 'temperature'],
+    module: ['kind', 'path'],
+    learned: ['kind', 'steps', 'batchSize', 'lr', 'heldOutFraction'],
+  };
   if (!isPlainObject(r) || typeof r.kind !== 'string' || !(r.kind in RANKERS)) {
-    p.push(`ranker.kind: must be 'true-reward', 'bradley-terry' or 'module', got ${JSON.stringify(isPlainObject(r) ? (r.kind as Json) : (r as Json))}`);
+    p.push(`ranker.kind: must be 'true-reward', 'bradley-terry', 'module' or 'learned', got ${JSON.stringify(isPlainObject(r) ? (r.kind as Json) : (r as Json))}`);
   } else {
     const allowed = RANKERS[r.kind]!;
     for (const key of Object.keys(r)) if (!allowed.includes(key)) p.push(`ranker.${key}: unknown field for a '${String(r.kind)}' ranker`);
     if (r.kind === 'bradley-terry') positive('ranker.temperature', r.temperature);
     if (r.kind === 'module' && (typeof r.path !== 'string' || r.path === '')) p.push(`ranker.path: must be the path of a JavaScript module (./judge.mjs), got ${JSON.stringify(r.path as Json)}`);
-    if (c.world.kind === 'text' && r.kind !== 'module') p.push(`ranker.kind: the text world has no true reward; use {"kind": "module", "path": "./judge.mjs"}`);
+    if (r.kind === 'learned') p.push(...validateLearnedConfig(r));
+    if (r.kind === 'learned' && c.world.kind === 'bandit') p.push("ranker.kind: a learned judge needs token sequences (the language or text world), not the bandit's table");
+    if (c.world.kind === 'text' && r.kind !== 'module' && r.kind !== 'learned') {
+      p.push('ranker.kind: the text world has no true reward; use {"kind": "module", "path": "./judge.mjs"} or {"kind": "learned"}');
+    }
   }
   posInt('eval.samples', c.eval.samples);
   posInt('eval.bins', c.eval.bins, 2);

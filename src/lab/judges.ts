@@ -8,6 +8,7 @@
 import type { Generator } from '../autograd/index.js';
 import type { Ranker, RewardFunction } from '../selm/rankers.js';
 import type { Tokens } from '../selm/types.js';
+import type { LearnedRankerConfig } from './learned-judge.js';
 
 export class TrueRewardRanker implements Ranker {
   readonly name = 'true-reward';
@@ -57,12 +58,12 @@ export class BradleyTerryRanker implements Ranker {
 }
 
 /** `module`: the user's judge, a JavaScript module exporting score and/or rank (module-judge.ts). */
-export type RankerConfig = { kind: 'true-reward' } | { kind: 'bradley-terry'; temperature: number } | { kind: 'module'; path: string };
+export type RankerConfig = { kind: 'true-reward' } | { kind: 'bradley-terry'; temperature: number } | { kind: 'module'; path: string } | LearnedRankerConfig;
 
 /** The ranker of a config; a module ranker is built by the caller, who loaded the module, and passed as `external`. */
 export function makeRanker(config: RankerConfig, reward: RewardFunction, generator: Generator, external: Ranker | null = null): Ranker {
-  if (config.kind === 'module') {
-    if (!external) throw new Error(`ranker: the module ${config.path} was not loaded (this runner has no loadJudge)`);
+  if (config.kind === 'module' || config.kind === 'learned') {
+    if (!external) throw new Error(config.kind === 'module' ? `ranker: the module ${config.path} was not loaded (this runner has no loadJudge)` : 'ranker: the learned judge was not trained');
     return external;
   }
   return config.kind === 'true-reward' ? new TrueRewardRanker(reward) : new BradleyTerryRanker(reward, generator, config.temperature);

@@ -23,6 +23,7 @@ import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type Experime
 import { DataError, parsePreferencesJsonl } from './data.js';
 import { writeIterationData } from './data/iteration-data.js';
 import { ModuleRanker, type TextJudge } from './module-judge.js';
+import { textJudgeOf, trainLearnedJudge } from './learned-judge.js';
 import { makeTextWorld } from './worlds/text.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
 import { makeBanditWorld } from './worlds/bandit.js';
@@ -229,7 +230,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   emit({ type: 'start', experiment: config.name, totalSteps, doneSteps });
 
   for (const [seedIndex, seed] of config.seeds.entries()) {
-    const world = worlds[seedIndex]!;
+    // A learned judge is trained first (deterministically, so a resumed run retrains the same one); a text
+    // world is rebuilt around it, since the judge is its only reward.
+    const learned = config.ranker.kind === 'learned' ? trainLearnedJudge(config, worlds[seedIndex]!, seed, config.world.kind !== 'text') : null;
+    if (learned) writeJson(storage, `judge/seed${seed}.json`, learned.report);
+    const world = learned && config.world.kind === 'text' ? buildWorld(config, seed, preferencesText, { ...(options.readFile ? { readFile: options.readFile } : {}), judge: textJudgeOf(learned.ranker, worlds[seedIndex]!) }) : worlds[seedIndex]!;
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const evalOptions = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
@@ -257,7 +262,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     for (const method of methods) {
       const generator = new Generator(streamSeed(seed, 3));
       const rankerGenerator = new Generator(streamSeed(seed, 4));
-      const ranker = makeRanker(config.ranker, world.trueReward, rankerGenerator, judge ? new ModuleRanker(judge, world.formatPrompt, world.formatResponse) : null);
+      const ranker = makeRanker(config.ranker, world.trueReward, rankerGenerator, judge ? new ModuleRanker(judge, world.formatPrompt, world.formatResponse) : (learned?.ranker ?? null));
       const algorithm = { ...config.algorithm, alpha: method.alpha };
       const first = algorithm.zephyr ? 0 : 1;
       // Resume after the last finished iteration of this method, if any.
