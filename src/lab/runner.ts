@@ -291,9 +291,9 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
           algorithm,
           generator,
           {
+            onLog: (record: StepRecord) => log({ experiment: config.name, seed, method: method.name, ...record }),
             onStep: (record: StepRecord) => {
               doneSteps++;
-              log({ experiment: config.name, seed, method: method.name, ...record });
               emit({ type: 'step', experiment: config.name, seed, method: method.name, iteration: record.iteration, step: record.step, doneSteps, totalSteps, loss: record.loss });
             },
             onIterationEnd: ({ iteration, policy, reference, data }) => {

@@ -48,7 +48,8 @@ export function trlConfigOf(c: ExperimentConfig, contextLength: number): TrlMapp
       `judge: this run ranked with '${c.ranker.kind}'${c.ranker.kind === 'module' ? ` (${c.ranker.path})` : ''}; the paper uses PairRM`,
       `update rule: ${a.updateRule}; the optimism term's form: ${a.optimismForm} (the authors' form has the same gradient as the paper's)`,
       'XPOTrainer is fully online (fresh completions from the policy every step); Algorithm 1 generates y_ref once per iteration from π_ref',
-      a.lossType === 'ipo' ? "IPO: TRL averages log-probs over tokens for 'ipo'; check lossType options in this project" : 'DPO log-probs are summed over response tokens, as in TRL for the sigmoid loss',
+      a.lossType === 'ipo' ? `IPO: this run fed it ${a.ipoLogProbs === 'average' ? 'per-token averaged log-probs, as TRL does' : "summed log-probs (ipoLogProbs 'sum'); TRL averages them"}` : 'DPO log-probs are summed over response tokens, as in TRL for the sigmoid loss',
+      `logging: metrics.jsonl averages over ${a.loggingSteps} step(s), TRL's logging_steps`,
     ],
   };
 }
