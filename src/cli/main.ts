@@ -14,6 +14,8 @@ import { errorLine, wantsJson } from './output.js';
 import { VERSION } from './version.js';
 import { runDataCommand } from './commands/data.js';
 import { runDemoCommand } from './commands/demo.js';
+import { runExportCommand } from './commands/export.js';
+import { runImportCommand } from './commands/import.js';
 import { runEvalCommand } from './commands/eval.js';
 import { runGradcheckCommand } from './commands/gradcheck.js';
 import { runTourCommand } from './commands/tour.js';
@@ -27,6 +29,8 @@ const COMMANDS: Record<string, Command> = {
   eval: { summary: 're-evaluate a finished run from its checkpoints and rewrite its report', run: runEvalCommand },
   gradcheck: { summary: 'every SELM term\'s gradient against finite differences (float64)', run: runGradcheckCommand },
   data: { summary: 'export or import preference sets as JSONL (prompt, chosen, rejected)', run: runDataCommand },
+  export: { summary: 'a run as a Hugging Face GPT-2 folder (hf) or a TRL hand-off with per-iteration datasets (trl)', run: runExportCommand },
+  import: { summary: 'real preference JSONL (TRL, conversational, UltraFeedback; streamed) or a Hugging Face GPT-2 folder', run: runImportCommand },
   tour: { summary: 'a short tour of the autograd engine with gradient checks', run: runTourCommand },
 };
 

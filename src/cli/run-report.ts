@@ -7,6 +7,7 @@ import { divergenceWarnings, RunDivergedError, warningsMarkdown } from '../lab/d
 import { FolderStorage } from '../lab/node/folder-storage.js';
 import { readTextFile } from '../lab/node/files.js';
 import { lockRunFolder, type RunLock } from '../lab/node/run-lock.js';
+import { loadJudgeModule } from '../lab/node/load-judge.js';
 import { writeReport } from '../lab/report.js';
 import type { Summary } from '../lab/summary.js';
 import { UsageError } from './args.js';
@@ -18,7 +19,7 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
   try {
     lock = lockRunFolder(dir, { create: !resume });
     const storage = new FolderStorage(dir);
-    const results = await runExperiment(config, { storage, resume, readFile: readTextFile, onEvent: (e) => reporter.onEvent(e) });
+    const results = await runExperiment(config, { storage, resume, readFile: readTextFile, loadJudge: loadJudgeModule, onEvent: (e) => reporter.onEvent(e) });
     const summary = await writeReport(storage, results);
     // A finished run can still have diverged: the summary says so, and so does the exit status (1).
     const warnings = divergenceWarnings(storage, results);

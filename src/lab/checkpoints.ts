@@ -8,6 +8,7 @@
  */
 import { nonFiniteProblems } from '../nn/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../nn/safetensors.js';
+import { GptPolicy } from '../selm/policies/gpt.js';
 import type { Policy } from '../selm/policy.js';
 import { CheckpointFileError } from './errors.js';
 import type { RunStorage } from './storage.js';
@@ -34,7 +35,9 @@ export function saveCheckpoint(storage: RunStorage, path: string, policy: Policy
   const entries = Object.entries(policy.stateDict());
   const bad = options.allowNonFinite ? [] : nonFiniteProblems(entries);
   if (bad.length > 0) throw new Error(`${where(storage, path)}: not saved: the model's weights are not finite (${bad.join('; ')})`);
-  storage.write(path, encodeSafetensors(entries, metadata));
+  // A GPT's config (heads included, which no tensor shape records) travels with its weights.
+  const model: Record<string, string> = policy instanceof GptPolicy ? { 'selm-ts.model': JSON.stringify(policy.model.config) } : {};
+  storage.write(path, encodeSafetensors(entries, { ...metadata, ...model }));
 }
 
 /**

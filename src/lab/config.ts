@@ -7,8 +7,10 @@
 import { DEFAULT_ALGORITHM, validateAlgorithmConfig, type AlgorithmConfig } from '../selm/algorithm.js';
 import type { RankerConfig } from './judges.js';
 import { DEFAULT_LIMITS, limitsProblems, resourceProblems, type ResourceLimits } from './resources.js';
+import { validateLearnedConfig } from './learned-judge.js';
 import { DEFAULT_BANDIT, validateBanditConfig, type BanditConfig } from './worlds/bandit.js';
 import { DEFAULT_LANGUAGE, validateLanguageConfig, type LanguageConfig } from './worlds/language.js';
+import { DEFAULT_TEXT, validateTextConfig, type TextConfig } from './worlds/text.js';
 
 export interface ModelConfig {
   width: number;
@@ -33,7 +35,7 @@ export interface EvalConfig {
 
 export interface ExperimentConfig {
   name: string;
-  world: BanditConfig | LanguageConfig;
+  world: BanditConfig | LanguageConfig | TextConfig;
   /** The GPT's size (language world only). */
   model: ModelConfig;
   /** The SFT stage (language world only: the bandit starts from the world's π_SFT table). */
@@ -45,7 +47,7 @@ export interface ExperimentConfig {
   seeds: number[];
   ranker: RankerConfig;
   eval: EvalConfig;
-  /** A JSONL preference set (prompt, chosen, rejected) to use as D instead of the world's own. */
+  /** A JSONL preference set (prompt, chosen, rejected) to use as D instead of the world's own; the text world's data. */
   preferences: string | null;
   /** What the experiment may ask of the machine, checked before anything is allocated (resources.ts). */
   limits: ResourceLimits;
@@ -81,6 +83,21 @@ export const DEFAULT_LANGUAGE_EXPERIMENT: ExperimentConfig = {
   limits: DEFAULT_LIMITS,
 };
 
+/** The user's own text (worlds/text.ts): their preference file and judge; the GPT a little larger. */
+export const DEFAULT_TEXT_EXPERIMENT: ExperimentConfig = {
+  name: 'text',
+  world: DEFAULT_TEXT,
+  model: { width: 64, heads: 4, layers: 2, mlpRatio: 4 },
+  sft: { steps: 200, batchSize: 16, lr: 3e-3, warmupRatio: 0.05 },
+  algorithm: { ...DEFAULT_ALGORITHM, alpha: 0.1, beta: 0.1, iterations: 2, learningRates: 5e-4, epochs: 2, batchSize: 16 },
+  alphaSweep: [],
+  seeds: [0],
+  ranker: { kind: 'module', path: 'judge.mjs' },
+  eval: { samples: 4, bins: 10 },
+  preferences: 'preferences.jsonl',
+  limits: DEFAULT_LIMITS,
+};
+
 export class ConfigError extends Error {
   constructor(
     readonly problems: readonly string[],
@@ -98,7 +115,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Fields whose value may be a number or a list of numbers, or any value of a union. */
-const FLEXIBLE = new Set(['algorithm.learningRates', 'ranker', 'preferences']);
+const FLEXIBLE = new Set(['algorithm.learningRates', 'ranker', 'preferences', 'world.demonstrations']);
 
 /** A value as a message shows it: JSON, except that numbers JSON cannot hold (1e999 parses to Infinity) stay numbers. */
 function show(v: unknown): string {
@@ -145,8 +162,8 @@ function merge(defaults: unknown, input: unknown, path: string, problems: string
 }
 
 /** The defaults of a world kind. */
-export function defaultsFor(kind: 'bandit' | 'language'): ExperimentConfig {
-  return structuredClone(kind === 'bandit' ? DEFAULT_BANDIT_EXPERIMENT : DEFAULT_LANGUAGE_EXPERIMENT);
+export function defaultsFor(kind: 'bandit' | 'language' | 'text'): ExperimentConfig {
+  return structuredClone(kind === 'bandit' ? DEFAULT_BANDIT_EXPERIMENT : kind === 'text' ? DEFAULT_TEXT_EXPERIMENT : DEFAULT_LANGUAGE_EXPERIMENT);
 }
 
 /** Parses and validates a config (already JSON-parsed); throws ConfigError listing every problem. */
@@ -154,8 +171,8 @@ export function parseExperimentConfig(input: unknown, where = 'config'): Experim
   if (!isPlainObject(input)) throw new ConfigError([`(top level): must be a JSON object, got ${JSON.stringify(input as Json)}`], where);
   const world = input.world;
   const kind = isPlainObject(world) ? world.kind : undefined;
-  if (kind !== 'bandit' && kind !== 'language') {
-    throw new ConfigError([`world.kind: must be 'bandit' or 'language', got ${JSON.stringify(kind as Json)}`], where);
+  if (kind !== 'bandit' && kind !== 'language' && kind !== 'text') {
+    throw new ConfigError([`world.kind: must be 'bandit', 'language' or 'text', got ${JSON.stringify(kind as Json)}`], where);
   }
   const problems: string[] = [];
   const config = merge(defaultsFor(kind), input, '', problems) as ExperimentConfig;
@@ -196,7 +213,7 @@ export const MAX_SEED = Math.floor((Number.MAX_SAFE_INTEGER - 5) / 1009);
 export function validateExperimentConfig(c: ExperimentConfig): string[] {
   const p: string[] = [];
   if (typeof c.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(c.name)) p.push(`name: must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(c.name)}`);
-  const worldProblems = c.world.kind === 'bandit' ? validateBanditConfig(c.world) : validateLanguageConfig(c.world);
+  const worldProblems = c.world.kind === 'bandit' ? validateBanditConfig(c.world) : c.world.kind === 'text' ? validateTextConfig(c.world) : validateLanguageConfig(c.world);
   p.push(...worldProblems.map((x) => `world.${x}`));
   p.push(...validateAlgorithmConfig(c.algorithm).map((x) => `algorithm.${x}`));
   const posInt = (name: string, v: unknown, min = 1): void => {
@@ -205,7 +222,7 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
   const positive = (name: string, v: unknown): void => {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) p.push(`${name}: must be a number > 0, got ${JSON.stringify(v)}`);
   };
-  if (c.world.kind === 'language') {
+  if (c.world.kind !== 'bandit') {
     posInt('model.width', c.model.width);
     posInt('model.heads', c.model.heads);
     posInt('model.layers', c.model.layers);
@@ -231,16 +248,29 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
   });
   if (new Set(c.seeds).size !== c.seeds.length) p.push(`seeds: must be distinct, got ${JSON.stringify(c.seeds)}`);
   const r = c.ranker as unknown;
-  if (!isPlainObject(r) || (r.kind !== 'true-reward' && r.kind !== 'bradley-terry')) {
-    p.push(`ranker.kind: must be 'true-reward' or 'bradley-terry', got ${JSON.stringify(isPlainObject(r) ? (r.kind as Json) : (r as Json))}`);
+  const RANKERS: Record<string, string[]> = {
+    'true-reward': ['kind'],
+    'bradley-terry': ['kind', 'temperature'],
+    module: ['kind', 'path'],
+    learned: ['kind', 'steps', 'batchSize', 'lr', 'heldOutFraction'],
+  };
+  if (!isPlainObject(r) || typeof r.kind !== 'string' || !(r.kind in RANKERS)) {
+    p.push(`ranker.kind: must be 'true-reward', 'bradley-terry', 'module' or 'learned', got ${JSON.stringify(isPlainObject(r) ? (r.kind as Json) : (r as Json))}`);
   } else {
-    const allowed = r.kind === 'bradley-terry' ? ['kind', 'temperature'] : ['kind'];
+    const allowed = RANKERS[r.kind]!;
     for (const key of Object.keys(r)) if (!allowed.includes(key)) p.push(`ranker.${key}: unknown field for a '${String(r.kind)}' ranker`);
     if (r.kind === 'bradley-terry') positive('ranker.temperature', r.temperature);
+    if (r.kind === 'module' && (typeof r.path !== 'string' || r.path === '')) p.push(`ranker.path: must be the path of a JavaScript module (./judge.mjs), got ${JSON.stringify(r.path as Json)}`);
+    if (r.kind === 'learned') p.push(...validateLearnedConfig(r));
+    if (r.kind === 'learned' && c.world.kind === 'bandit') p.push("ranker.kind: a learned judge needs token sequences (the language or text world), not the bandit's table");
+    if (c.world.kind === 'text' && r.kind !== 'module' && r.kind !== 'learned') {
+      p.push('ranker.kind: the text world has no true reward; use {"kind": "module", "path": "./judge.mjs"} or {"kind": "learned"}');
+    }
   }
   posInt('eval.samples', c.eval.samples);
   posInt('eval.bins', c.eval.bins, 2);
   if (c.preferences !== null && typeof c.preferences !== 'string') p.push(`preferences: must be a path to a JSONL file or null, got ${JSON.stringify(c.preferences as Json)}`);
+  if (c.world.kind === 'text' && typeof c.preferences !== 'string') p.push('preferences: the text world needs a JSONL preference file');
   const limitProblems = limitsProblems(c.limits);
   p.push(...limitProblems);
   // The estimate needs sane sizes: only when everything else holds.

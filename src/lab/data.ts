@@ -6,6 +6,7 @@
  */
 import type { Preference } from '../selm/types.js';
 import type { World } from './worlds/types.js';
+import { parseJsonlLine, RecordError, type PreferenceRecord } from './data/records.js';
 
 export class DataError extends Error {
   constructor(message: string) {
@@ -22,44 +23,23 @@ export function preferencesToJsonl(preferences: readonly Preference[], world: Wo
     .concat(preferences.length > 0 ? '\n' : '');
 }
 
-/** Parses JSONL text; `file` names the source in errors. Blank lines are skipped. */
+/**
+ * Parses JSONL text into a world's tokens; `file` names the source in errors. Blank lines are skipped. Every
+ * shape of data/records.ts is accepted (TRL standard and conversational, UltraFeedback-binarized, this
+ * project's D_t export with its '<sep>'); the texts must still be valid in the world's vocabulary.
+ */
 export function parsePreferencesJsonl(text: string, world: World, file: string): Preference[] {
   const out: Preference[] = [];
-  const lines = text.split('\n');
-  lines.forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
+  text.split('\n').forEach((raw, i) => {
     const where = `${file}:${i + 1}`;
-    let value: unknown;
+    let record: PreferenceRecord | null;
     try {
-      value = JSON.parse(line);
+      record = parseJsonlLine(raw, where, i + 1);
     } catch (e) {
-      throw new DataError(escapeControl(`${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`));
+      throw e instanceof RecordError ? new DataError(e.message) : e;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError(`${where}: expected a JSON object with prompt, chosen and rejected`);
-    const record = value as Record<string, unknown>;
-    for (const key of ['prompt', 'chosen', 'rejected']) {
-      if (typeof record[key] !== 'string') throw new DataError(`${where}: field '${key}' must be a string, got ${JSON.stringify(record[key]) ?? 'nothing'}`);
-    }
-    let triple: Preference;
-    try {
-      triple = {
-        prompt: world.parsePrompt(record.prompt as string),
-        chosen: world.parseResponse(record.chosen as string),
-        rejected: world.parseResponse(record.rejected as string),
-      };
-    } catch (e) {
-      throw new DataError(escapeControl(`${where}: ${e instanceof Error ? e.message : String(e)}`));
-    }
-    // What is read must be what an export writes back (up to spacing): '#99999999999999999999999' would come
-    // back as '#1e+23' and 9007199254740993 as ...992, silently another example.
-    const written = { prompt: world.formatPrompt(triple.prompt), chosen: world.formatResponse(triple.chosen), rejected: world.formatResponse(triple.rejected) };
-    for (const key of ['prompt', 'chosen', 'rejected'] as const) {
-      const read = (record[key] as string).trim().replace(/\s+/g, ' ');
-      if (written[key] !== read) throw new DataError(escapeControl(`${where}: field '${key}' ${JSON.stringify(record[key])} would be written back as ${JSON.stringify(written[key])}: not a value this world can hold exactly`));
-    }
-    if (written.chosen === written.rejected) throw new DataError(escapeControl(`${where}: chosen and rejected are the same response (${JSON.stringify(written.chosen)}): the pair states no preference`));
-    out.push(triple);
+    if (record === null) return;
+    out.push(preferenceInWorld(record, world, where));
   });
   if (out.length === 0) throw new DataError(`${file}: no preference triples`);
   return out;
@@ -88,4 +68,33 @@ export function duplicatePreferenceLines(text: string): [number, number][] {
     else out.push([i + 1, first]);
   });
   return out;
+}
+
+/**
+ * A record's texts as the world's tokens; a text the world rejects is a DataError naming FILE:LINE and the field.
+ * What is read must be what an export writes back (up to spacing): '#99999999999999999999999' would come back as
+ * '#1e+23' and 9007199254740993 as ...992, silently another example; and chosen must differ from rejected.
+ */
+export function preferenceInWorld(record: PreferenceRecord, world: World, where: string): Preference {
+  const parse = (field: string, f: () => readonly number[]): readonly number[] => {
+    try {
+      return f();
+    } catch (e) {
+      throw new DataError(escapeControl(`${where}: ${e instanceof Error ? e.message : String(e)} (field '${field}')`));
+    }
+  };
+  const triple: Preference = {
+    prompt: parse('prompt', () => world.parsePrompt(record.prompt)),
+    chosen: parse('chosen', () => world.parseResponse(record.chosen)),
+    rejected: parse('rejected', () => world.parseResponse(record.rejected)),
+  };
+  const spaced = (text: string): string => text.trim().replace(/\s+/g, ' ');
+  const written = { prompt: world.formatPrompt(triple.prompt), chosen: world.formatResponse(triple.chosen), rejected: world.formatResponse(triple.rejected) };
+  for (const key of ['prompt', 'chosen', 'rejected'] as const) {
+    if (spaced(written[key]) !== spaced(record[key])) {
+      throw new DataError(escapeControl(`${where}: field '${key}' ${JSON.stringify(record[key])} would be written back as ${JSON.stringify(written[key])}: not a value this world can hold exactly`));
+    }
+  }
+  if (written.chosen === written.rejected) throw new DataError(escapeControl(`${where}: chosen and rejected are the same response (${JSON.stringify(written.chosen)}): the pair states no preference`));
+  return triple;
 }

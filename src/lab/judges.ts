@@ -8,10 +8,16 @@
 import type { Generator } from '../autograd/index.js';
 import type { Ranker, RewardFunction } from '../selm/rankers.js';
 import type { Tokens } from '../selm/types.js';
+import type { LearnedRankerConfig } from './learned-judge.js';
 
 export class TrueRewardRanker implements Ranker {
   readonly name = 'true-reward';
   constructor(private readonly reward: RewardFunction) {}
+
+  /** The judge's score of one response (written beside each iteration's D_t). */
+  score(prompt: Tokens, response: Tokens): number {
+    return this.reward(prompt, response);
+  }
 
   rank(prompt: Tokens, candidates: readonly Tokens[]): number[] {
     const scores = candidates.map((c) => this.reward(prompt, c));
@@ -31,6 +37,11 @@ export class BradleyTerryRanker implements Ranker {
     if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`BradleyTerryRanker: temperature must be > 0, got ${temperature}`);
   }
 
+  /** The reward its draws are made from (the noise is in the ranking, not the score). */
+  score(prompt: Tokens, response: Tokens): number {
+    return this.reward(prompt, response);
+  }
+
   rank(prompt: Tokens, candidates: readonly Tokens[]): number[] {
     const scores = candidates.map((c) => this.reward(prompt, c) / this.temperature);
     const remaining = candidates.map((_, i) => i);
@@ -46,8 +57,14 @@ export class BradleyTerryRanker implements Ranker {
   }
 }
 
-export type RankerConfig = { kind: 'true-reward' } | { kind: 'bradley-terry'; temperature: number };
+/** `module`: the user's judge, a JavaScript module exporting score and/or rank (module-judge.ts). */
+export type RankerConfig = { kind: 'true-reward' } | { kind: 'bradley-terry'; temperature: number } | { kind: 'module'; path: string } | LearnedRankerConfig;
 
-export function makeRanker(config: RankerConfig, reward: RewardFunction, generator: Generator): Ranker {
+/** The ranker of a config; a module ranker is built by the caller, who loaded the module, and passed as `external`. */
+export function makeRanker(config: RankerConfig, reward: RewardFunction, generator: Generator, external: Ranker | null = null): Ranker {
+  if (config.kind === 'module' || config.kind === 'learned') {
+    if (!external) throw new Error(config.kind === 'module' ? `ranker: the module ${config.path} was not loaded (this runner has no loadJudge)` : 'ranker: the learned judge was not trained');
+    return external;
+  }
   return config.kind === 'true-reward' ? new TrueRewardRanker(reward) : new BradleyTerryRanker(reward, generator, config.temperature);
 }

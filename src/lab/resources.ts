@@ -43,8 +43,9 @@ export function estimateResources(c: ExperimentConfig): ResourceEstimate {
   }
   const w = c.world;
   const { width, layers, heads, mlpRatio } = c.model;
-  const vocab = w.letters + 8;
-  const context = 4 + w.maxLength + 1;
+  // The text world's sizes come from its tokenizer and context; its sample counts from the user's file.
+  const vocab = w.kind === 'text' ? w.vocabSize + 8 : w.letters + 8;
+  const context = w.kind === 'text' ? w.contextLength : 4 + w.maxLength + 1;
   const hidden = Math.round(mlpRatio * width);
   const perLayer = 4 * width * width + 4 * width + 2 * width * hidden + hidden + width + 4 * width;
   const parameters = vocab * width + context * width + layers * perLayer + 2 * width;
@@ -52,10 +53,12 @@ export function estimateResources(c: ExperimentConfig): ResourceEstimate {
   // Per token and layer: the residual stream, q, k, v, attention output, two layer norms, the MLP's hidden
   // activations before and after GELU; per head the T×T scores and probabilities; then the logits.
   const perToken = layers * (12 * width + 3 * hidden + 2 * heads * context) + 2 * vocab;
+  const activationBytes = batch * context * perToken * BYTES;
+  if (w.kind === 'text') return { parameters, activationBytes, samples: 0 };
   const prompts = w.letters * w.letters;
   return {
     parameters,
-    activationBytes: batch * context * perToken * BYTES,
+    activationBytes,
     samples: Math.max(Math.ceil(prompts * w.testFraction) * c.eval.samples, prompts * (w.pairsPerPrompt + w.demosPerPrompt)),
   };
 }

@@ -22,6 +22,10 @@ import { makeRanker } from './judges.js';
 import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './config.js';
 import { DataError, parsePreferencesJsonl } from './data.js';
 import { RunFolderError } from './errors.js';
+import { writeIterationData } from './data/iteration-data.js';
+import { ModuleRanker, type TextJudge } from './module-judge.js';
+import { textJudgeOf, trainLearnedJudge } from './learned-judge.js';
+import { makeTextWorld } from './worlds/text.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
 import { banditPolicy, makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from '../selm/policies/gpt.js';
@@ -45,6 +49,8 @@ export interface RunOptions {
    */
   readFile?: (path: string) => string;
   onEvent?: (event: ProgressEvent) => void;
+  /** Loads the config's judge module (`ranker.kind` 'module'), once per run: the CLI imports the file. */
+  loadJudge?: (path: string) => Promise<TextJudge>;
   /** Stop (throwing RunInterrupted) after this many iterations finish in this call: a test's simulated crash. */
   stopAfterIterations?: number;
   /** Save and load non-finite weights instead of stopping (checkpoints.ts). */
@@ -90,11 +96,26 @@ interface RunState {
   units: Record<string, UnitState>;
 }
 
+/** What a text world needs besides the config: its files' reader and the loaded judge. */
+export interface WorldSources {
+  readFile?: (path: string) => string;
+  judge?: TextJudge | null;
+}
+
 /**
  * The world of one seed; with `preferencesText` (the JSONL text of the config's `preferences` file) its
- * preference set D replaced by that file's, checked against the world's vocabulary.
+ * preference set D replaced by that file's, checked against the world's vocabulary. A text world is built
+ * from that file (and its demonstrations file, read through `sources.readFile`).
  */
-export function buildWorld(config: ExperimentConfig, seed: number, preferencesText: string | null = null): World {
+export function buildWorld(config: ExperimentConfig, seed: number, preferencesText: string | null = null, sources: WorldSources = {}): World {
+  if (config.world.kind === 'text') {
+    const file = config.preferences ?? '(no preferences file)';
+    if (preferencesText === null) throw new DataError(`${file}: the text world's preferences file was not read`);
+    const demoFile = config.world.demonstrations;
+    if (demoFile !== null && !sources.readFile) throw new DataError(`${demoFile}: this runner cannot read files (no readFile given)`);
+    const demonstrations = demoFile === null ? null : { text: sources.readFile!(demoFile), file: demoFile };
+    return makeTextWorld(config.world, seed, { preferences: { text: preferencesText, file }, demonstrations, judge: sources.judge ?? null });
+  }
   const world: World = config.world.kind === 'bandit' ? makeBanditWorld(config.world, seed) : makeLanguageWorld(config.world, seed);
   if (config.preferences === null) return world;
   if (preferencesText === null) throw new DataError(`${config.preferences}: the config names a preferences file, but it was not read`);
@@ -106,6 +127,13 @@ function preferencesTextOf(config: ExperimentConfig, readFile: RunOptions['readF
   if (config.preferences === null) return null;
   if (readFile === undefined) throw new DataError(`${config.preferences}: this runner cannot read files (no readFile given)`);
   return readFile(config.preferences);
+}
+
+/** The config's judge module, loaded once (null when the ranker is not a module). */
+async function loadJudgeOf(config: ExperimentConfig, options: RunOptions): Promise<TextJudge | null> {
+  if (config.ranker.kind !== 'module') return null;
+  if (!options.loadJudge) throw new Error(`ranker: this runner cannot load the judge module ${config.ranker.path} (no loadJudge given)`);
+  return options.loadJudge(config.ranker.path);
 }
 
 /** The starting policy of a seed, before SFT: the bandit's π_SFT table, or a freshly initialised GPT. */
@@ -126,7 +154,7 @@ export function initialPolicy(config: ExperimentConfig, world: World, seed: numb
 export function totalStepsOf(config: ExperimentConfig, preferenceCount: number): number {
   const sizes = splitPortions(Array.from({ length: preferenceCount }, (_, i) => i), totalIterations(config.algorithm)).map((p) => p.length);
   const perMethod = sizes.reduce((a, n) => a + stepsPerIteration(n, config.algorithm), 0);
-  const sft = config.world.kind === 'language' ? config.sft.steps : 0;
+  const sft = config.world.kind !== 'bandit' ? config.sft.steps : 0;
   return config.seeds.length * (sft + methodsOf(config).length * perMethod);
 }
 
@@ -158,7 +186,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   const ckpt: CheckpointOptions = { allowNonFinite: options.allowNonFinite };
   // Build every world first: a bad preferences file fails here, before anything is written.
   const preferencesText = preferencesTextOf(config, options.readFile);
-  const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText));
+  const judge = await loadJudgeOf(config, options);
+  const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText, { ...(options.readFile ? { readFile: options.readFile } : {}), judge }));
   for (const [i, w] of worlds.entries()) {
     if (w.preferences.length < totalIterations(config.algorithm)) {
       throw new Error(`seed ${config.seeds[i]}: ${w.preferences.length} preference triples cannot fill ${totalIterations(config.algorithm)} disjoint portions`);
@@ -196,7 +225,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   emit({ type: 'start', experiment: config.name, totalSteps, doneSteps });
 
   for (const [seedIndex, seed] of config.seeds.entries()) {
-    const world = worlds[seedIndex]!;
+    // A learned judge is trained first (deterministically, so a resumed run retrains the same one); a text
+    // world is rebuilt around it, since the judge is its only reward.
+    const learned = config.ranker.kind === 'learned' ? trainLearnedJudge(config, worlds[seedIndex]!, seed, config.world.kind !== 'text') : null;
+    if (learned) writeJson(storage, `judge/seed${seed}.json`, learned.report);
+    const world = learned && config.world.kind === 'text' ? buildWorld(config, seed, preferencesText, { ...(options.readFile ? { readFile: options.readFile } : {}), judge: textJudgeOf(learned.ranker, worlds[seedIndex]!) }) : worlds[seedIndex]!;
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const evalOptions = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
@@ -232,7 +265,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     for (const method of methods) {
       const generator = new Generator(streamSeed(seed, 3));
       const rankerGenerator = new Generator(streamSeed(seed, 4));
-      const ranker = makeRanker(config.ranker, world.trueReward, rankerGenerator);
+      const ranker = makeRanker(config.ranker, world.trueReward, rankerGenerator, judge ? new ModuleRanker(judge, world.formatPrompt, world.formatResponse) : (learned?.ranker ?? null));
       const algorithm = { ...config.algorithm, alpha: method.alpha };
       const first = algorithm.zephyr ? 0 : 1;
       // Resume after the last finished iteration of this method, if any.
@@ -261,13 +294,14 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
           algorithm,
           generator,
           {
+            onLog: (record: StepRecord) => log({ experiment: config.name, seed, method: method.name, ...record }),
             onStep: (record: StepRecord) => {
               doneSteps++;
-              log({ experiment: config.name, seed, method: method.name, ...record });
               emit({ type: 'step', experiment: config.name, seed, method: method.name, iteration: record.iteration, step: record.step, doneSteps, totalSteps, loss: record.loss });
             },
-            onIterationEnd: ({ iteration, policy, reference }) => {
+            onIterationEnd: ({ iteration, policy, reference, data }) => {
               const key = unitKey(seed, method.name, iteration);
+              writeIterationData(storage, seed, method.name, iteration, world, data, ranker);
               saveCheckpoint(storage, checkpointPath(seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) }, ckpt);
               const modelEval = evaluateModel(world, policy, reference, evalOptions, evalGenerator());
               state.units[key] = { eval: modelEval, generator: toJsonState(generator.getState()), rankerGenerator: toJsonState(rankerGenerator.getState()) };

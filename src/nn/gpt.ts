@@ -99,7 +99,15 @@ export class GPT extends Module {
 
   /** ids [B, T] -> logits [B, T, vocabSize]. */
   forward(ids: TokenBatch, options: ForwardOptions = {}): Tensor {
-    const { vocabSize, contextLength, width } = this.config;
+    const { vocabSize, width } = this.config;
+    const x = this.features(ids, options);
+    const [B, T] = [x.shape[0]!, x.shape[1]!];
+    return this.lmHead ? this.lmHead.forward(x) : reshape(matmulT(reshape(x, [B * T, width]), this.wte.weight, false, true), [B, T, vocabSize]);
+  }
+
+  /** ids [B, T] -> the final LayerNorm's output [B, T, width]: the trunk a reward head sits on. */
+  features(ids: TokenBatch, options: ForwardOptions = {}): Tensor {
+    const { vocabSize, contextLength } = this.config;
     const { ids: flat, batch: B, length: T } = toTokenMatrix(ids, vocabSize, 'GPT.forward ids');
     if (B === 0 || T === 0) throw new Error(`GPT.forward: ids must be a non-empty [batch, length] batch, got [${B}, ${T}]`);
     const valid = options.paddingMask ? toMask(options.paddingMask, B, T, 'GPT.forward paddingMask') : null;
@@ -137,15 +145,11 @@ export class GPT extends Module {
       i++;
     }
     x = this.lnF.forward(x);
-    const logits = this.lmHead
-      ? this.lmHead.forward(x)
-      : reshape(matmulT(reshape(x, [B * T, width]), this.wte.weight, false, true), [B, T, vocabSize]);
-
     if (cache) {
       for (let b = 0; b < B; b++) cache.keyValid[b] = keyValid[b]!;
       cache.realCount.splice(0, B, ...realCount);
     }
-    return logits;
+    return x;
   }
 
   /** Casts the weights in place (see Module.to) and keeps `config.dtype` in step. */

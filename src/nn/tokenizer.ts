@@ -80,6 +80,14 @@ export class Tokenizer {
     });
   }
 
+  /**
+   * Ids of a text that may hold the specials' strings ('f d<sep>f c'): they become their ids and split the
+   * text around them, as Hugging Face tokenizers treat added special tokens (TRL's `prompt + chosen`).
+   */
+  encodeWithSpecials(text: string): number[] {
+    return splitSpecials(text).flatMap((seg) => (seg.special !== null ? [seg.special] : this.encode(seg.text)));
+  }
+
   /** Text for `ids`; special tokens are dropped unless `keepSpecial`. */
   decode(ids: readonly number[], keepSpecial = false): string {
     const parts: string[] = [];
@@ -136,4 +144,26 @@ function isExample(s: readonly number[] | EncodedExample): s is EncodedExample {
 /** Words (split on whitespace) or characters (Unicode code points). */
 export function splitText(text: string, level: TokenizerLevel): string[] {
   return level === 'word' ? text.split(/\s+/).filter((w) => w.length > 0) : [...text];
+}
+
+/** Splits text around the special tokens' strings: [segment, specialId | null] in order. */
+export function splitSpecials(text: string): { text: string; special: number | null }[] {
+  const out: { text: string; special: number | null }[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    let at = -1;
+    let which = -1;
+    SPECIAL_TOKENS.forEach((s, id) => {
+      const i = rest.indexOf(s);
+      if (i >= 0 && (at < 0 || i < at)) [at, which] = [i, id];
+    });
+    if (at < 0) {
+      out.push({ text: rest, special: null });
+      break;
+    }
+    if (at > 0) out.push({ text: rest.slice(0, at), special: null });
+    out.push({ text: SPECIAL_TOKENS[which]!, special: which });
+    rest = rest.slice(at + SPECIAL_TOKENS[which]!.length);
+  }
+  return out;
 }

@@ -12,11 +12,11 @@
  * iterations of SELM, section 5.1); the per-iteration learning-rate restart with decaying peaks (appendix C).
  * The α convention (Algorithm 1's α is our α·β) is stated once in losses.ts.
  */
-import { Generator, Tensor, mul, narrow, noGrad, sum } from '../autograd/index.js';
+import { Generator, Tensor, div, mul, narrow, noGrad, sum } from '../autograd/index.js';
 import { AdamW, SGD, clipGradNorm } from '../nn/optim.js';
 import { warmupDecay, type Decay } from '../nn/schedule.js';
 import { selmLoss, type DpoLossType, type OptimismForm, type PreferenceLogps, type ReferenceResponseLogps } from './losses.js';
-import { preferenceMetrics, type PreferenceMetrics } from './metrics.js';
+import { MetricsWindow, preferenceMetrics, type PreferenceMetrics } from './metrics.js';
 import type { Ranker } from './rankers.js';
 import type { Policy, ResponseMode } from './policy.js';
 import type { Demonstration, Preference, Tokens } from './types.js';
@@ -62,6 +62,13 @@ export interface AlgorithmConfig {
    * moves a logit as far as the DPO gradient does.
    */
   optimizer: 'adamw' | 'sgd';
+  /**
+   * The IPO loss's log-probs: 'average' over response tokens, as TRL feeds IPO (`average_log_prob` for
+   * loss_type 'ipo'), or 'sum' (log π(y|x) itself, this project's form before). Other losses always sum.
+   */
+  ipoLogProbs: 'average' | 'sum';
+  /** Steps per logged record: metrics averaged over the window, as TRL's `logging_steps` (1 = every step). */
+  loggingSteps: number;
 }
 
 export const DEFAULT_ALGORITHM: AlgorithmConfig = {
@@ -81,6 +88,8 @@ export const DEFAULT_ALGORITHM: AlgorithmConfig = {
   gradClip: 1,
   weightDecay: 0,
   optimizer: 'adamw',
+  ipoLogProbs: 'average',
+  loggingSteps: 1,
 };
 
 /** Every problem with a config, as 'field: why' lines (empty when valid). */
@@ -97,6 +106,8 @@ export function validateAlgorithmConfig(c: AlgorithmConfig): string[] {
   num('warmupRatio', c.warmupRatio, (x) => x >= 0 && x <= 1, 'in [0, 1]');
   num('gradClip', c.gradClip, (x) => x >= 0, 'a number >= 0 (0 = no clipping)');
   num('weightDecay', c.weightDecay, (x) => x >= 0, 'a number >= 0');
+  if (c.ipoLogProbs !== 'average' && c.ipoLogProbs !== 'sum') p.push(`ipoLogProbs: must be 'average' or 'sum', got ${JSON.stringify(c.ipoLogProbs)}`);
+  num('loggingSteps', c.loggingSteps, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
   if (c.optimizer !== 'adamw' && c.optimizer !== 'sgd') p.push(`optimizer: must be 'adamw' or 'sgd', got ${JSON.stringify(c.optimizer)}`);
   if (c.yRef !== 'greedy' && c.yRef !== 'sample') p.push(`yRef: must be 'greedy' or 'sample', got ${JSON.stringify(c.yRef)}`);
   if (c.updateRule !== 'best-worst' && c.updateRule !== 'replace') p.push(`updateRule: must be 'best-worst' or 'replace', got ${JSON.stringify(c.updateRule)}`);
@@ -154,14 +165,19 @@ export function updatePreferences(portion: readonly Preference[], yRefs: readonl
   });
 }
 
-/** A training step's record, as metrics.jsonl stores it. */
+/** A training step's record, as metrics.jsonl stores it (names as TRL's DPOTrainer logs them). */
 export interface StepRecord extends PreferenceMetrics {
   /** Trained iteration, 1..T; 0 is the Zephyr recipe's offline DPO iteration. */
   iteration: number;
-  /** Step inside the iteration (0-based). */
+  /** Step inside the iteration (0-based; in a logging window, its last step). */
   step: number;
-  lr: number;
+  learning_rate: number;
+  /** Fractional epoch at the end of the step (TRL's `epoch`). */
+  epoch: number;
   grad_norm: number;
+  /** Mean logit over the response positions of y_w / y_l (TRL's logits/chosen, logits/rejected), when the policy reports it. */
+  'logits/chosen'?: number;
+  'logits/rejected'?: number;
 }
 
 /** A non-finite loss stops training: which step, which term. */
@@ -220,7 +236,15 @@ export interface TrainIterationOptions {
   alpha: number;
   peakLr: number;
   onStep?: (record: StepRecord) => void;
+  /** Records averaged over `loggingSteps` steps (and the iteration's last, shorter window). */
+  onLog?: (record: StepRecord) => void;
 }
+
+const meanOf = (values: Float64Array, from: number, to: number): number => {
+  let s = 0;
+  for (let i = from; i < to; i++) s += values[i]!;
+  return s / (to - from);
+};
 
 /**
  * Step 4 of Algorithm 1: trains `policy` on the updated D_t against the frozen `reference` with the SELM loss
@@ -239,6 +263,8 @@ export function trainIteration(policy: Policy, reference: Policy, data: readonly
   const params = policy.parameters();
   const optimizer =
     config.optimizer === 'sgd' ? new SGD(params, { lr: options.peakLr, weightDecay: config.weightDecay }) : new AdamW(params, { lr: options.peakLr, weightDecay: config.weightDecay });
+  const stepsPerEpoch = Math.ceil(data.length / config.batchSize);
+  const window = new MetricsWindow<StepRecord>();
   let step = 0;
   for (let epoch = 0; epoch < config.epochs; epoch++) {
     const order = permutation(data.length, generator);
@@ -249,15 +275,21 @@ export function trainIteration(policy: Policy, reference: Policy, data: readonly
       // One forward over chosen, rejected and y_ref rows together: one graph, one pass through the model.
       const rows = [...batch.map((d) => d.chosen), ...batch.map((d) => d.rejected), ...(withRef ? batch.map((d) => d.yRef!) : [])];
       const rowPrompts = [...batch.map((d) => d.prompt), ...batch.map((d) => d.prompt), ...(withRef ? batch.map((d) => d.prompt) : [])];
-      const all = policy.logProbs(rowPrompts, rows);
+      const summed = policy.logProbs(rowPrompts, rows);
+      const logitMeans = policy.lastMeanLogits ?? null;
+      // TRL's IPO sees per-token averages: every log-prob (policy and reference) divided by its response length.
+      const average = config.lossType === 'ipo' && config.ipoLogProbs === 'average';
+      const lengths = Float64Array.from(rows, (y) => Math.max(1, y.length));
+      const all = average ? div(summed, constant(lengths, rows.map((_, i) => i), summed)) : summed;
+      const ref = (values: Float64Array, offset: number): Tensor => (average ? div(constant(values, idx, all), constant(lengths, idx.map((_, k) => offset + k), all)) : constant(values, idx, all));
       const logps: PreferenceLogps = {
         policyChosen: narrow(all, 0, 0, B),
         policyRejected: narrow(all, 0, B, B),
-        referenceChosen: constant(refChosen, idx, all),
-        referenceRejected: constant(refRejected, idx, all),
+        referenceChosen: ref(refChosen, 0),
+        referenceRejected: ref(refRejected, B),
       };
       const response: ReferenceResponseLogps | undefined = withRef
-        ? { policyResponse: narrow(all, 0, 2 * B, B), referenceResponse: constant(refResponse!, idx, all) }
+        ? { policyResponse: narrow(all, 0, 2 * B, B), referenceResponse: ref(refResponse!, 2 * B) }
         : undefined;
       const lossOptions = { beta: config.beta, alpha: withRef ? options.alpha : 0, lossType: config.lossType, optimismForm: config.optimismForm };
       const metrics = preferenceMetrics(logps, response, lossOptions);
@@ -272,7 +304,14 @@ export function trainIteration(policy: Policy, reference: Policy, data: readonly
       const lr = schedule(step);
       optimizer.lr = lr;
       optimizer.step();
-      options.onStep?.({ iteration: options.iteration, step, lr, grad_norm: gradNorm, ...metrics });
+      const record: StepRecord = { iteration: options.iteration, step, learning_rate: lr, epoch: (step + 1) / stepsPerEpoch, grad_norm: gradNorm, ...metrics };
+      if (logitMeans && logitMeans.length >= 2 * B) {
+        record['logits/chosen'] = meanOf(logitMeans, 0, B);
+        record['logits/rejected'] = meanOf(logitMeans, B, 2 * B);
+      }
+      options.onStep?.(record);
+      window.add(record);
+      if (window.size >= config.loggingSteps || step === totalSteps - 1) options.onLog?.(window.flush());
       step++;
     }
   }
@@ -321,6 +360,8 @@ export function runSft(policy: Policy, demos: readonly Demonstration[], options:
 
 export interface AlgorithmCallbacks {
   onStep?: (record: StepRecord) => void;
+  /** Averaged records, one per `loggingSteps` window (what metrics.jsonl holds). */
+  onLog?: (record: StepRecord) => void;
   /**
    * After iteration `iteration` trained (π_ref not yet replaced): `policy` is πθ_t, `reference` the π_ref
    * it was trained against, `data` the updated D_t. The runner evaluates and checkpoints here.
@@ -373,6 +414,7 @@ export function runAlgorithm(
       alpha,
       peakLr: peakLearningRate(config, iteration - (config.zephyr ? 0 : 1)),
       ...(callbacks.onStep ? { onStep: callbacks.onStep } : {}),
+      ...(callbacks.onLog ? { onLog: callbacks.onLog } : {}),
     });
     trained.push(data);
     callbacks.onIterationEnd?.({ iteration, policy, reference, data });

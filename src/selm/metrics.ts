@@ -60,3 +60,33 @@ export function preferenceMetrics(logps: PreferenceLogps, response: ReferenceRes
     return metrics;
   });
 }
+
+/**
+ * TRL's logging window (`logging_steps`): numeric fields averaged over the records added since the last flush;
+ * the step and iteration are the window's last. A field missing from some records is averaged over those that
+ * have it.
+ */
+export class MetricsWindow<R extends { step: number; iteration: number }> {
+  private records: R[] = [];
+
+  get size(): number {
+    return this.records.length;
+  }
+
+  add(record: R): void {
+    this.records.push(record);
+  }
+
+  flush(): R {
+    const last = this.records[this.records.length - 1];
+    if (!last) throw new Error('MetricsWindow.flush: no records');
+    const out: Record<string, unknown> = { ...last };
+    for (const key of Object.keys(last)) {
+      if (key === 'step' || key === 'iteration' || key === 'epoch' || typeof last[key as keyof R] !== 'number') continue;
+      const values = this.records.map((r) => r[key as keyof R]).filter((v): v is R[keyof R] & number => typeof v === 'number');
+      out[key] = values.reduce((a, v) => a + v, 0) / values.length;
+    }
+    this.records = [];
+    return out as R;
+  }
+}

@@ -17,6 +17,12 @@ export interface Policy {
   loadStateDict(state: Record<string, Tensor>): void;
   /** An independent deep copy: π_ref ← πθ takes one. */
   clone(): Policy;
+  /**
+   * Per row of the last `logProbs` call: the mean logit over the positions that predict its response tokens (all
+   * vocabulary entries), what TRL logs as logits/chosen and logits/rejected. Optional: a policy without logits
+   * (the tabular one) leaves it out.
+   */
+  readonly lastMeanLogits?: Float64Array | null;
   /** log π(·|x) over the world's enumerated responses, when Y is small enough (the bandit). */
   responseLogProbs?(prompt: Tokens): Float64Array;
 }

@@ -30,7 +30,7 @@ describe('selm demo --quick', () => {
       for (const f of ['config.json', 'metrics.jsonl', 'eval.json', 'summary.md', 'state.json']) expect(existsSync(join(run, f)), f).toBe(true);
       const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       const step = metrics.find((m) => m.method === 'SELM')!;
-      for (const key of ['loss', 'loss/dpo', 'loss/optimism', 'rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'logps/pi_response', 'logps/ref_response', 'lr', 'grad_norm']) {
+      for (const key of ['loss', 'loss/dpo', 'loss/optimism', 'rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'logps/pi_response', 'logps/ref_response', 'learning_rate', 'epoch', 'grad_norm']) {
         expect(typeof step[key], key).toBe('number');
       }
       for (const seed of config.seeds) {

@@ -62,7 +62,7 @@ describe('bad input', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/config\.json is invalid:\n\s+not valid JSON/);
     const c = await trainWith(JSON.stringify({ world: { kind: 'maze' } }));
-    expect(c.stderr).toMatch(/world\.kind: must be 'bandit' or 'language', got "maze"/);
+    expect(c.stderr).toMatch(/world\.kind: must be 'bandit', 'language' or 'text', got "maze"/);
     const d = await trainWith(banditConfig({}, { seeds: [1, 1], ranker: { kind: 'bradley-terry', temperature: -1 } }));
     expect(d.stderr).toMatch(/seeds: must be distinct/);
     expect(d.stderr).toMatch(/ranker\.temperature: must be a number > 0, got -1/);

@@ -11,7 +11,7 @@ import { checkRunFolder, readConfigFile, runAndReport, tableNumbers } from '../r
 
 export const TRAIN_USAGE = `usage: selm train --config FILE [--out DIR] [--json]
        selm train --resume RUN [--json]
-       selm train --print-config bandit|language [--json]
+       selm train --print-config bandit|language|text [--json]
 
 Runs SFT, then Algorithm 1 with SELM (α from the config), iterative DPO (α = 0) and the α sweep, over the
 config's seeds; evaluates every iteration with the world's true reward r*; writes the run folder: config.json,
@@ -40,7 +40,7 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
   const json = flag(p, 'json');
   const printKind = stringOption(p, 'print-config');
   if (printKind !== undefined) {
-    if (printKind !== 'bandit' && printKind !== 'language') throw new UsageError(`selm train: --print-config takes 'bandit' or 'language', got '${printKind}'`);
+    if (printKind !== 'bandit' && printKind !== 'language' && printKind !== 'text') throw new UsageError(`selm train: --print-config takes 'bandit', 'language' or 'text', got '${printKind}'`);
     for (const other of ['config', 'resume', 'out']) if (stringOption(p, other) !== undefined) throw new UsageError(`selm train: --print-config cannot be combined with --${other}`);
     if (json) printResult('train', { ok: true, config: defaultsFor(printKind) });
     else console.log(JSON.stringify(defaultsFor(printKind), null, 2));

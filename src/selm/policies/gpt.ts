@@ -19,7 +19,23 @@ export interface GptPolicyOptions {
   temperature?: number;
 }
 
+/** Per row, the mean of the logits at the positions that predict its response tokens (TRL's logits/chosen). */
+function meanResponseLogits(logits: Tensor, pairs: readonly { prompt: Tokens; response: Tokens }[]): Float64Array {
+  const [, T, V] = [logits.shape[0]!, logits.shape[1]!, logits.shape[2]!];
+  const data = logits.data;
+  return Float64Array.from(pairs, ({ prompt, response }, b) => {
+    if (response.length === 0) return Number.NaN;
+    let s = 0;
+    // Position t's logits predict token t + 1: the response's tokens are predicted from prompt.length - 1 on.
+    for (let t = prompt.length - 1; t < prompt.length - 1 + response.length; t++) for (let v = 0; v < V; v++) s += data[(b * T + t) * V + v]!;
+    return s / (response.length * V);
+  });
+}
+
 export class GptPolicy implements Policy {
+  /** See Policy.lastMeanLogits. */
+  lastMeanLogits: Float64Array | null = null;
+
   constructor(
     readonly model: GPT,
     readonly options: GptPolicyOptions,
@@ -40,8 +56,11 @@ export class GptPolicy implements Policy {
   logProbs(prompts: readonly Tokens[], responses: readonly Tokens[]): Tensor {
     if (prompts.length !== responses.length) throw new Error(`GptPolicy.logProbs: ${prompts.length} prompts but ${responses.length} responses`);
     const pairs = prompts.map((prompt, i) => ({ prompt, response: responses[i]! }));
+    let logits: Tensor | null = null;
     // Right padding after the response: a causal model never lets a padded position influence an earlier one.
-    return sequenceLogProbs((ids) => this.model.forward(ids), pairs, { padId: this.options.padId, dtype: this.model.config.dtype });
+    const out = sequenceLogProbs((ids) => (logits = this.model.forward(ids)), pairs, { padId: this.options.padId, dtype: this.model.config.dtype });
+    this.lastMeanLogits = meanResponseLogits(logits!, pairs);
+    return out;
   }
 
   parameters(): Tensor[] {

@@ -1,0 +1,69 @@
+/**
+ * Hugging Face model folders on disk (Node only): a GPT written as GPT2LMHeadModel (config.json,
+ * model.safetensors with the `"format": "pt"` metadata transformers requires, the tokenizer files), and such a
+ * folder read back into a GPT (float32 or float64 safetensors; F16/BF16 files are refused by safetensors.ts).
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Generator, astype, type Tensor } from '../../autograd/index.js';
+import { writeFileAtomic } from '../../nn/node/checkpoint-file.js';
+import type { ByteBpeTokenizer } from '../../nn/byte-bpe.js';
+import { GPT } from '../../nn/gpt.js';
+import { fromHfStateDict, gpt2ConfigJson, gptConfigFromHf, toHfStateDict } from '../../nn/hf-gpt2.js';
+import { tokenizerFromHfFiles } from '../../nn/hf-tokenizer.js';
+import { decodeSafetensors, encodeSafetensors } from '../../nn/safetensors.js';
+
+const encoder = new TextEncoder();
+
+/** Writes `model` and `tokenizerFiles` (hf-tokenizer.ts) into `dir` (created if needed); returns the file names. */
+export function writeHfFolder(dir: string, model: GPT, tokenizerFiles: Record<string, string>, extra: Record<string, string> = {}): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, Uint8Array> = {
+    'config.json': encoder.encode(`${JSON.stringify(gpt2ConfigJson(model.config), null, 2)}\n`),
+    'generation_config.json': encoder.encode(`${JSON.stringify({ bos_token_id: model.config.vocabSize > 1 ? 1 : 0, eos_token_id: 2, pad_token_id: 0 }, null, 2)}\n`),
+    'model.safetensors': encodeSafetensors(toHfStateDict(model.namedParameters()), { format: 'pt' }),
+  };
+  for (const [name, text] of Object.entries({ ...tokenizerFiles, ...extra })) files[name] = encoder.encode(text);
+  for (const [name, bytes] of Object.entries(files)) writeFileAtomic(join(dir, name), bytes);
+  return Object.keys(files).sort();
+}
+
+function readText(dir: string, name: string): string {
+  const path = join(dir, name);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+export interface HfFolder {
+  model: GPT;
+  /** The byte-level tokenizer, when the folder has vocab.json + merges.txt in this project's layout. */
+  tokenizer: ByteBpeTokenizer | null;
+}
+
+/** Reads a GPT-2 folder into a GPT of `dtype` (default float32). */
+export function readHfFolder(dir: string, dtype: 'float32' | 'float64' = 'float32'): HfFolder {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readText(dir, 'config.json'));
+  } catch (e) {
+    throw new Error(e instanceof SyntaxError ? `${join(dir, 'config.json')}: not valid JSON (${e.message})` : (e as Error).message);
+  }
+  const config = gptConfigFromHf(raw, join(dir, 'config.json'));
+  const weightsPath = join(dir, 'model.safetensors');
+  if (!existsSync(weightsPath)) throw new Error(`${weightsPath}: missing (only safetensors weights are read, not pytorch_model.bin)`);
+  const { tensors } = decodeSafetensors(readFileSync(weightsPath));
+  const model = new GPT({ ...config, dtype }, new Generator(0));
+  let state: Record<string, Tensor>;
+  try {
+    state = fromHfStateDict(tensors, model.config);
+  } catch (e) {
+    throw new Error(`${weightsPath}: ${(e as Error).message}`);
+  }
+  model.loadStateDict(Object.fromEntries(Object.entries(state).map(([k, t]) => [k, t.dtype === dtype ? t : astype(t, dtype)])));
+  const hasBpe = existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'));
+  const tokenizer = hasBpe ? tokenizerFromHfFiles(readText(dir, 'vocab.json'), readText(dir, 'merges.txt'), dir) : null;
+  return { model, tokenizer };
+}
