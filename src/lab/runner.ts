@@ -15,7 +15,7 @@ import { Generator } from '../autograd/index.js';
 import { GPT } from '../nn/gpt.js';
 import { decodeSafetensors, encodeSafetensors } from '../nn/safetensors.js';
 import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
-import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type StepRecord } from '../selm/algorithm.js';
+import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type StepRecord, type TrainingTriple } from '../selm/algorithm.js';
 import type { Policy } from '../selm/policy.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
 import { makeRanker } from './judges.js';
@@ -44,6 +44,11 @@ export interface RunOptions {
    */
   readFile?: (path: string) => string;
   onEvent?: (event: ProgressEvent) => void;
+  /**
+   * After each trained iteration, its updated D_t (each triple with the y_ref it was ranked against): what the
+   * teaching page's step-through shows. Not stored in the run folder.
+   */
+  onIterationData?: (info: { seed: number; method: string; iteration: number; data: readonly TrainingTriple[] }) => void;
   /** Stop (throwing RunInterrupted) after this many iterations finish in this call: a test's simulated crash. */
   stopAfterIterations?: number;
 }
@@ -261,7 +266,8 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
               log({ experiment: config.name, seed, method: method.name, ...record });
               emit({ type: 'step', experiment: config.name, seed, method: method.name, iteration: record.iteration, step: record.step, doneSteps, totalSteps, loss: record.loss });
             },
-            onIterationEnd: ({ iteration, policy, reference }) => {
+            onIterationEnd: ({ iteration, policy, reference, data }) => {
+              options.onIterationData?.({ seed, method: method.name, iteration, data });
               const key = unitKey(seed, method.name, iteration);
               saveCheckpoint(storage, checkpointPath(seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) });
               const modelEval = evaluateModel(world, policy, reference, evalOptions, evalGenerator());
