@@ -57,3 +57,39 @@ export function fmt(value: number, digits = 3): string {
 export function signed(value: number, digits = 3): string {
   return (value >= 0 ? '+' : '') + fmt(value, digits);
 }
+
+export interface SliderSpec {
+  id: string;
+  label: string;
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+  hint: string;
+}
+
+export interface SliderControl {
+  /** The labelled control to place in the page (its accessible name is the label text). */
+  label: HTMLLabelElement;
+  input: HTMLInputElement;
+  set(value: number): void;
+}
+
+/** A range input inside its label, with the current value shown beside the name; `onInput` on every move. */
+export function slider(spec: SliderSpec, onInput: (value: number) => void): SliderControl {
+  const output = h('output', { id: `${spec.id}-out` }, String(spec.value));
+  const input = h('input', { id: spec.id, attrs: { type: 'range', min: spec.min, max: spec.max, step: spec.step, value: spec.value } });
+  input.addEventListener('input', () => {
+    output.textContent = input.value;
+    onInput(Number(input.value));
+  });
+  const label = h('label', { class: 'slider', attrs: { for: spec.id } }, h('span', { class: 'name' }, spec.label, ' = ', output), input, h('span', { class: 'hint' }, spec.hint));
+  return {
+    label,
+    input,
+    set(value: number) {
+      input.value = String(value);
+      output.textContent = input.value;
+    },
+  };
+}

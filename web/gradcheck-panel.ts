@@ -20,7 +20,7 @@ export function mountGradcheckPanel(root: HTMLElement): void {
         const started = performance.now();
         const rows = [...runOpChecks(), ...runSelmChecks()];
         const passed = rows.filter((r) => r.pass).length;
-        out.replaceChildren(table(rows));
+        out.replaceChildren(h('div', { class: 'table-scroll' }, table(rows)));
         status.textContent = `${passed} of ${rows.length} pass, in ${fmt(performance.now() - started, 0)} ms.`;
         root.dataset.state = passed === rows.length ? 'all-pass' : 'some-fail';
       } catch (e) {
