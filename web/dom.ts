@@ -50,7 +50,9 @@ export function nextFrame(): Promise<void> {
 
 /** A number with `digits` decimals and a true minus sign. */
 export function fmt(value: number, digits = 3): string {
-  return value.toFixed(digits).replace('-', '−');
+  const text = value.toFixed(digits);
+  // −0, or a tiny negative that rounds to zero, reads as 0.
+  return (/^-0\.?0*$/.test(text) ? text.slice(1) : text).replace('-', '−');
 }
 
 /** A signed number (+0.012, −0.034). */
@@ -92,4 +94,13 @@ export function slider(spec: SliderSpec, onInput: (value: number) => void): Slid
       output.textContent = input.value;
     },
   };
+}
+
+/**
+ * A box that scrolls sideways when its content is wider than the screen (a phone): focusable and named, so a
+ * keyboard user can reach and scroll it. `cls` is 'table-scroll' or 'scroll-x' (index.html's styles).
+ */
+export function scrollBox(cls: 'table-scroll' | 'scroll-x', child: Element): HTMLDivElement {
+  const name = child.querySelector('caption')?.textContent ?? child.getAttribute('aria-label') ?? 'scrollable content';
+  return h('div', { class: cls, attrs: { tabindex: 0, role: 'region', 'aria-label': name.length > 90 ? `${name.slice(0, 87)}…` : name } }, child);
 }

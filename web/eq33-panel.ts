@@ -5,7 +5,7 @@
  */
 import { COLORS } from './charts.js';
 import { eq33 } from './eq33.js';
-import { fmt, h, signed } from './dom.js';
+import { fmt, h, scrollBox, signed } from './dom.js';
 import type { StepperState } from './stepper-panel.js';
 
 export function mountEq33Panel(root: HTMLElement): (state: StepperState) => void {
@@ -28,9 +28,8 @@ export function mountEq33Panel(root: HTMLElement): (state: StepperState) => void
     const rewards = run.rewards[task]!;
     out.replaceChildren(
       h('p', {}, `${selm.name} (α = ${alpha}, β = ${beta}), iteration ${t}, a prompt of task ${task}, its ${pairs.length} pairs of D_${t}. ${last.t === 0 ? 'The step-through is at t = 0, so this shows iteration 1.' : ''}`),
-      h(
-        'div',
-        { class: 'table-scroll' },
+      scrollBox(
+        'table-scroll',
         h(
           'table',
           { id: 'eq33-table' },

@@ -16,7 +16,7 @@ export function mountFigure1Panel(root: HTMLElement): void {
   const settings: Figure1Settings = { ...FIGURE1_DEFAULTS, alpha: 0, pairs: [...FIGURE1_DEFAULTS.pairs] };
   const chartBox = h('div', { class: 'figure1-box' });
   const readout = h('div', { id: 'figure1-readout', class: 'readout', attrs: { 'aria-live': 'polite' } });
-  const pairsTable = h('div', { class: 'table-scroll' });
+  const pairsTable = h('div', { class: 'table-scroll', attrs: { tabindex: 0, role: 'region', 'aria-label': 'observed pairs' } });
   const alpha = slider({ id: 'f1-alpha', label: 'α', min: 0, max: 5, step: 0.05, value: settings.alpha, hint: 'optimism of (1.1)' }, (v) => {
     settings.alpha = v;
     schedule();

@@ -8,6 +8,9 @@ import katex from 'katex';
 
 export function typesetMaths(root: ParentNode): void {
   for (const el of root.querySelectorAll<HTMLElement>('[data-tex]')) {
-    katex.render(el.dataset.tex ?? '', el, { output: 'htmlAndMathml', displayMode: el.tagName === 'DIV', throwOnError: true, trust: false });
+    const display = el.tagName === 'DIV';
+    katex.render(el.dataset.tex ?? '', el, { output: 'htmlAndMathml', displayMode: display, throwOnError: true, trust: false });
+    // A display equation may scroll sideways on a phone: keyboard users must be able to reach and scroll it.
+    if (display) el.tabIndex = 0;
   }
 }

@@ -6,7 +6,7 @@
 import { DEFAULT_SETTINGS, type BanditSettings } from './bandit-run.js';
 import { histogramChart, methodColor } from './charts.js';
 import { runSeeds, type SeedsRun } from './comparison.js';
-import { fmt, h, nextFrame, slider } from './dom.js';
+import { fmt, h, nextFrame, scrollBox, slider } from './dom.js';
 
 /** A method "found" the better hill when, averaged over tasks, it puts at least half its mass there. */
 export const FOUND_MASS = 0.5;
@@ -62,12 +62,12 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
     h('tbody', {}, ...run.methods.map((m) => h('tr', {}, h('td', { attrs: { style: `color:${methodColor(m)}` } }, m), h('td', { class: 'num' }, fmt(mean(values[m]!), 3)), h('td', { class: 'num', attrs: { 'data-found': found(m) } }, `${found(m)} of ${n}`)))),
     h('tfoot', {}, h('tr', {}, h('td', { attrs: { colspan: 3 } }, h('span', { id: 'seeds-winrate' }, `SELM beat DPO on final r* in ${wins} of ${n} seeds.`)))),
   );
-  const chartBox = h('div', { class: 'scroll-x' }, histogramChart(values, run.bestReward, 10));
+  const chartBox = scrollBox('scroll-x', histogramChart(values, run.bestReward, 10));
   const perSeed = h(
     'table',
     { id: 'seeds-table' },
     h('caption', {}, 'Every seed (the histogram’s data). Show opens it in the step-through above and marks it in the histogram.'),
-    h('thead', {}, h('tr', {}, h('th', {}, 'seed'), ...run.methods.map((m) => h('th', { attrs: { style: `color:${methodColor(m)}` } }, `${m} r*`)), h('th', {}, ''))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'seed'), ...run.methods.map((m) => h('th', { attrs: { style: `color:${methodColor(m)}` } }, `${m} r*`)), h('th', {}, 'step-through'))),
     h(
       'tbody',
       {},
@@ -81,5 +81,5 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
       }),
     ),
   );
-  return h('div', {}, h('div', { class: 'side-by-side' }, h('div', { class: 'table-scroll' }, summary)), chartBox, h('details', {}, h('summary', {}, `All ${n} seeds`), h('div', { class: 'table-scroll' }, perSeed)));
+  return h('div', {}, h('div', { class: 'side-by-side' }, scrollBox('table-scroll', summary)), chartBox, h('details', {}, h('summary', {}, `All ${n} seeds`), scrollBox('table-scroll', perSeed)));
 }

@@ -6,7 +6,7 @@
 import { DEFAULT_SETTINGS, type BanditSettings } from './bandit-run.js';
 import { COLORS, distributionChart, methodColor, rewardCurveChart } from './charts.js';
 import { runComparison, type ComparisonRun, type MethodTrace, type TripleRecord } from './comparison.js';
-import { fmt, h, nextFrame, slider } from './dom.js';
+import { fmt, h, nextFrame, scrollBox, slider } from './dom.js';
 
 export interface StepperState {
   run: ComparisonRun;
@@ -154,10 +154,10 @@ function renderIteration(run: ComparisonRun, t: number, task: number): HTMLEleme
     {},
     h('h3', { id: 'iteration-title' }, t === 0 ? `Before iteration 1: every method starts from π_SFT (T = ${T})` : `Iteration ${t} of ${T}`),
     t === 0 ? h('p', {}, 'Press Step to run iteration 1: take the first portion D_1 of the preference data, sample y_ref from π_ref for each prompt, rank, train.') : steps(run, t, task),
-    h('div', { class: 'side-by-side' }, h('div', { class: 'scroll-x' }, curve), h('div', { class: 'table-scroll' }, curveTable)),
-    h('div', { class: 'scroll-x', attrs: { tabindex: 0, 'aria-label': 'policy chart, scrolls sideways' } }, dist),
+    h('div', { class: 'side-by-side' }, scrollBox('scroll-x', curve), scrollBox('table-scroll', curveTable)),
+    scrollBox('scroll-x', dist),
     h('p', { class: 'scroll-hint' }, '← the chart scrolls sideways →'),
-    h('details', {}, h('summary', {}, 'The chart’s values as a table'), h('div', { class: 'table-scroll' }, distTable)),
+    h('details', {}, h('summary', {}, 'The chart’s values as a table'), scrollBox('table-scroll', distTable)),
   );
 }
 
@@ -171,9 +171,8 @@ function steps(run: ComparisonRun, t: number, task: number): HTMLElement {
     const shown = triples.slice(0, 5);
     const row = (x: TripleRecord): HTMLTableRowElement =>
       h('tr', {}, h('td', {}, `#${x.instance}`), h('td', {}, y(x.offeredChosen)), h('td', {}, y(x.offeredRejected)), h('td', { class: 'strong' }, y(x.yRef)), h('td', {}, `${y(x.chosen)} ≻ ${y(x.rejected)}`));
-    return h(
-      'div',
-      { class: 'table-scroll' },
+    return scrollBox(
+        'table-scroll',
       h(
         'table',
         { class: 'triples', attrs: { 'data-method': m.name } },
