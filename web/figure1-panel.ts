@@ -7,8 +7,6 @@ import { FIGURE1_DEFAULTS, figure1, figure1Grid, figure1TrueReward, labelPair, t
 import { COLORS } from './charts.js';
 import { fmt, h, slider, svg } from './dom.js';
 
-const W = 640;
-const H = 330;
 const M = { left: 40, right: 14, top: 18, bottom: 40 };
 const PAIR_COLOR = '#b00020';
 
@@ -35,7 +33,9 @@ export function mountFigure1Panel(root: HTMLElement): void {
   const draw = (): void => {
     pending = false;
     result = figure1(settings);
-    chartBox.replaceChildren(chart(result, settings, addAt, removeAt));
+    // The drawing's width follows its box (360 to 640 units), so on a phone the text is not scaled down to a speck.
+    const W = Math.round(Math.min(640, Math.max(360, chartBox.clientWidth || 640)));
+    chartBox.replaceChildren(chart(result, settings, addAt, removeAt, W));
     readout.replaceChildren(...describe(result, settings));
     pairsTable.replaceChildren(pairTable(settings.pairs));
     root.dataset.alpha = String(settings.alpha);
@@ -74,7 +74,8 @@ export function mountFigure1Panel(root: HTMLElement): void {
   draw();
 }
 
-function chart(result: Figure1Result, s: Figure1Settings, addAt: (y: number) => void, removeAt: (i: number) => void): SVGSVGElement {
+function chart(result: Figure1Result, s: Figure1Settings, addAt: (y: number) => void, removeAt: (i: number) => void, W: number): SVGSVGElement {
+  const H = W < 500 ? 300 : 330;
   const grid = result.grid;
   const fine = figure1Grid(161);
   const truth = fine.map(figure1TrueReward);
@@ -104,7 +105,7 @@ function chart(result: Figure1Result, s: Figure1Settings, addAt: (y: number) => 
     root.append(svg('line', { x1: M.left, x2: W - M.right, y1: yv(v), y2: yv(v), stroke: v === 0 ? '#c9ced4' : COLORS.grid, 'pointer-events': 'none' }), svg('text', { x: M.left - 6, y: yv(v) + 4, 'text-anchor': 'end', class: 'tick' }, v));
   }
   for (const t of [0, 0.25, 0.5, 0.75, 1]) root.append(svg('text', { x: x(t), y: H - M.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, t));
-  root.append(svg('text', { x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle', class: 'tick' }, 'response y (click to ask the labeller about a response)'));
+  root.append(svg('text', { x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle', class: 'tick' }, W < 500 ? 'response y (click: ask about it)' : 'response y (click to ask the labeller about a response)'));
   const pathAttrs = { fill: 'none', 'pointer-events': 'none' };
   root.append(svg('polyline', { ...pathAttrs, points: line(fine, truth), stroke: COLORS.reward, 'stroke-width': 2, 'stroke-dasharray': '6 4', 'data-series': 'truth' }));
   // The optimistic fit wide and underneath, the plain one narrow on top: at α = 0 both show where they coincide.

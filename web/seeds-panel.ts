@@ -62,7 +62,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
     h('tbody', {}, ...run.methods.map((m) => h('tr', {}, h('td', { attrs: { style: `color:${methodColor(m)}` } }, m), h('td', { class: 'num' }, fmt(mean(values[m]!), 3)), h('td', { class: 'num', attrs: { 'data-found': found(m) } }, `${found(m)} of ${n}`)))),
     h('tfoot', {}, h('tr', {}, h('td', { attrs: { colspan: 3 } }, h('span', { id: 'seeds-winrate' }, `SELM beat DPO on final r* in ${wins} of ${n} seeds.`)))),
   );
-  const chartBox = scrollBox('scroll-x', histogramChart(values, run.bestReward, 10));
+  const chartBox = scrollBox('scroll-x', histogramChart(values, run.bestReward, 20));
   const perSeed = h(
     'table',
     { id: 'seeds-table' },
@@ -74,7 +74,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
       ...run.outcomes.map((o) => {
         const b = h('button', { class: 'link', attrs: { type: 'button', 'data-seed': o.seed } }, `Show seed ${o.seed}`);
         b.addEventListener('click', () => {
-          chartBox.replaceChildren(histogramChart(values, run.bestReward, 10, o.finalReward));
+          chartBox.replaceChildren(histogramChart(values, run.bestReward, 20, o.finalReward));
           showSeed(o.seed);
         });
         return h('tr', {}, h('td', {}, o.seed), ...run.methods.map((m) => h('td', { class: 'num' }, fmt(o.finalReward[m]!, 3))), h('td', {}, b));

@@ -185,7 +185,7 @@ function steps(run: ComparisonRun, t: number, task: number): HTMLElement {
   return h(
     'div',
     { class: 'steps' },
-    h('ol', {}, h('li', {}, `Step 2: D_${t} is the ${t}-th of ${run.settings.iterations} portions of D (${portion} prompts). Each method samples y_ref ~ π_ref(·|x) from its own π_ref: the policy after iteration ${t - 1}.`), h('li', {}, 'Step 3: the ranker (r* itself here) orders {y_w, y_l, y_ref}; the best becomes chosen, the worst rejected.'), h('li', {}, `Step 4: train on the new pairs with loss (3.2) (α = 0 for DPO), then π_ref ← πθ_${t}.`)),
+    h('ol', {}, h('li', {}, `Step 2: D_${t} is portion ${t} of the ${run.settings.iterations} portions of D (${portion} prompts). Each method samples y_ref ~ π_ref(·|x) from its own π_ref: the policy after iteration ${t - 1}.`), h('li', {}, 'Step 3: the ranker (r* itself here) orders {y_w, y_l, y_ref}; the best becomes chosen, the worst rejected.'), h('li', {}, `Step 4: train on the new pairs with loss (3.2) (α = 0 for DPO), then π_ref ← πθ_${t}.`)),
     ...run.methods.map(tableOf),
   );
 }

@@ -17,6 +17,7 @@ import {
   tensor,
   type Tensor,
 } from '../../autograd/index.js';
+import { runSelmTour } from '../tour-selm.js';
 
 interface TourCase {
   name: string;
@@ -62,6 +63,8 @@ export async function runTourCommand(argv: string[]): Promise<number> {
     console.log('   ' + r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     if (k === 0) console.log('   ' + widths.map((w) => '-'.repeat(w)).join('  '));
   }
+  console.log('');
+  failures += runSelmTour((line) => console.log(line));
   console.log(`\n${failures === 0 ? 'All checks passed.' : `${failures} check(s) FAILED.`} Run \`npm test\` for the full suite.`);
   return failures === 0 ? 0 : 1;
 }
