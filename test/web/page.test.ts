@@ -172,7 +172,8 @@ describe('teaching page (chromium, headless, --disable-gpu)', () => {
     await page.click('#f1-ask');
     await page.waitForFunction(() => document.getElementById('figure1')!.dataset.pairs === '5');
     const chart = (await page.locator('#figure1-chart').boundingBox())!;
-    await page.mouse.click(chart.x + chart.width * (40 + 0.6 * 586) / 640, chart.y + chart.height * 0.5);
+    const units = Number((await page.getAttribute('#figure1-chart', 'viewBox'))!.split(' ')[2]); // plot: 40 to units − 14
+    await page.mouse.click(chart.x + (chart.width * (40 + 0.6 * (units - 54))) / units, chart.y + chart.height * 0.5);
     await page.waitForFunction(() => document.getElementById('figure1')!.dataset.pairs === '6');
     await shot(page, 'desktop-1-figure1-asked', '#figure1');
     await page.locator('#figure1-chart g.pair').first().dispatchEvent('click');
