@@ -113,7 +113,7 @@ function chart(result: Figure1Result, s: Figure1Settings, addAt: (y: number) => 
   root.append(svg('polyline', { ...pathAttrs, points: line(grid, result.plain.rewards), stroke: COLORS.dpo, 'stroke-width': 2.5, 'data-series': 'plain' }));
   // y_u, the optimistic model's greedy response, and the plain model's.
   root.append(svg('line', { x1: x(yu), x2: x(yu), y1: M.top, y2: H - M.bottom, stroke: COLORS.selm, 'stroke-dasharray': '3 3', 'pointer-events': 'none' }));
-  root.append(svg('text', { x: x(yu), y: M.top + 12, 'text-anchor': yu > 0.85 ? 'end' : 'start', dx: yu > 0.85 ? -4 : 4, style: `fill:${COLORS.selm}`, class: 'tick strong', id: 'figure1-yu' }, `y_u = ${fmt(yu, 2)}`));
+  root.append(svg('text', { x: x(yu), y: M.top + 12, 'text-anchor': yu > 0.7 ? 'end' : 'start', dx: yu > 0.7 ? -4 : 4, style: `fill:${COLORS.selm}`, class: 'tick strong', id: 'figure1-yu' }, `y_u = ${fmt(yu, 2)}`));
   // The observed pairs, drawn on r*: ★ chosen, ○ rejected; clicking either removes the pair.
   s.pairs.forEach((p, i) => {
     const g = svg('g', { class: 'pair', 'data-pair': i, tabindex: -1 });
