@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { webBuildOptions } from './web-build.mjs';
 
 const withTypes = !process.argv.includes('--no-types');
 const common = {
@@ -43,10 +44,8 @@ for (const [input, output] of entries) {
   await build({ ...common, entryPoints: [input], outfile: output, banner, external: externals[output] ?? common.external });
 }
 if (existsSync('web/main.ts')) {
-  // The teaching page: everything bundled (gpu.js's browser build included), minified: about 0.7 MB, 0.2 MB gzipped,
-  // nine tenths of it gpu.js. A classic script (iife), not a module, so web/index.html also works opened as a file
-  // (browsers refuse module scripts from file://). target es2022 matches tsconfig.
-  await build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', minify: true, external: [], entryPoints: ['web/main.ts'], outfile: 'web/dist/main.js' });
+  // The teaching page: see scripts/web-build.mjs (the page test builds with the same options).
+  await build(webBuildOptions('web/main.ts', 'web/dist/main.js'));
 }
 if (withTypes) {
   const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

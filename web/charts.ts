@@ -1,112 +1,143 @@
 /**
- * The page's two charts, as plain inline SVG (vega-lite would add about a megabyte to the bundle for two
- * pictures): a policy's distribution over the bandit's responses with r* drawn over it (Figure 1's picture),
- * and mean r* per iteration of Algorithm 1 for two methods.
+ * The page's charts, as plain inline SVG (vega-lite would add about a megabyte to the bundle): mean r* per
+ * iteration for every method on a fixed 0-to-best axis, several policies' distributions over one prompt's
+ * responses on a square-root scale (so 1 % of mass is visible), and a histogram of final r* over seeds.
+ * Every series has one colour everywhere on the page (COLORS, methodColor); every value drawn is also in a
+ * visible label or a table beside the chart.
  */
 import { fmt, svg } from './dom.js';
 
-export const COLORS = { ref: '#9aa3ad', dpo: '#4c78a8', selm: '#f58518', reward: '#2d3436', best: '#2e9e5b' } as const;
+/** Colours with at least 4.5:1 contrast on white, so they serve for text as well as for marks. */
+export const COLORS = { ref: '#6b7480', dpo: '#2f5d8a', selm: '#b35300', control: '#7a3db8', reward: '#1f2933', best: '#1e7b45', grid: '#e3e6ea' } as const;
 
-export interface DistributionChartOptions {
-  /** π(y|x) for each response y; sums to 1. */
-  probs: readonly number[];
-  /** r*(x, y) for each response y. */
-  rewards: readonly number[];
-  color: string;
-  /** Heading inside the chart, left. */
-  title: string;
-  /** Summary inside the chart, right. */
-  note: string;
-  /** Marks the bars' group for tests and assistive tech. */
-  name: string;
-}
-
-const W = 760;
-
-/**
- * Bars of π(·|x) on a fixed 0-1 scale (so the three policies compare by eye), r* as a dark line with dots on
- * its own axis at the right, and the best response starred.
- */
-export function distributionChart(o: DistributionChartOptions): SVGSVGElement {
-  const H = 140;
-  const m = { left: 36, right: 48, top: 26, bottom: 22 };
-  const K = o.probs.length;
-  const plotW = W - m.left - m.right;
-  const plotH = H - m.top - m.bottom;
-  const band = plotW / K;
-  const rMax = Math.max(...o.rewards, 1e-9);
-  const best = o.rewards.indexOf(Math.max(...o.rewards));
-  const yP = (p: number): number => m.top + plotH * (1 - p);
-  const yR = (r: number): number => m.top + plotH * (1 - r / rMax);
-  const xC = (k: number): number => m.left + band * (k + 0.5);
-
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': `${o.title}: ${o.note}`, class: 'chart', 'data-policy': o.name });
-  // Grid and left axis (probability).
-  for (const p of [0, 0.5, 1]) {
-    root.append(
-      svg('line', { x1: m.left, x2: W - m.right, y1: yP(p), y2: yP(p), stroke: '#e3e6ea', 'stroke-width': 1 }),
-      svg('text', { x: m.left - 6, y: yP(p) + 4, 'text-anchor': 'end', class: 'tick' }, p.toFixed(1)),
-    );
-  }
-  // Right axis (r*): the reward's scale, labelled at its ends.
-  for (const r of [0, rMax]) root.append(svg('text', { x: W - m.right + 6, y: yR(r) + 4, class: 'tick reward' }, `${fmt(r, 1)}${r > 0 ? ' r*' : ''}`));
-  // Bars.
-  const bars = svg('g', { class: 'bars' });
-  o.probs.forEach((p, k) => {
-    const y = yP(p);
-    const rect = svg('rect', { x: m.left + band * k + band * 0.15, y, width: band * 0.7, height: Math.max(0, yP(0) - y), fill: o.color, 'data-prob': p });
-    rect.append(svg('title', {}, `y${k}: π = ${fmt(p)}, r* = ${fmt(o.rewards[k]!, 2)}`));
-    bars.append(rect);
-    if (p >= 0.1) bars.append(svg('text', { x: xC(k), y: y - 3, 'text-anchor': 'middle', class: 'barlabel' }, fmt(p, 2)));
-  });
-  root.append(bars);
-  // r* as a line with dots over the bars.
-  const points = o.rewards.map((r, k) => `${xC(k)},${yR(r)}`).join(' ');
-  root.append(svg('polyline', { points, fill: 'none', stroke: COLORS.reward, 'stroke-width': 1.5, 'stroke-dasharray': '4 3', opacity: 0.8 }));
-  o.rewards.forEach((r, k) => root.append(svg('circle', { cx: xC(k), cy: yR(r), r: k === best ? 4.5 : 2.5, fill: k === best ? COLORS.best : COLORS.reward })));
-  // x labels, the best response starred.
-  for (let k = 0; k < K; k++) {
-    root.append(svg('text', { x: xC(k), y: H - m.bottom + 15, 'text-anchor': 'middle', class: k === best ? 'tick best' : 'tick' }, k === best ? `★y${k}` : `y${k}`));
-  }
-  root.append(svg('text', { x: m.left, y: 13, class: 'charttitle' }, o.title));
-  root.append(svg('text', { x: W - m.right, y: 13, 'text-anchor': 'end', class: 'chartnote' }, o.note));
-  return root;
+/** The colour of a method by the lab's name: DPO, SELM, and any control the lab adds (DPO*, …). */
+export function methodColor(name: string): string {
+  if (name === 'DPO') return COLORS.dpo;
+  if (name.startsWith('SELM')) return COLORS.selm;
+  if (name === 'SFT' || name === 'π_ref') return COLORS.ref;
+  return COLORS.control;
 }
 
 export interface Series {
   label: string;
   color: string;
-  /** Values at iterations 0..T. */
+  /** Values at iterations 0..T (shorter: drawn up to where they end). */
   values: readonly number[];
 }
 
-/** Mean r* per iteration, one line per method, with the best achievable r* as a dashed ceiling. */
-export function rewardCurveChart(series: readonly Series[], best: number): SVGSVGElement {
-  const w = 340;
-  const H = 190;
-  const m = { left: 40, right: 64, top: 18, bottom: 30 };
-  const T = Math.max(...series.map((s) => s.values.length - 1), 1);
-  const all = series.flatMap((s) => [...s.values]);
-  const lo = Math.floor(Math.min(...all) * 10) / 10;
-  const hi = Math.max(...all);
-  const span = Math.max(hi - lo, 0.05);
+/** Mean r* per iteration, one line per method, on an axis from 0 to the best possible r*, which is drawn. */
+export function rewardCurveChart(series: readonly Series[], best: number, iterations: number, current?: number): SVGSVGElement {
+  const w = 420;
+  const H = 230;
+  const m = { left: 44, right: 70, top: 16, bottom: 36 };
+  const T = Math.max(iterations, 1);
   const x = (t: number): number => m.left + ((w - m.left - m.right) * t) / T;
-  const y = (v: number): number => m.top + (H - m.top - m.bottom) * (1 - (v - lo) / (span * 1.1));
-  const root = svg('svg', { viewBox: `0 0 ${w} ${H}`, width: w, role: 'img', 'aria-label': 'mean r* per iteration', class: 'chart curve' });
-  for (const v of [lo, lo + span / 2, lo + span]) {
-    root.append(svg('line', { x1: m.left, x2: w - m.right, y1: y(v), y2: y(v), stroke: '#e3e6ea' }), svg('text', { x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v, 2)));
+  const y = (v: number): number => m.top + (H - m.top - m.bottom) * (1 - v / best);
+  const root = svg('svg', { viewBox: `0 0 ${w} ${H}`, class: 'chart curve', role: 'img', 'aria-label': `Mean r* per iteration, 0 to the best possible ${fmt(best, 1)}: ${series.map((s) => `${s.label} ${s.values.map((v) => fmt(v, 2)).join(', ')}`).join('; ')}` });
+  for (const v of [0, best / 2, best]) {
+    root.append(svg('line', { x1: m.left, x2: w - m.right, y1: y(v), y2: y(v), stroke: COLORS.grid }), svg('text', { x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v, 1)));
   }
-  root.append(svg('text', { x: m.left - 6, y: m.top - 4, 'text-anchor': 'end', class: 'tick' }, 'r*'));
-  for (let t = 0; t <= T; t++) root.append(svg('text', { x: x(t), y: H - m.bottom + 14, 'text-anchor': 'middle', class: 'tick' }, t));
-  root.append(svg('text', { x: (m.left + w - m.right) / 2, y: H - 3, 'text-anchor': 'middle', class: 'tick' }, 'iteration t'));
-  if (best <= lo + span * 1.1) root.append(svg('line', { x1: m.left, x2: w - m.right, y1: y(best), y2: y(best), stroke: COLORS.best, 'stroke-dasharray': '4 3' }));
+  root.append(svg('line', { x1: m.left, x2: w - m.right, y1: y(best), y2: y(best), stroke: COLORS.best, 'stroke-width': 1.5, 'stroke-dasharray': '5 3' }));
+  root.append(svg('text', { x: w - m.right + 6, y: y(best) + 4, style: `fill:${COLORS.best}`, class: 'tick strong' }, 'best'));
+  root.append(svg('text', { x: 4, y: m.top + 4, class: 'tick' }, 'r*'));
+  for (let t = 0; t <= T; t++) root.append(svg('text', { x: x(t), y: H - m.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, t));
+  root.append(svg('text', { x: (m.left + w - m.right) / 2, y: H - 4, 'text-anchor': 'middle', class: 'tick' }, 'iteration t of Algorithm 1'));
+  if (current !== undefined) root.append(svg('line', { x1: x(current), x2: x(current), y1: m.top, y2: H - m.bottom, stroke: '#9aa3ad', 'stroke-dasharray': '2 3' }));
   for (const s of series) {
-    root.append(svg('polyline', { points: s.values.map((v, t) => `${x(t)},${y(v)}`).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2 }));
-    s.values.forEach((v, t) => root.append(svg('circle', { cx: x(t), cy: y(v), r: 3, fill: s.color })));
+    root.append(svg('polyline', { points: s.values.map((v, t) => `${x(t)},${y(v)}`).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2.5 }));
+    s.values.forEach((v, t) => root.append(svg('circle', { cx: x(t), cy: y(v), r: 3.5, fill: s.color })));
   }
-  // End labels, pushed apart when the lines end close together.
-  const labels = series.map((s) => ({ s, at: y(s.values[s.values.length - 1]!) + 4 })).sort((a, b) => a.at - b.at);
-  for (let i = 1; i < labels.length; i++) labels[i]!.at = Math.max(labels[i]!.at, labels[i - 1]!.at + 12);
-  for (const { s, at } of labels) root.append(svg('text', { x: w - m.right + 8, y: at, class: 'tick label', fill: s.color }, s.label));
+  // End labels in the series' colour, pushed apart when the lines end close together.
+  const labels = series.map((s) => ({ s, at: y(s.values[s.values.length - 1] ?? 0) + 4 })).sort((a, b) => a.at - b.at);
+  for (let i = 1; i < labels.length; i++) labels[i]!.at = Math.max(labels[i]!.at, labels[i - 1]!.at + 14);
+  for (const { s, at } of labels) {
+    const last = s.values.length - 1;
+    root.append(svg('text', { x: x(last) + 7, y: at, style: `fill:${s.color}`, class: 'tick strong' }, s.label));
+  }
+  return root;
+}
+
+export interface PolicySeries {
+  name: string;
+  label: string;
+  color: string;
+  probs: readonly number[];
+}
+
+/**
+ * Several policies over one prompt's K responses, bars side by side on a square-root scale (mass of 0.01
+ * shows as a tenth of the height), with r* drawn as a strip of its own above the bars so nothing overlaps.
+ */
+export function distributionChart(rewards: readonly number[], series: readonly PolicySeries[], title: string): SVGSVGElement {
+  const W = 640;
+  const H = 250;
+  const m = { left: 40, right: 12, top: 64, bottom: 28 };
+  const K = rewards.length;
+  const band = (W - m.left - m.right) / K;
+  const plotH = H - m.top - m.bottom;
+  const rMax = Math.max(...rewards, 1e-9);
+  const best = rewards.indexOf(rMax);
+  const yP = (p: number): number => m.top + plotH * (1 - Math.sqrt(p));
+  const xC = (k: number): number => m.left + band * (k + 0.5);
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart dist', role: 'img', 'aria-label': `${title}; the table below gives every value` });
+  root.append(svg('text', { x: m.left, y: 14, class: 'charttitle' }, title));
+  // Legend in the series' colours, right-aligned on the title's line.
+  let lx = W - m.right;
+  for (const s of [...series].reverse()) {
+    root.append(svg('text', { x: lx, y: 14, 'text-anchor': 'end', style: `fill:${s.color}`, class: 'tick strong' }, `■ ${s.label}`));
+    lx -= 14 + 8 * s.label.length;
+  }
+  // r* strip: dots and a line, 0 to max, between the title and the bars.
+  const yR = (r: number): number => 56 - 28 * (r / rMax);
+  root.append(svg('text', { x: m.left - 6, y: yR(rMax) + 4, 'text-anchor': 'end', class: 'tick' }, `r* ${fmt(rMax, 0)}`));
+  root.append(svg('polyline', { points: rewards.map((r, k) => `${xC(k)},${yR(r)}`).join(' '), fill: 'none', stroke: COLORS.reward, 'stroke-width': 1.2 }));
+  rewards.forEach((r, k) => root.append(svg('circle', { cx: xC(k), cy: yR(r), r: k === best ? 4.5 : 2.5, fill: k === best ? COLORS.best : COLORS.reward })));
+  for (const p of [0, 0.01, 0.1, 0.5, 1]) {
+    root.append(svg('line', { x1: m.left, x2: W - m.right, y1: yP(p), y2: yP(p), stroke: COLORS.grid }), svg('text', { x: m.left - 6, y: yP(p) + 4, 'text-anchor': 'end', class: 'tick' }, String(p)));
+  }
+  const barW = (band * 0.8) / Math.max(series.length, 1);
+  series.forEach((s, i) => {
+    const g = svg('g', { 'data-policy': s.name });
+    s.probs.forEach((p, k) => {
+      const y = yP(p);
+      g.append(svg('rect', { x: m.left + band * k + band * 0.1 + barW * i, y, width: barW - 1, height: Math.max(0, yP(0) - y), fill: s.color, 'data-prob': p }));
+    });
+    root.append(g);
+  });
+  for (let k = 0; k < K; k++) root.append(svg('text', { x: xC(k), y: H - m.bottom + 16, 'text-anchor': 'middle', class: k === best ? 'tick strong best' : 'tick' }, k === best ? `★y${k}` : `y${k}`));
+  root.append(svg('text', { x: 4, y: H - 4, class: 'tick' }, '√ scale'));
+  return root;
+}
+
+/** Final mean r* over seeds: one row of bins per method, counts written on the bars. */
+export function histogramChart(values: Record<string, readonly number[]>, best: number, bins: number, highlight?: Record<string, number>): SVGSVGElement {
+  const names = Object.keys(values);
+  const W = 560;
+  const rowH = 70;
+  const m = { left: 64, right: 12, top: 10, bottom: 34 };
+  const H = m.top + rowH * names.length + m.bottom;
+  const x = (v: number): number => m.left + ((W - m.left - m.right) * v) / best;
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart hist', role: 'img', 'aria-label': 'Histogram of final mean r* over seeds, per method; counts are written on the bars and listed in the table below' });
+  names.forEach((name, row) => {
+    const vs = values[name]!;
+    const counts = new Array<number>(bins).fill(0);
+    for (const v of vs) counts[Math.min(bins - 1, Math.max(0, Math.floor((v / best) * bins)))]!++;
+    const top = m.top + row * rowH;
+    const maxCount = Math.max(...counts, 1);
+    const color = methodColor(name);
+    root.append(svg('text', { x: m.left - 8, y: top + rowH / 2, 'text-anchor': 'end', style: `fill:${color}`, class: 'tick strong' }, name));
+    counts.forEach((c, b) => {
+      const h = ((rowH - 22) * c) / maxCount;
+      const x0 = x((b * best) / bins);
+      const bw = x(((b + 1) * best) / bins) - x0 - 2;
+      root.append(svg('rect', { x: x0 + 1, y: top + rowH - 8 - h, width: bw, height: h, fill: color, 'data-count': c }));
+      if (c > 0) root.append(svg('text', { x: x0 + 1 + bw / 2, y: top + rowH - 11 - h, 'text-anchor': 'middle', class: 'tick' }, c));
+    });
+    const mark = highlight?.[name];
+    if (mark !== undefined) root.append(svg('path', { d: `M${x(mark)},${top + rowH - 2} l-5,7 h10 z`, fill: COLORS.reward }));
+  });
+  const axisY = m.top + rowH * names.length;
+  for (let i = 0; i <= 4; i++) root.append(svg('text', { x: x((best * i) / 4), y: axisY + 14, 'text-anchor': 'middle', class: 'tick' }, fmt((best * i) / 4, 1)));
+  root.append(svg('text', { x: (m.left + W) / 2, y: H - 3, 'text-anchor': 'middle', class: 'tick' }, 'final mean r* (right edge: the best possible)'));
   return root;
 }

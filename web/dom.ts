@@ -50,10 +50,57 @@ export function nextFrame(): Promise<void> {
 
 /** A number with `digits` decimals and a true minus sign. */
 export function fmt(value: number, digits = 3): string {
-  return value.toFixed(digits).replace('-', '−');
+  const text = value.toFixed(digits);
+  // −0, or a tiny negative that rounds to zero, reads as 0.
+  return (/^-0\.?0*$/.test(text) ? text.slice(1) : text).replace('-', '−');
 }
 
 /** A signed number (+0.012, −0.034). */
 export function signed(value: number, digits = 3): string {
   return (value >= 0 ? '+' : '') + fmt(value, digits);
+}
+
+export interface SliderSpec {
+  id: string;
+  label: string;
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+  hint: string;
+}
+
+export interface SliderControl {
+  /** The labelled control to place in the page (its accessible name is the label text). */
+  label: HTMLLabelElement;
+  input: HTMLInputElement;
+  set(value: number): void;
+}
+
+/** A range input inside its label, with the current value shown beside the name; `onInput` on every move. */
+export function slider(spec: SliderSpec, onInput: (value: number) => void): SliderControl {
+  const output = h('output', { id: `${spec.id}-out` }, String(spec.value));
+  const input = h('input', { id: spec.id, attrs: { type: 'range', min: spec.min, max: spec.max, step: spec.step, value: spec.value } });
+  input.addEventListener('input', () => {
+    output.textContent = input.value;
+    onInput(Number(input.value));
+  });
+  const label = h('label', { class: 'slider', attrs: { for: spec.id } }, h('span', { class: 'name' }, spec.label, ' = ', output), input, h('span', { class: 'hint' }, spec.hint));
+  return {
+    label,
+    input,
+    set(value: number) {
+      input.value = String(value);
+      output.textContent = input.value;
+    },
+  };
+}
+
+/**
+ * A box that scrolls sideways when its content is wider than the screen (a phone): focusable and named, so a
+ * keyboard user can reach and scroll it. `cls` is 'table-scroll' or 'scroll-x' (index.html's styles).
+ */
+export function scrollBox(cls: 'table-scroll' | 'scroll-x', child: Element): HTMLDivElement {
+  const name = child.querySelector('caption')?.textContent ?? child.getAttribute('aria-label') ?? 'scrollable content';
+  return h('div', { class: cls, attrs: { tabindex: 0, role: 'region', 'aria-label': name.length > 90 ? `${name.slice(0, 87)}…` : name } }, child);
 }

@@ -1,5 +1,5 @@
 /** "The gradient, proven": runs the checks of gradcheck-cases.ts in the tab and shows their table. */
-import { fmt, h, nextFrame } from './dom.js';
+import { fmt, h, nextFrame, scrollBox } from './dom.js';
 import { runOpChecks, runSelmChecks, type CheckRow } from './gradcheck-cases.js';
 
 function exp10(v: number): string {
@@ -20,7 +20,7 @@ export function mountGradcheckPanel(root: HTMLElement): void {
         const started = performance.now();
         const rows = [...runOpChecks(), ...runSelmChecks()];
         const passed = rows.filter((r) => r.pass).length;
-        out.replaceChildren(table(rows));
+        out.replaceChildren(scrollBox('table-scroll', table(rows)));
         status.textContent = `${passed} of ${rows.length} pass, in ${fmt(performance.now() - started, 0)} ms.`;
         root.dataset.state = passed === rows.length ? 'all-pass' : 'some-fail';
       } catch (e) {
@@ -37,7 +37,7 @@ function table(rows: readonly CheckRow[]): HTMLTableElement {
   return h(
     'table',
     { id: 'gradcheck-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'check'), h('th', {}, 'what is differentiated'), h('th', {}, 'max abs error'), h('th', {}, 'max rel error'), h('th', {}, ''))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'check'), h('th', {}, 'what is differentiated'), h('th', {}, 'max abs error'), h('th', {}, 'max rel error'), h('th', {}, 'result'))),
     h(
       'tbody',
       {},

@@ -14,7 +14,7 @@
 import { Generator } from '../autograd/index.js';
 import { GPT } from '../nn/gpt.js';
 import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
-import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type StepRecord } from '../selm/algorithm.js';
+import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type StepRecord, type TrainingTriple } from '../selm/algorithm.js';
 import type { Policy } from '../selm/policy.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointOptions } from './checkpoints.js';
@@ -51,6 +51,11 @@ export interface RunOptions {
   onEvent?: (event: ProgressEvent) => void;
   /** Loads the config's judge module (`ranker.kind` 'module'), once per run: the CLI imports the file. */
   loadJudge?: (path: string) => Promise<TextJudge>;
+  /**
+   * After each trained iteration, its updated D_t (each triple with the y_ref it was ranked against): what the
+   * teaching page's step-through shows. Not stored in the run folder.
+   */
+  onIterationData?: (info: { seed: number; method: string; iteration: number; data: readonly TrainingTriple[] }) => void;
   /** Stop (throwing RunInterrupted) after this many iterations finish in this call: a test's simulated crash. */
   stopAfterIterations?: number;
   /** Save and load non-finite weights instead of stopping (checkpoints.ts). */
@@ -300,6 +305,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
               emit({ type: 'step', experiment: config.name, seed, method: method.name, iteration: record.iteration, step: record.step, doneSteps, totalSteps, loss: record.loss });
             },
             onIterationEnd: ({ iteration, policy, reference, data }) => {
+              options.onIterationData?.({ seed, method: method.name, iteration, data });
               const key = unitKey(seed, method.name, iteration);
               writeIterationData(storage, seed, method.name, iteration, world, data, ranker);
               saveCheckpoint(storage, checkpointPath(seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) }, ckpt);

@@ -17,6 +17,7 @@ import {
   tensor,
   type Tensor,
 } from '../../autograd/index.js';
+import { runSelmTour } from '../tour-selm.js';
 import { flag, parse } from '../args.js';
 import { printResult } from '../output.js';
 
@@ -78,13 +79,15 @@ export async function runTourCommand(argv: string[]): Promise<number> {
   console.log('2. Every gradient is checked against central finite differences in float64');
   console.log('   (eps 1e-6; pass when |analytic - numeric| <= 1e-5 + 1e-3 |numeric|, as PyTorch gradcheck):\n');
   const checks = checkOps();
-  const failures = checks.filter((r) => !r.pass).length;
+  let failures = checks.filter((r) => !r.pass).length;
   const rows: string[][] = [['op', 'what it is', 'max abs error', 'result'], ...checks.map((r) => [r.op, r.what, r.maxAbsError.toExponential(2), r.pass ? 'pass' : 'FAIL'])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const [k, r] of rows.entries()) {
     console.log('   ' + r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     if (k === 0) console.log('   ' + widths.map((w) => '-'.repeat(w)).join('  '));
   }
+  console.log('');
+  failures += runSelmTour((line) => console.log(line));
   console.log(`\n${failures === 0 ? 'All checks passed.' : `${failures} check(s) FAILED.`} Run \`npm test\` for the full suite.`);
   return failures === 0 ? 0 : 1;
 }
