@@ -37,3 +37,4 @@ export {
 export { setBackend, getBackend, useBackend, withBackend, registerBackend, cpuBackend, type Backend, type BackendName } from './backend/index.js';
 // Importing the gpujs backend registers it, so setBackend('gpujs') works from the package root.
 export { createGpujsBackend, gpujsInfo, sharedGpujsBackend, type GpujsBackend, type GpujsInfo, type GpujsMode } from './backend/gpujs.js';
+export { createWasmBackend, sharedWasmBackend, type WasmBackend, type WasmInfo } from './backend/wasm/backend.js';

@@ -74,7 +74,7 @@ export interface Backend {
   crossEntropyRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray;
 }
 
-export type BackendName = 'cpu' | 'gpujs';
+export type BackendName = 'cpu' | 'gpujs' | 'wasm';
 
 /**
  * A constant 0/1 mask over a [rows, cols] array, possibly broadcast: element i reads values[offsets[i]]. Masked

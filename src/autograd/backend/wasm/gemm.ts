@@ -1,0 +1,125 @@
+/**
+ * The GEMM's calling side: copies A in as stored and packs op(B) into the kernel's panels (gemm-kernel.ts)
+ * straight from the caller's array, so a transposed operand costs only a different read order, never a
+ * transposed copy; writes
+ * the job; runs the tiles (split over threads for large products); copies C out of its padded buffer.
+ *
+ * Every tile is computed by the same code whichever thread runs it, and tiles never share output, so one
+ * thread and two give bit-identical results.
+ */
+import { broadcastOffsets } from '../strided.js';
+import { sizeOf } from '../../shape.js';
+import type { MatmulArgs } from '../backend.js';
+import { GEMM_BLOCKING, GEMM_JOB } from './gemm-kernel.js';
+import { align64, JOB_KIND, type WasmRuntime } from './runtime.js';
+
+/** Products below this many multiply-adds stay on the calling thread (waking helpers costs more). */
+const MIN_PARALLEL_MACS = 1 << 17;
+
+function packB(dst: Float32Array, at: number, b: Float32Array, bo: number, k: number, n: number, transB: boolean, nr: number): void {
+  const panels = Math.ceil(n / nr);
+  for (let q = 0; q < panels; q++) {
+    const base = at + q * nr * k;
+    const j0 = q * nr;
+    const width = Math.min(nr, n - j0);
+    if (transB) {
+      // op(B)(kk, col) = b[col, kk]: stored [n, k]
+      for (let j = 0; j < nr; j++) {
+        if (j >= width) {
+          for (let kk = 0; kk < k; kk++) dst[base + kk * nr + j] = 0;
+          continue;
+        }
+        for (let kk = 0, src = bo + (j0 + j) * k; kk < k; kk++, src++) dst[base + kk * nr + j] = b[src]!;
+      }
+    } else {
+      for (let kk = 0; kk < k; kk++) {
+        const row = base + kk * nr;
+        const src = bo + kk * n + j0;
+        for (let j = 0; j < width; j++) dst[row + j] = b[src + j]!;
+        for (let j = width; j < nr; j++) dst[row + j] = 0;
+      }
+    }
+  }
+}
+
+/** C = op(A) op(B) (+ bias) in float32, batched with broadcast batch dimensions; see Backend.matmul. */
+export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
+  const a = args.a as Float32Array;
+  const b = args.b as Float32Array;
+  const { aBatch, bBatch, batchShape, k, transA, transB } = args;
+  const { mr, nr } = GEMM_BLOCKING;
+  let m = args.m;
+  let batches = sizeOf(batchShape);
+  const n = args.n;
+  const out = new Float32Array(batches * m * n);
+  if (out.length === 0) return out;
+  let aOff = broadcastOffsets(aBatch, batchShape);
+  let bOff = broadcastOffsets(bBatch, batchShape);
+  // One B for every batch and A's batches stored one after another as [batches * m, k]: one taller product.
+  if (!transA && sizeOf(bBatch) === 1 && sizeOf(aBatch) === batches && batches > 1) {
+    m *= batches;
+    batches = 1;
+    aOff = ZERO;
+    bOff = ZERO;
+  }
+  const mTiles = Math.ceil(m / mr);
+  const nTiles = Math.ceil(n / nr);
+  const mp = mTiles * mr;
+  const np = nTiles * nr;
+  const bMats = [...new Set(bOff.subarray(0, batches))];
+  // A as stored, plus slack for the rows the last tile reads past m (at most mr - 1 rows, or columns).
+  const aBytes = align64(a.length * 4 + mr * Math.max(k, args.m) * 4);
+  const bBytes = align64(np * k * 4);
+  const tableBytes = align64(batches * 4);
+  const cBytes = batches * mp * np * 4;
+  const base = rt.reserve(2 * tableBytes + align64(np * 4) + aBytes + bMats.length * bBytes + cBytes);
+  const heap = rt.f32();
+  const ints = rt.i32();
+  const aTable = base;
+  const bTable = aTable + tableBytes;
+  const biasAt = bTable + tableBytes;
+  let at = biasAt + align64(np * 4);
+  const aAt = at;
+  heap.set(a, aAt >> 2);
+  at += aBytes;
+  const bAddress = new Map<number, number>();
+  for (const mat of bMats) {
+    packB(heap, at >> 2, b, mat * k * n, k, n, transB, nr);
+    bAddress.set(mat, at);
+    at += bBytes;
+  }
+  for (let bi = 0; bi < batches; bi++) {
+    ints[(aTable >> 2) + bi] = aAt + aOff[bi]! * args.m * k * 4;
+    ints[(bTable >> 2) + bi] = bAddress.get(bOff[bi]!)!;
+  }
+  const bias = args.bias ?? null;
+  heap.fill(0, biasAt >> 2, (biasAt >> 2) + np);
+  if (bias) heap.set(bias, biasAt >> 2);
+  const c = at;
+  ints[0] = JOB_KIND.gemm;
+  ints[GEMM_JOB.aTable >> 2] = aTable;
+  ints[GEMM_JOB.bTable >> 2] = bTable;
+  ints[GEMM_JOB.c >> 2] = c;
+  ints[GEMM_JOB.bias >> 2] = biasAt;
+  ints[GEMM_JOB.k >> 2] = k;
+  ints[GEMM_JOB.mTiles >> 2] = mTiles;
+  ints[GEMM_JOB.nTiles >> 2] = nTiles;
+  ints[GEMM_JOB.ldc >> 2] = np;
+  ints[GEMM_JOB.aRowStride >> 2] = transA ? 4 : k * 4;
+  ints[GEMM_JOB.aKStride >> 2] = transA ? m * 4 : 4;
+  rt.run(batches * mTiles * nTiles, batches * m * n * k >= MIN_PARALLEL_MACS);
+  const c0 = c >> 2;
+  if (mp === m && np === n) {
+    out.set(heap.subarray(c0, c0 + batches * m * n));
+  } else {
+    for (let bi = 0; bi < batches; bi++) {
+      for (let i = 0; i < m; i++) {
+        const src = c0 + (bi * mp + i) * np;
+        out.set(heap.subarray(src, src + n), (bi * m + i) * n);
+      }
+    }
+  }
+  return out;
+}
+
+const ZERO = new Int32Array(1);
