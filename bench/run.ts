@@ -7,7 +7,7 @@ import { cpus, hostname, loadavg } from 'node:os';
 import { getBackend, setBackend } from '../src/autograd/index.js';
 import { gpujsInfo } from '../src/autograd/backend/gpujs.js';
 import type { BenchOptions, OurBackend } from './args.js';
-import { singleThreadedInfo } from './backends.js';
+import { singleThreadedInfo, wasmInfo } from './backends.js';
 import { makeBatches } from './batch.js';
 import { REFERENCE_DIMS } from './dims.js';
 import { ourGenerationRows } from './generate.js';
@@ -145,6 +145,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   results.meta.tfjs = peers ? await peers.setup.tfInfo() : null;
   results.meta.gpujs = gpujsInfo();
   results.meta['gpujs-1t'] = singleThreadedInfo();
+  Object.assign(results.meta, wasmInfo());
   results.meta.maxRssMb = maxRssMb();
   results.meta.sectionSeconds = sectionSeconds;
   const seconds = (performance.now() - started) / 1000;
