@@ -2,15 +2,16 @@
  * The generated GEMM: a register-blocked micro-kernel over packed panels, and the tile loop the thread pool
  * splits.
  *
- * Layout (written by gemm.ts): op(B) [k, n] packed as panels of NR columns, panel q holding B(kk, q NR + j) at
- * float q NR k + kk NR + j, the edge panel zero-padded. A is read in place through two strides (row, k), so
- * A stored [m, k] or [k, m] is the same kernel; the rows past m of the last tile read slack after A (never
- * outside memory) into padded rows of C. Every tile is a full MR x NR tile, and C is written into a padded
- * [Mp, Np] buffer. Packing B costs k n moves against m k n multiply-adds; packing A as well measured slower
- * (bench/README.md): its stride-k reads are cheaper in the kernel than in a JavaScript copy.
+ * Layout (written by gemm.ts): B stored [k, n] is read in place, NR consecutive floats of row kk per step; B
+ * stored [n, k] (op(B) = B^T) is packed as panels of NR columns, panel q holding op(B)(kk, q NR + j) at float
+ * q NR k + kk NR + j. A is read in place through two strides (row, k), so A stored [m, k] or [k, m] is the
+ * same kernel. The rows past m (columns past n) of the last tiles read slack after the operand (never outside
+ * memory) into padded rows (columns) of C, which are not copied out. Every tile is a full MR x NR tile, and C is written into a padded
+ * [Mp, Np] buffer. Packing A, or B stored [k, n], measured slower (bench/README.md): the strided reads are
+ * cheaper in the kernel than in a JavaScript copy into shared memory.
  *
  * The micro-kernel keeps the MR x NR tile of C in MR * NR/4 v128 accumulators across the k loop: per kk it
- * loads NR/4 vectors of the B panel once (v128.load) and one splat of A per row (v128.load32_splat), then
+ * loads NR/4 vectors of B once (v128.load) and one splat of A per row (v128.load32_splat), then
  * MR * NR/4 f32x4 multiply-adds. Accumulators start from the bias (or zeros), so a Linear layer's bias is
  * added without another pass.
  */
@@ -35,11 +36,13 @@ export const GEMM_JOB = {
   ldc: 32, // Np, floats
   aRowStride: 36, // bytes between rows of op(A) (k * 4 when A is stored [m, k], 4 when stored [k, m])
   aKStride: 40, // bytes between columns of op(A) (4, or m * 4)
+  bKStride: 44, // bytes between rows of op(B) in its panels (nr * 4 packed, n * 4 in place)
+  bPanelStride: 48, // bytes between column panels of op(B) (nr * k * 4 packed, nr * 4 in place)
 } as const;
 
 /** Emits `tile(ap, bp, cp, k, ldcBytes, biasp)`: C tile = bias + A panel . B panel. Returns its index. */
 export function emitGemmTile(mod: ModuleBuilder, { mr, nr }: GemmBlocking): number {
-  const { index, f } = mod.func(null, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const { index, f } = mod.func(null, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
   const ap = f.param(0, 'i32');
   const bp = f.param(1, 'i32');
   const cp = f.param(2, 'i32');
@@ -48,6 +51,7 @@ export function emitGemmTile(mod: ModuleBuilder, { mr, nr }: GemmBlocking): numb
   const biasp = f.param(5, 'i32');
   const rowStride = f.param(6, 'i32');
   const kStride = f.param(7, 'i32');
+  const bStride = f.param(8, 'i32');
   const nv = nr / 4;
   const acc: Local<'v128'>[][] = [];
   for (let i = 0; i < mr; i++) {
@@ -78,7 +82,7 @@ export function emitGemmTile(mod: ModuleBuilder, { mr, nr }: GemmBlocking): numb
         for (let v = 0; v < nv; v++) f.get(acc[i]![v]!).get(a).get(b[v]!).simd('f32x4.mul').simd('f32x4.add').set(acc[i]![v]!);
       }
       for (const r of rows) f.get(r).get(kStride).op('i32.add').set(r);
-      f.addTo(bp, nr * 4);
+      f.get(bp).get(bStride).op('i32.add').set(bp);
       f.get(k).i32(1).op('i32.sub').tee(k).brIf(next);
     });
   });
@@ -122,9 +126,9 @@ export function emitGemmJob(f: FunctionBuilder, job: Local<'i32'>, start: Local<
     // ap = aTable[batch] + ip * mr * aRowStride
     f.get(job).loadI32(GEMM_JOB.aTable).get(batch).i32(2).op('i32.shl').op('i32.add').loadI32();
     f.get(ip).get(aRowStride).op('i32.mul').i32(mr).op('i32.mul').op('i32.add');
-    // bp = bTable[batch] + jp * nr * k * 4
+    // bp = bTable[batch] + jp * bPanelStride
     f.get(job).loadI32(GEMM_JOB.bTable).get(batch).i32(2).op('i32.shl').op('i32.add').loadI32();
-    f.get(jp).get(k).op('i32.mul').i32(nr * 4).op('i32.mul').op('i32.add');
+    f.get(jp).get(job).loadI32(GEMM_JOB.bPanelStride).op('i32.mul').op('i32.add');
     // cp = c + ((batch * mTiles + ip) * mr * ldc + jp * nr) * 4
     f.get(job).loadI32(GEMM_JOB.c);
     f.get(batch).get(mTiles).op('i32.mul').get(ip).op('i32.add').i32(mr).op('i32.mul').get(ldc).op('i32.mul');
@@ -132,7 +136,7 @@ export function emitGemmJob(f: FunctionBuilder, job: Local<'i32'>, start: Local<
     f.get(k);
     f.get(ldc).i32(2).op('i32.shl');
     f.get(job).loadI32(GEMM_JOB.bias).get(jp).i32(nr * 4).op('i32.mul').op('i32.add');
-    f.get(aRowStride).get(aKStride);
+    f.get(aRowStride).get(aKStride).get(job).loadI32(GEMM_JOB.bKStride);
     f.call(tile);
   });
 }

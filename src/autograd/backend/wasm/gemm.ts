@@ -1,7 +1,7 @@
 /**
- * The GEMM's calling side: copies A in as stored and packs op(B) into the kernel's panels (gemm-kernel.ts)
- * straight from the caller's array, so a transposed operand costs only a different read order, never a
- * transposed copy; writes
+ * The GEMM's calling side: copies A and B into the kernel's memory as stored (B^T is packed into the kernel's
+ * column panels straight from the caller's array), so a transposed operand costs only a different read order,
+ * never a transposed copy; writes
  * the job; runs the tiles (split over threads for large products); copies C out of its padded buffer.
  *
  * Every tile is computed by the same code whichever thread runs it, and tiles never share output, so one
@@ -16,28 +16,18 @@ import { align64, JOB_KIND, type WasmRuntime } from './runtime.js';
 /** Products below this many multiply-adds stay on the calling thread (waking helpers costs more). */
 const MIN_PARALLEL_MACS = 1 << 17;
 
-function packB(dst: Float32Array, at: number, b: Float32Array, bo: number, k: number, n: number, transB: boolean, nr: number): void {
+/** Packs op(B) = B^T (B stored [n, k]) into panels of nr columns, the edge panel zero-padded. */
+function packTransposedB(dst: Float32Array, at: number, b: Float32Array, bo: number, k: number, n: number, nr: number): void {
   const panels = Math.ceil(n / nr);
   for (let q = 0; q < panels; q++) {
     const base = at + q * nr * k;
     const j0 = q * nr;
-    const width = Math.min(nr, n - j0);
-    if (transB) {
-      // op(B)(kk, col) = b[col, kk]: stored [n, k]
-      for (let j = 0; j < nr; j++) {
-        if (j >= width) {
-          for (let kk = 0; kk < k; kk++) dst[base + kk * nr + j] = 0;
-          continue;
-        }
-        for (let kk = 0, src = bo + (j0 + j) * k; kk < k; kk++, src++) dst[base + kk * nr + j] = b[src]!;
+    for (let j = 0; j < nr; j++) {
+      if (j0 + j >= n) {
+        for (let kk = 0; kk < k; kk++) dst[base + kk * nr + j] = 0;
+        continue;
       }
-    } else {
-      for (let kk = 0; kk < k; kk++) {
-        const row = base + kk * nr;
-        const src = bo + kk * n + j0;
-        for (let j = 0; j < width; j++) dst[row + j] = b[src + j]!;
-        for (let j = width; j < nr; j++) dst[row + j] = 0;
-      }
+      for (let kk = 0, src = bo + (j0 + j) * k; kk < k; kk++, src++) dst[base + kk * nr + j] = b[src]!;
     }
   }
 }
@@ -66,13 +56,14 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
   const nTiles = Math.ceil(n / nr);
   const mp = mTiles * mr;
   const np = nTiles * nr;
-  const bMats = [...new Set(bOff.subarray(0, batches))];
+  const bMats = transB ? [...new Set(bOff.subarray(0, batches))] : [];
   // A as stored, plus slack for the rows the last tile reads past m (at most mr - 1 rows, or columns).
   const aBytes = align64(a.length * 4 + mr * Math.max(k, args.m) * 4);
-  const bBytes = align64(np * k * 4);
+  // B^T packed per distinct batch; B stored [k, n] as stored, plus a row's slack for the last column panel.
+  const bBytes = transB ? bMats.length * align64(np * k * 4) : align64(b.length * 4 + nr * 4);
   const tableBytes = align64(batches * 4);
   const cBytes = batches * mp * np * 4;
-  const base = rt.reserve(2 * tableBytes + align64(np * 4) + aBytes + bMats.length * bBytes + cBytes);
+  const base = rt.reserve(2 * tableBytes + align64(np * 4) + aBytes + bBytes + cBytes);
   const heap = rt.f32();
   const ints = rt.i32();
   const aTable = base;
@@ -82,15 +73,21 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
   const aAt = at;
   heap.set(a, aAt >> 2);
   at += aBytes;
+  const bAt = at;
   const bAddress = new Map<number, number>();
-  for (const mat of bMats) {
-    packB(heap, at >> 2, b, mat * k * n, k, n, transB, nr);
-    bAddress.set(mat, at);
+  if (transB) {
+    for (const mat of bMats) {
+      packTransposedB(heap, at >> 2, b, mat * k * n, k, n, nr);
+      bAddress.set(mat, at);
+      at += align64(np * k * 4);
+    }
+  } else {
+    heap.set(b, bAt >> 2);
     at += bBytes;
   }
   for (let bi = 0; bi < batches; bi++) {
     ints[(aTable >> 2) + bi] = aAt + aOff[bi]! * args.m * k * 4;
-    ints[(bTable >> 2) + bi] = bAddress.get(bOff[bi]!)!;
+    ints[(bTable >> 2) + bi] = transB ? bAddress.get(bOff[bi]!)! : bAt + bOff[bi]! * k * n * 4;
   }
   const bias = args.bias ?? null;
   heap.fill(0, biasAt >> 2, (biasAt >> 2) + np);
@@ -107,6 +104,8 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
   ints[GEMM_JOB.ldc >> 2] = np;
   ints[GEMM_JOB.aRowStride >> 2] = transA ? 4 : k * 4;
   ints[GEMM_JOB.aKStride >> 2] = transA ? m * 4 : 4;
+  ints[GEMM_JOB.bKStride >> 2] = transB ? nr * 4 : n * 4;
+  ints[GEMM_JOB.bPanelStride >> 2] = transB ? nr * k * 4 : nr * 4;
   rt.run(batches * mTiles * nTiles, batches * m * n * k >= MIN_PARALLEL_MACS);
   const c0 = c >> 2;
   if (mp === m && np === n) {
