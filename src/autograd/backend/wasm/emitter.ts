@@ -253,12 +253,12 @@ interface FunctionEntry {
   builder: FunctionBuilder;
 }
 
-/** A module of functions over one imported shared memory `env.memory`. */
+/** A module of functions over one imported memory `env.memory` (shared, for threads, or not). */
 export class ModuleBuilder {
   private readonly functions: FunctionEntry[] = [];
   private readonly aliases: [string, number][] = [];
 
-  constructor(private readonly memoryPages: { initial: number; maximum: number }) {}
+  constructor(private readonly memory: { initial: number; maximum: number; shared: boolean }) {}
 
   /** Adds a function; returns its index (for `call`) and builder. Exported under `name` unless null. */
   func(name: string | null, params: readonly ValType[], results: readonly ValType[] = []): { index: number; f: FunctionBuilder } {
@@ -295,13 +295,13 @@ export class ModuleBuilder {
       for (const r of builder.results) types.push(VALTYPE[r]);
     }
     section(1, types);
-    // Import: env.memory, shared (limits flag 3: min and max present, shared).
+    // Import: env.memory (limits flag 1: min and max present; 3: shared as well).
     const imports: number[] = [1];
     name(imports, 'env');
     name(imports, 'memory');
-    imports.push(0x02, 0x03);
-    uleb(imports, this.memoryPages.initial);
-    uleb(imports, this.memoryPages.maximum);
+    imports.push(0x02, this.memory.shared ? 0x03 : 0x01);
+    uleb(imports, this.memory.initial);
+    uleb(imports, this.memory.maximum);
     section(2, imports);
     const funcs: number[] = [];
     uleb(funcs, this.functions.length);
