@@ -9,7 +9,9 @@
  * included, which always stays on the cpu reference) is the cpu's, so new contract methods work unchanged.
  */
 import type { TypedArray } from '../../dtype.js';
-import type { Backend, MatmulArgs } from '../backend.js';
+import type { Backend, BinaryOp, MatmulArgs, ReduceOp, RowMask, UnaryOp } from '../backend.js';
+import type { Shape } from '../../shape.js';
+import * as calls from './calls.js';
 import { cpuBackend } from '../cpu.js';
 import { registerBackend } from '../index.js';
 import { availableCores } from '../wasm-threads.js';
@@ -43,13 +45,58 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   // Compiled on first use, so importing the backend costs nothing.
   const rt = (): WasmRuntime => (runtime ??= createWasmRuntime(threads));
 
+  const counted = <T>(result: T | null): T | null => {
+    if (result !== null) wasmCalls++;
+    return result;
+  };
+  const cpu = cpuBackend;
+
   return {
     ...cpuBackend,
     name: 'wasm',
     matmul(args: MatmulArgs): TypedArray {
-      if (!isF32(args.a) || !isF32(args.b) || (args.bias && !isF32(args.bias))) return cpuBackend.matmul(args);
+      if (!isF32(args.a) || !isF32(args.b) || (args.bias && !isF32(args.bias))) return cpu.matmul(args);
       wasmCalls++;
       return gemm(rt(), args);
+    },
+    unary(op: UnaryOp, x: TypedArray): TypedArray {
+      if (op !== 'exp' || !isF32(x)) return cpu.unary(op, x);
+      return counted(calls.map(rt(), 'exp', x))!;
+    },
+    binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray {
+      const r = isF32(a) && isF32(b) ? counted(calls.binary(rt(), op, a, aShape, b, bShape, outShape)) : null;
+      return r ?? cpu.binary(op, a, aShape, b, bShape, outShape);
+    },
+    reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[]): TypedArray {
+      const r = op === 'sum' && isF32(x) ? counted(calls.sum(rt(), x, shape, axes)) : null;
+      return r ?? cpu.reduce(op, x, shape, axes);
+    },
+    softmaxRows(x: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray {
+      return isF32(x) ? counted(calls.softmaxRows(rt(), x, rows, cols, mask))! : cpu.softmaxRows(x, rows, cols, mask);
+    },
+    logSumExpRows(x: TypedArray, rows: number, cols: number): TypedArray {
+      return isF32(x) ? counted(calls.logSumExpRows(rt(), x, rows, cols))! : cpu.logSumExpRows(x, rows, cols);
+    },
+    gelu(x: TypedArray): TypedArray {
+      return isF32(x) ? counted(calls.map(rt(), 'gelu', x))! : cpu.gelu(x);
+    },
+    geluGrad(x: TypedArray, g: TypedArray): TypedArray {
+      return isF32(x) && isF32(g) ? counted(calls.geluGrad(rt(), x, g))! : cpu.geluGrad(x, g);
+    },
+    layerNormRows(x: TypedArray, rows: number, cols: number, eps: number): TypedArray {
+      return isF32(x) ? counted(calls.layerNormRows(rt(), x, rows, cols, eps))! : cpu.layerNormRows(x, rows, cols, eps);
+    },
+    layerNormRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, eps: number): TypedArray {
+      return isF32(x) && isF32(g) ? counted(calls.layerNormRowsGrad(rt(), x, g, rows, cols, eps))! : cpu.layerNormRowsGrad(x, g, rows, cols, eps);
+    },
+    softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray {
+      return isF32(y) && isF32(g) ? counted(calls.softmaxRowsGrad(rt(), y, g, rows, cols, mask))! : cpu.softmaxRowsGrad(y, g, rows, cols, mask);
+    },
+    crossEntropyRows(x: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray {
+      return isF32(x) ? counted(calls.crossEntropyRows(rt(), x, rows, cols, targets))! : cpu.crossEntropyRows(x, rows, cols, targets);
+    },
+    crossEntropyRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray {
+      return isF32(x) && isF32(g) ? counted(calls.crossEntropyRowsGrad(rt(), x, g, rows, cols, targets))! : cpu.crossEntropyRowsGrad(x, g, rows, cols, targets);
     },
     info: () => ({ threads, wasmCalls, helperChunks: runtime ? runtime.helperChunks() : 0 }),
     destroy() {

@@ -54,7 +54,7 @@ const SIMD = {
   'f32x4.splat': 0x13, 'i32x4.splat': 0x11, 'f32x4.eq': 0x41, 'f32x4.ne': 0x42, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44,
   'f32x4.le': 0x45, 'f32x4.ge': 0x46, 'v128.not': 0x4d, 'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50,
   'v128.xor': 0x51, 'v128.bitselect': 0x52, 'f32x4.floor': 0x68, 'f32x4.nearest': 0x6a, 'i32x4.shl': 0xab,
-  'i32x4.add': 0xae, 'i32x4.sub': 0xb1, 'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4,
+  'i32x4.add': 0xae, 'i32x4.lt_s': 0x39, 'i32x4.sub': 0xb1, 'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4,
   'f32x4.sub': 0xe5, 'f32x4.mul': 0xe6, 'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9,
   'f32x4.pmin': 0xea, 'f32x4.pmax': 0xeb, 'i32x4.trunc_sat_f32x4_s': 0xf8, 'f32x4.convert_i32x4_s': 0xfa,
 } as const; // prettier-ignore
@@ -144,6 +144,10 @@ export class FunctionBuilder {
   loadV128(offset = 0): this {
     return this.memarg(0x00, true, 4, offset);
   }
+  /** One f32 from memory into lane 0, the other lanes 0 (v128.load32_zero). */
+  loadZero(offset = 0): this {
+    return this.memarg(0x5c, true, 2, offset);
+  }
   /** One f32 from memory, splat to all four lanes (v128.load32_splat). */
   loadSplat(offset = 0): this {
     return this.memarg(0x09, true, 2, offset);
@@ -154,6 +158,10 @@ export class FunctionBuilder {
   extractLane(lane: number): this {
     this.code.push(0xfd, 0x1f, lane);
     return this;
+  }
+  /** A v128 constant with the same f32 in every lane. */
+  splat(value: number): this {
+    return this.v128Const([value, value, value, value]);
   }
   v128Const(values: readonly [number, number, number, number]): this {
     this.code.push(0xfd, 0x0c);
@@ -179,9 +187,9 @@ export class FunctionBuilder {
     this.code.push(0x0b);
     return this;
   }
-  /** if (condition from the stack) then ... [else ...] end. */
-  if(then: () => void, otherwise?: () => void): this {
-    this.code.push(0x04, 0x40);
+  /** if (condition from the stack) then ... [else ...] end; with `result`, both arms leave one value of it. */
+  if(then: () => void, otherwise?: () => void, result?: ValType): this {
+    this.code.push(0x04, result ? VALTYPE[result] : 0x40);
     this.depth++;
     then();
     if (otherwise) {

@@ -2,7 +2,7 @@
  * The wasm backend's runtime: the generated kernel module over one shared WebAssembly.Memory, a bump arena in
  * that memory for each call's operands, and the worker-thread pool (wasm-threads.ts) for the large jobs.
  *
- * Every job goes through one exported `run(start, end)`: the caller writes the job's kind and parameters into
+ * The GEMM goes through one exported `run(start, end)`: the caller writes the job's kind and parameters into
  * the job area at address 0, then runs units [0, units) on this thread or splits them with the pool's
  * helpers, which instantiate the same module over the same memory. That is the pool's contract for gpu.js
  * modules (exports `run` and `run_simd`, row width 4 so ranges are passed whole), so the pool is reused as is.
@@ -10,10 +10,10 @@
 import { createThreadPool, type SharedModule, type ThreadPool } from '../wasm-threads.js';
 import { ModuleBuilder } from './emitter.js';
 import { emitGemmJob, emitGemmTile, GEMM_BLOCKING, type GemmBlocking } from './gemm-kernel.js';
-import { emitRowJobs, ROW_JOB_KINDS } from './row-kernels.js';
+import { emitRowKernels, type RowKernelExports } from './row-kernels.js';
 
 /** Job kinds dispatched by `run`. */
-export const JOB_KIND = { gemm: 1, ...ROW_JOB_KINDS } as const;
+export const JOB_KIND = { gemm: 1 } as const;
 
 /** Bytes reserved for the job area at address 0; the arena starts after it. */
 const JOB_BYTES = 256;
@@ -38,17 +38,22 @@ export function buildKernelModule(shared = true, blocking: GemmBlocking = GEMM_B
   f.i32(0).set(job);
   f.get(job).loadI32(0).set(kind);
   f.get(kind).i32(JOB_KIND.gemm).op('i32.eq');
-  f.if(
-    () => emitGemmJob(f, job, start, end, tile, blocking),
-    () => emitRowJobs(f, kind, job, start, end),
-  );
+  f.if(() => emitGemmJob(f, job, start, end, tile, blocking));
   mod.alias('run_simd', run);
+  emitRowKernels(mod);
   return mod.encode();
 }
 
 let nextModuleId = 1 << 24; // far from gpu.js's entry ids, though each runtime has its own pool anyway
 
+/** The module's exports: the pool's entry point, and the elementwise and row kernels called directly. */
+export interface KernelExports extends RowKernelExports {
+  run(start: number, end: number, seed: number): void;
+}
+
 export interface WasmRuntime {
+  /** The kernels, for the calling thread (elementwise and row kernels run there: they are bound by copies). */
+  readonly kernels: KernelExports;
   /** Float32 view of the whole memory (refreshed after growth: use it right after `reserve`). */
   f32(): Float32Array;
   i32(): Int32Array;
@@ -71,7 +76,7 @@ export function createWasmRuntime(threads: number, blocking: GemmBlocking = GEMM
   }
   const module = new WebAssembly.Module(bytes);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
-  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as { run: (start: number, end: number, seed: number) => void };
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
   const sharedModule: SharedModule = { id: nextModuleId++, module, memory, mathImports: [], sizeX: 4 };
   let pool: ThreadPool | null | undefined = threads > 1 ? undefined : null;
   let f32 = new Float32Array(memory.buffer);
@@ -83,6 +88,7 @@ export function createWasmRuntime(threads: number, blocking: GemmBlocking = GEMM
     }
   };
   return {
+    kernels: exports,
     threads,
     f32: () => f32,
     i32: () => i32,
