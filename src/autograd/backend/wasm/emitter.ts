@@ -53,7 +53,7 @@ export type ScalarOp = keyof typeof OP;
 const SIMD = {
   'f32x4.splat': 0x13, 'i32x4.splat': 0x11, 'f32x4.eq': 0x41, 'f32x4.ne': 0x42, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44,
   'f32x4.le': 0x45, 'f32x4.ge': 0x46, 'v128.not': 0x4d, 'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50,
-  'v128.xor': 0x51, 'v128.bitselect': 0x52, 'f32x4.floor': 0x68, 'f32x4.nearest': 0x6a, 'i32x4.shl': 0xab,
+  'v128.xor': 0x51, 'v128.bitselect': 0x52, 'f32x4.floor': 0x68, 'f32x4.nearest': 0x6a, 'i32x4.shl': 0xab, 'i32x4.shr_s': 0xac,
   'i32x4.add': 0xae, 'i32x4.lt_s': 0x39, 'i32x4.sub': 0xb1, 'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4,
   'f32x4.sub': 0xe5, 'f32x4.mul': 0xe6, 'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9,
   'f32x4.pmin': 0xea, 'f32x4.pmax': 0xeb, 'i32x4.trunc_sat_f32x4_s': 0xf8, 'f32x4.convert_i32x4_s': 0xfa,

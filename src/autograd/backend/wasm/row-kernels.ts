@@ -29,12 +29,14 @@ function expScratch(f: FunctionBuilder): ExpScratch {
 /**
  * exp of the v128 on the stack, replaced by its result (Cephes expf): x = n ln2 + r with n = nearest(x log2 e)
  * and ln2 split in two (Cody-Waite), e^r by a degree-7 polynomial on |r| <= ln2/2, times 2^n built in the
- * exponent bits. Inputs are clamped to [-87.34, 88.38]; below -87.34 the result is 0, NaN stays NaN.
+ * exponent bits as 2^(n >> 1) 2^(n - (n >> 1)), so n up to 145 overflows to inf by multiplication rather than
+ * wrapping the exponent. Inputs are clamped to [-87.34, 100]; below -87.34 the result is 0 (float32's normal
+ * range ends there), NaN stays NaN.
  */
 function emitExp(f: FunctionBuilder, { x, r, n }: ExpScratch): void {
   const LO = -87.33654475;
   f.set(x);
-  f.get(x).splat(LO).simd('f32x4.max').splat(88.37626266).simd('f32x4.min').set(r);
+  f.get(x).splat(LO).simd('f32x4.max').splat(100).simd('f32x4.min').set(r);
   f.get(r).splat(Math.LOG2E).simd('f32x4.mul').simd('f32x4.nearest').set(n);
   f.get(r).get(n).splat(0.693359375).simd('f32x4.mul').simd('f32x4.sub');
   f.get(n).splat(-2.12194440e-4).simd('f32x4.mul').simd('f32x4.sub').set(r);
@@ -43,8 +45,11 @@ function emitExp(f: FunctionBuilder, { x, r, n }: ExpScratch): void {
     f.get(r).simd('f32x4.mul').splat(c).simd('f32x4.add');
   }
   f.get(r).simd('f32x4.mul').get(r).simd('f32x4.mul').get(r).simd('f32x4.add').splat(1).simd('f32x4.add');
-  f.get(n).simd('i32x4.trunc_sat_f32x4_s').i32(127).simd('i32x4.splat').simd('i32x4.add').i32(23).simd('i32x4.shl');
-  f.simd('f32x4.mul');
+  // n as integers, then its halves as exponent fields (n >> 1 + 127) << 23 and (n - n >> 1 + 127) << 23.
+  f.get(n).simd('i32x4.trunc_sat_f32x4_s').set(n);
+  f.get(n).i32(1).simd('i32x4.shr_s').set(r);
+  f.get(r).i32(127).simd('i32x4.splat').simd('i32x4.add').i32(23).simd('i32x4.shl').simd('f32x4.mul');
+  f.get(n).get(r).simd('i32x4.sub').i32(127).simd('i32x4.splat').simd('i32x4.add').i32(23).simd('i32x4.shl').simd('f32x4.mul');
   f.get(x).splat(LO).simd('f32x4.lt').simd('v128.andnot');
 }
 
