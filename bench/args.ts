@@ -6,7 +6,7 @@ import { parseArgs as parseArgv } from 'node:util';
 
 export type Section = 'kernels' | 'train' | 'generate' | 'memory';
 export type ConfigName = 'tiny-gpt' | 'small-gpt';
-export type OurBackend = 'cpu' | 'gpujs' | 'gpujs-1t';
+export type OurBackend = 'cpu' | 'gpujs' | 'gpujs-1t' | 'wasm' | 'wasm-1t';
 
 export interface BenchOptions {
   /** Also run TensorFlow.js (wasm and cpu backends) in this process, for the ratios. */
@@ -31,7 +31,7 @@ export const ALL_SECTIONS: readonly Section[] = ['kernels', 'train', 'generate',
 /** What a run without `--only` does: the memory check is long (2,000 steps), so it runs only when asked. */
 export const DEFAULT_SECTIONS: readonly Section[] = ['kernels', 'train', 'generate'];
 const CONFIGS: readonly ConfigName[] = ['tiny-gpt', 'small-gpt'];
-const BACKENDS: readonly OurBackend[] = ['cpu', 'gpujs', 'gpujs-1t'];
+const BACKENDS: readonly OurBackend[] = ['cpu', 'gpujs', 'gpujs-1t', 'wasm', 'wasm-1t'];
 
 export const USAGE = `usage: node dist/bench.js [flags]
   --peers               also run TensorFlow.js (wasm and cpu backends) and print ours/theirs ratios
@@ -40,7 +40,7 @@ export const USAGE = `usage: node dist/bench.js [flags]
   --only LIST           comma-separated sections: kernels, train, generate, memory
                         (default: kernels,train,generate; memory runs only when named)
   --configs LIST        tiny-gpt,small-gpt (default both)
-  --backends LIST       cpu,gpujs,gpujs-1t (default all three; gpujs-1t is gpujs held to one thread)
+  --backends LIST       cpu,gpujs,gpujs-1t,wasm,wasm-1t (default all; -1t: held to one thread)
   --train-steps N       measured training steps per engine and config (default 20; 3 with --quick)
   --warmup-steps N      training steps run before measuring (default 3; 1 with --quick)
   --steps N             steps of the memory check (default 2000)

@@ -2,12 +2,13 @@
  * Our engine's backends as the bench names them: `cpu` (the readable reference), `gpujs` (the shared backend
  * `setBackend('gpujs')` selects: helper threads on every core, or SELM_GPUJS_THREADS) and `gpujs-1t` (a gpujs
  * backend of its own held to the calling thread, for the single-threaded figures issue 6 asks for beside the
- * threaded ones, in the same run).
+ * threaded ones, in the same run); `wasm` and `wasm-1t` likewise for the generated WebAssembly SIMD kernels.
  */
-import { cpuBackend, createGpujsBackend, sharedGpujsBackend, withBackend, type Backend, type GpujsBackend, type GpujsInfo } from '../src/autograd/index.js';
+import { cpuBackend, createGpujsBackend, createWasmBackend, sharedGpujsBackend, sharedWasmBackend, withBackend, type Backend, type GpujsBackend, type GpujsInfo, type WasmBackend, type WasmInfo } from '../src/autograd/index.js';
 import type { OurBackend } from './args.js';
 
 let singleThreaded: GpujsBackend | null = null;
+let wasmSingleThreaded: WasmBackend | null = null;
 
 export function ourBackend(name: OurBackend): Backend {
   switch (name) {
@@ -18,6 +19,12 @@ export function ourBackend(name: OurBackend): Backend {
     case 'gpujs-1t':
       singleThreaded ??= createGpujsBackend({ threads: 1 });
       return singleThreaded;
+    case 'wasm':
+      usedShared = true;
+      return sharedWasmBackend();
+    case 'wasm-1t':
+      wasmSingleThreaded ??= createWasmBackend({ threads: 1 });
+      return wasmSingleThreaded;
   }
 }
 
@@ -25,6 +32,12 @@ export function ourBackend(name: OurBackend): Backend {
 export function singleThreadedInfo(): GpujsInfo | null {
   return singleThreaded?.info() ?? null;
 }
+
+/** The wasm backends' counters (threads, calls in WebAssembly, helper chunks), null for one no case used. */
+export function wasmInfo(): { wasm: WasmInfo | null; 'wasm-1t': WasmInfo | null } {
+  return { wasm: usedShared ? sharedWasmBackend().info() : null, 'wasm-1t': wasmSingleThreaded?.info() ?? null };
+}
+let usedShared = false;
 
 /** Runs `fn` with one of our backends active, restoring the previous backend afterwards. */
 export function onBackend<T>(name: OurBackend, fn: () => T): T {

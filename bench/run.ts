@@ -7,7 +7,7 @@ import { cpus, hostname, loadavg } from 'node:os';
 import { getBackend, setBackend } from '../src/autograd/index.js';
 import { gpujsInfo } from '../src/autograd/backend/index.js';
 import type { BenchOptions, OurBackend } from './args.js';
-import { singleThreadedInfo } from './backends.js';
+import { singleThreadedInfo, wasmInfo } from './backends.js';
 import { makeBatches } from './batch.js';
 import { REFERENCE_DIMS } from './dims.js';
 import { ourGenerationRows } from './generate.js';
@@ -34,6 +34,12 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   const previousBackend = getBackend().name;
   // Loaded only when asked for: a run without --peers must not need TensorFlow.js at all.
   const peers = opts.peers ? await loadPeers() : null;
+  // PyTorch (CPU) is the native peer, where a python3 with torch is installed.
+  const torch = peers && opts.sections.includes('train') ? peers.torch.findTorch() : null;
+  if (peers && opts.sections.includes('train') && !torch) log(peers.torch.TORCH_INSTALL_HINT);
+  const torchMeta: { python: string; version: string; runs: { config: string; threads: number; matmulGflops512: number }[]; optimised: boolean | null } | null = torch
+    ? { ...torch, runs: [], optimised: null }
+    : null;
   const results: BenchResults = {
     meta: {
       date: new Date().toISOString(),
@@ -112,10 +118,22 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
           log(`train: tfjs-${backend} ${config}`);
           results.trainStep.push(await peers.train.tfTrainRow(backend, config, spec, batches, opts.trainSteps, opts.warmupSteps));
         }
+        for (const threads of torch ? [1, 2] : []) {
+          log(`train: torch-${threads}t ${config}`);
+          const run = peers.torch.torchTrainRow(torch!, threads, config, spec, batches, opts.trainSteps, opts.warmupSteps);
+          results.trainStep.push(run.row);
+          torchMeta!.runs.push({ config, threads, matmulGflops512: run.matmulGflops512 });
+          if (threads === 1) {
+            const ok = run.matmulGflops512 >= peers.torch.MIN_OPTIMISED_GFLOPS;
+            torchMeta!.optimised = (torchMeta!.optimised ?? true) && ok;
+            if (!ok) log(`torch: ${run.matmulGflops512.toFixed(1)} GFLOPS at 512 on one thread (< ${peers.torch.MIN_OPTIMISED_GFLOPS}): not an optimised BLAS, left out of the ratios`);
+          }
+        }
         checkFirstLosses(results.trainStep.filter((r) => r.config === config));
       }
     }
-    results.ratios = ratios(results.trainStep);
+    // A PyTorch without an optimised BLAS is reported, not compared against.
+    results.ratios = ratios(results.trainStep).filter((r) => !(r.peer.startsWith('torch') && torchMeta?.optimised === false));
     log(`\nTraining step (float32, forward + backward + clip + AdamW; median of ${opts.trainSteps} steps after ${opts.warmupSteps} warm-up)\n${trainTable(results.trainStep)}\n`);
     if (results.ratios.length > 0) log(`Ours / theirs, tokens per second (above 1: ours is faster)\n${ratioTable(results.ratios)}\n`);
     endSection('train');
@@ -143,8 +161,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   setBackend(previousBackend);
   results.meta.loadAverageEnd = loadavg();
   results.meta.tfjs = peers ? await peers.setup.tfInfo() : null;
+  results.meta.torch = torchMeta;
   results.meta.gpujs = gpujsInfo();
   results.meta['gpujs-1t'] = singleThreadedInfo();
+  Object.assign(results.meta, wasmInfo());
   results.meta.maxRssMb = maxRssMb();
   results.meta.sectionSeconds = sectionSeconds;
   const seconds = (performance.now() - started) / 1000;
@@ -167,8 +187,13 @@ function gitState(): { commit: string; dirty: boolean } | null {
 }
 
 async function loadPeers() {
-  const [setup, kernels, train] = await Promise.all([import('./peers/tfjs-setup.js'), import('./peers/tfjs-kernels.js'), import('./peers/tfjs-train.js')]);
-  return { setup, kernels, train };
+  const [setup, kernels, train, torch] = await Promise.all([
+    import('./peers/tfjs-setup.js'),
+    import('./peers/tfjs-kernels.js'),
+    import('./peers/tfjs-train.js'),
+    import('./peers/torch.js'),
+  ]);
+  return { setup, kernels, train, torch };
 }
 
 /** ours/theirs tokens per second, for every pair of our backend and peer engine on the same config. */

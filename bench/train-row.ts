@@ -1,6 +1,6 @@
 /** One row of the results' `trainStep` array: the shape other scripts compare runs by. */
 export interface TrainRow {
-  engine: 'selm-ts' | 'tfjs-wasm' | 'tfjs-cpu';
+  engine: 'selm-ts' | 'tfjs-wasm' | 'tfjs-cpu' | 'torch-1t' | 'torch-2t';
   /** Ours: `cpu` or `gpujs`; TensorFlow.js: `wasm` or `cpu`. */
   backend: string;
   config: 'tiny-gpt' | 'small-gpt';

@@ -52,3 +52,4 @@ export {
   type GpujsInfo,
   type GpujsMode,
 } from './backend/index.js';
+export { createWasmBackend, sharedWasmBackend, type WasmBackend, type WasmInfo } from './backend/wasm/backend.js';

@@ -1,6 +1,6 @@
 /**
  * Backend parity: the op cases of the op table (test/autograd/op-cases.ts), run in float32 on the gpujs
- * backend with every kernel forced on (no routing of small shapes to the cpu), against the float64 cpu
+ * backend with every kernel forced on (no routing of small shapes to the cpu) and on the wasm backend, against the float64 cpu
  * reference on the same float32-rounded inputs. Values and gradients (the VJP of a random upstream gradient)
  * must agree to a relative tolerance near float32's precision. The same cases also run in float64 on the cpu
  * reference backend ('cpu-reference', plain loops) against the tuned cpu backend.
@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ag from '../../src/autograd/index.js';
-import { createGpujsBackend, registerBackend, setBackend, sharedGpujsBackend, type GpujsBackend, type Tensor } from '../../src/autograd/index.js';
+import { createGpujsBackend, registerBackend, setBackend, sharedGpujsBackend, sharedWasmBackend, type GpujsBackend, type Tensor } from '../../src/autograd/index.js';
 import { allclose } from '../helpers/allclose.js';
 import type { TensorSpec } from '../helpers/generators.js';
 import type { OpSample } from '../helpers/op-case.js';
@@ -55,12 +55,12 @@ function run(sample: OpSample, dtype: ag.DType, backend: ag.BackendName, upstrea
 
 const names = Object.keys(CASES) as (keyof typeof CASES)[];
 
-describe('gpujs (float32, kernels forced) agrees with the float64 cpu reference', () => {
-  it.each(names)('%s', (name) => {
+function agreesWithReference(backend: ag.BackendName) {
+  return (name: keyof typeof CASES): void => {
     const c = CASES[name];
     fc.assert(
       fc.property(c.sample, fc.integer({ min: 0, max: 2 ** 30 }), (sample, upstreamSeed) => {
-        const ours = run(sample, 'float32', 'gpujs', upstreamSeed);
+        const ours = run(sample, 'float32', backend, upstreamSeed);
         const reference = run(sample, 'float64', 'cpu', upstreamSeed);
         expect(ours.value.dtype).toBe('float32');
         const v = allclose(ours.value, reference.value, TOLERANCE);
@@ -78,7 +78,11 @@ describe('gpujs (float32, kernels forced) agrees with the float64 cpu reference'
       }),
       { numRuns: 15 },
     );
-  });
+  };
+}
+
+describe('gpujs (float32, kernels forced) agrees with the float64 cpu reference', () => {
+  it.each(names)('%s', agreesWithReference('gpujs'));
 
   it('ran real gpu.js kernels in webasm mode', () => {
     const info = forced.info();
@@ -109,5 +113,13 @@ describe('the cpu reference backend (float64) agrees with the tuned cpu backend 
       }),
       { numRuns: 10 },
     );
+  });
+});
+
+describe('wasm (float32, generated WebAssembly SIMD kernels) agrees with the float64 cpu reference', () => {
+  it.each(names)('%s', agreesWithReference('wasm'));
+
+  it('ran its kernels in WebAssembly', () => {
+    expect(sharedWasmBackend().info().wasmCalls).toBeGreaterThan(0);
   });
 });

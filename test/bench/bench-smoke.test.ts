@@ -31,8 +31,8 @@ describe('bench smoke', () => {
 
     const rows = json.kernels as Record<string, unknown>[];
     const cases = kernelCases(true, ['tiny-gpt']);
-    expect(rows).toHaveLength(cases.length * 3);
-    for (const backend of ['cpu', 'gpujs', 'gpujs-1t']) {
+    expect(rows).toHaveLength(cases.length * 5);
+    for (const backend of ['cpu', 'gpujs', 'gpujs-1t', 'wasm', 'wasm-1t']) {
       expect(rows.filter((r) => r.backend === backend).map((r) => r.case)).toEqual(cases.map((c) => c.label));
     }
     for (const r of rows) {
@@ -48,6 +48,9 @@ describe('bench smoke', () => {
     const meta = json.meta as Record<string, unknown>;
     expect(meta['gpujs-1t']).toMatchObject({ threads: 1, threadedRuns: 0, kernelModes: ['webasm'] });
     expect((meta['gpujs-1t'] as { kernelRuns: number }).kernelRuns).toBeGreaterThan(0);
+    // wasm-1t likewise: its own backend, one thread, kernels in WebAssembly.
+    expect(meta['wasm-1t']).toMatchObject({ threads: 1, helperChunks: 0 });
+    expect((meta['wasm-1t'] as { wasmCalls: number }).wasmCalls).toBeGreaterThan(0);
   });
 
   it('rejects unknown flags, stray arguments, missing and bad values as usage errors, naming them', () => {

@@ -92,8 +92,8 @@ export interface Backend {
   crossEntropyRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray;
 }
 
-/** 'cpu' is the tuned cpu backend (the default); 'cpu-reference' its plain oracle (cpu/reference.ts). */
-export type BackendName = 'cpu' | 'cpu-reference' | 'gpujs';
+/** 'cpu' is the tuned cpu backend (the default); 'cpu-reference' its plain oracle (cpu/reference.ts); 'wasm' the generated SIMD kernels. */
+export type BackendName = 'cpu' | 'cpu-reference' | 'gpujs' | 'wasm';
 
 /**
  * A constant 0/1 mask over a [rows, cols] array, possibly broadcast: element i reads values[offsets[i]]. Masked
