@@ -52,7 +52,7 @@ export function divergenceWarnings(storage: RunStorage, results: ExperimentResul
     ? readText(storage, 'metrics.jsonl')
         .split('\n')
         .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as { seed: number; method: string; iteration: number; step: number; grad_norm?: number; lr?: number })
+        .map((l) => JSON.parse(l) as { seed: number; method: string; iteration: number; step: number; grad_norm?: number; learning_rate?: number })
     : [];
   const out: RunWarning[] = [];
   for (const seed of config.seeds) {
@@ -64,8 +64,8 @@ export function divergenceWarnings(storage: RunStorage, results: ExperimentResul
         const max = maxAbsWeight(storage.read(path));
         if (!(max <= WEIGHT_LIMIT)) {
           // The step where it began: the first plain-SGD-sized update lr·‖g‖ over a tenth of the limit.
-          const jump = steps.find((s) => s.seed === seed && s.method === m.name && s.iteration <= t && !((s.lr ?? 0) * (s.grad_norm ?? 0) <= WEIGHT_LIMIT / 10));
-          const where = jump ? `, from iteration ${jump.iteration}, step ${jump.step} (update lr·‖g‖ ${((jump.lr ?? 0) * (jump.grad_norm ?? 0)).toExponential(2)})` : '';
+          const jump = steps.find((s) => s.seed === seed && s.method === m.name && s.iteration <= t && !((s.learning_rate ?? 0) * (s.grad_norm ?? 0) <= WEIGHT_LIMIT / 10));
+          const where = jump ? `, from iteration ${jump.iteration}, step ${jump.step} (update lr·‖g‖ ${((jump.learning_rate ?? 0) * (jump.grad_norm ?? 0)).toExponential(2)})` : '';
           out.push({ seed, method: m.name, kind: 'weights', iteration: t, step: jump?.step, message: `${who}: exploding weights: max |weight| ${max.toExponential(2)} at iteration ${t} (over ${WEIGHT_LIMIT})${where}; lower the learning rate` });
           break;
         }

@@ -61,3 +61,7 @@ export {
 } from './checkpoint.js';
 export { trainStep, type TrainBatch, type TrainStepOptions, type TrainStepResult, type LanguageModel } from './train.js';
 export { makeReferenceConfig, syntheticBatch, type ReferenceConfig, type ReferenceConfigName } from './configs.js';
+export { ByteBpeTokenizer } from './byte-bpe.js';
+export { trainByteBpe } from './bpe-train.js';
+export { hfTokenizerFiles, tokenizerFromHfFiles } from './hf-tokenizer.js';
+export { toHfStateDict, fromHfStateDict, gpt2ConfigJson, gptConfigFromHf } from './hf-gpt2.js';

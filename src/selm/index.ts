@@ -83,3 +83,5 @@ export { TabularPolicy } from './policies/tabular.js';
 export { GptPolicy, type GptPolicyOptions } from './policies/gpt.js';
 export type { Ranker, RewardFunction } from './rankers.js';
 export { sameTokens, type Tokens, type Preference, type Demonstration } from './types.js';
+export { SmoothPolicy, rbfFeatures } from './policies/smooth.js';
+export { RewardModel, RewardModelRanker, trainRewardModel, pairwiseAccuracy } from './reward-model.js';

@@ -78,6 +78,6 @@ describe('bench smoke', () => {
     const opts = parseArgs([]);
     if (opts === 'help') throw new Error('parseArgs returned help');
     expect(opts.sections).toEqual(['kernels', 'train', 'generate']);
-    expect([opts.trainSteps, opts.warmupSteps, opts.memorySteps, opts.peers, opts.outDir]).toEqual([20, 3, 2000, false, 'bench/results']);
+    expect([opts.trainSteps, opts.warmupSteps, opts.memorySteps, opts.peers, opts.outDir]).toEqual([20, 3, 2000, false, null]);
   });
 });

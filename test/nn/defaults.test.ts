@@ -79,6 +79,8 @@ describe('selm defaults', () => {
       gradClip: 1,
       weightDecay: 0,
       optimizer: 'adamw',
+      ipoLogProbs: 'average',
+      loggingSteps: 1,
     });
   });
 });
