@@ -56,9 +56,13 @@ export class BenchUsageError extends Error {
 }
 
 function parseList<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new BenchUsageError(`${flag}: unknown value '${item}' (expected ${allowed.join(', ')})`);
+    if (!(allowed as readonly string[]).includes(item))
+      throw new BenchUsageError(`${flag}: unknown value '${item}' (expected ${allowed.join(', ')})`);
   }
   if (items.length === 0) throw new BenchUsageError(`${flag}: needs at least one of ${allowed.join(', ')}`);
   return items as T[];
@@ -66,7 +70,8 @@ function parseList<T extends string>(flag: string, value: string, allowed: reado
 
 function parseCount(flag: string, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new BenchUsageError(`${flag}: expected a positive integer, got '${value}'`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new BenchUsageError(`${flag}: expected a positive integer, got '${value}'`);
   return n;
 }
 

@@ -4,7 +4,19 @@
  * backend of its own held to the calling thread, for the single-threaded figures issue 6 asks for beside the
  * threaded ones, in the same run); `wasm` and `wasm-1t` likewise for the generated WebAssembly SIMD kernels.
  */
-import { cpuBackend, createGpujsBackend, createWasmBackend, sharedGpujsBackend, sharedWasmBackend, withBackend, type Backend, type GpujsBackend, type GpujsInfo, type WasmBackend, type WasmInfo } from '../src/autograd/index.js';
+import {
+  cpuBackend,
+  createGpujsBackend,
+  createWasmBackend,
+  sharedGpujsBackend,
+  sharedWasmBackend,
+  withBackend,
+  type Backend,
+  type GpujsBackend,
+  type GpujsInfo,
+  type WasmBackend,
+  type WasmInfo,
+} from '../src/autograd/index.js';
 import type { OurBackend } from './args.js';
 
 let singleThreaded: GpujsBackend | null = null;

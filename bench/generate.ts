@@ -25,10 +25,15 @@ export function ourGenerationRows(backend: OurBackend, config: ConfigName, quick
         const budget = quick
           ? { iterations: 1, timeMs: 0, warmupIterations: 0, warmupTimeMs: 0 }
           : { iterations: kvCache ? 5 : 2, timeMs: 0, warmupIterations: 1, warmupTimeMs: 0 };
-        const t = timeSync(`generate ${backend} ${config} b${batch} cache=${kvCache}`, () => {
-          const out = generate(model, prompts, { maxNewTokens: newTokens, greedy: true, useCache: kvCache });
-          if (out.tokens[0]!.length !== newTokens) throw new Error(`generate: expected ${newTokens} tokens, got ${out.tokens[0]!.length}`);
-        }, budget);
+        const t = timeSync(
+          `generate ${backend} ${config} b${batch} cache=${kvCache}`,
+          () => {
+            const out = generate(model, prompts, { maxNewTokens: newTokens, greedy: true, useCache: kvCache });
+            if (out.tokens[0]!.length !== newTokens)
+              throw new Error(`generate: expected ${newTokens} tokens, got ${out.tokens[0]!.length}`);
+          },
+          budget,
+        );
         rows.push({
           engine: 'selm-ts',
           backend,

@@ -116,10 +116,5 @@ export function kernelCases(tiny: boolean, configs: readonly ConfigName[]): Kern
     ];
   }
   const square = [16, 32, 64, 128, 256, 512].map((s) => mm('square', 1, s, s, s));
-  return [
-    ...square,
-    ...configs.flatMap(modelMatmuls),
-    ...elementwise([1_000, 10_000, 100_000, 1_000_000]),
-    ...configs.flatMap(rowsCases),
-  ];
+  return [...square, ...configs.flatMap(modelMatmuls), ...elementwise([1_000, 10_000, 100_000, 1_000_000]), ...configs.flatMap(rowsCases)];
 }

@@ -76,7 +76,12 @@ export function ourKernelRunner(backend: OurBackend): KernelRunner {
 }
 
 /** Times every case on a runner; with `backend`, that one of ours is active around each timing. */
-export function runKernels(runner: KernelRunner, cases: readonly KernelCase[], budget: TimingBudget, backend: OurBackend | null): KernelRow[] {
+export function runKernels(
+  runner: KernelRunner,
+  cases: readonly KernelCase[],
+  budget: TimingBudget,
+  backend: OurBackend | null,
+): KernelRow[] {
   const timeCase = (c: KernelCase): KernelRow => {
     try {
       const call = runner.prepare(c);

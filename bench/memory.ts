@@ -60,7 +60,9 @@ export function memoryCheck(backend: OurBackend, steps: number, log: (line: stri
         if (checkpoint) {
           rssAt[String(s)] = r;
           heapAt[String(s)] = h;
-          log(`  memory: step ${s}: RSS ${r.toFixed(1)} MB, heap ${h.toFixed(1)} MB (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+          log(
+            `  memory: step ${s}: RSS ${r.toFixed(1)} MB, heap ${h.toFixed(1)} MB (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+          );
         }
       }
     }

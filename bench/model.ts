@@ -29,9 +29,12 @@ export function referenceConfig(config: ConfigName): ReferenceConfig {
   };
   const expected = REFERENCE_DIMS[config];
   if (JSON.stringify(actual) !== JSON.stringify(expected) || ref.sequenceLength !== expected.context) {
-    throw new Error(`bench: makeReferenceConfig('${config}') gives ${JSON.stringify(actual)}, bench/dims.ts has ${JSON.stringify(expected)}`);
+    throw new Error(
+      `bench: makeReferenceConfig('${config}') gives ${JSON.stringify(actual)}, bench/dims.ts has ${JSON.stringify(expected)}`,
+    );
   }
-  if ((m.dropout ?? 0) !== 0 || m.tiedEmbeddings === false) throw new Error(`bench: ${config} has dropout or untied embeddings; the peer models neither`);
+  if ((m.dropout ?? 0) !== 0 || m.tiedEmbeddings === false)
+    throw new Error(`bench: ${config} has dropout or untied embeddings; the peer models neither`);
   return ref;
 }
 
@@ -50,7 +53,8 @@ export function buildModel(config: ConfigName): OurModel {
 
 /** A bench batch in src/nn's TrainBatch form (rows as views, no copies). */
 export function toTrainBatch(b: TokenBatch): TrainBatch {
-  const rows = (data: Int32Array): Int32Array[] => Array.from({ length: b.batch }, (_, i) => data.subarray(i * b.context, (i + 1) * b.context));
+  const rows = (data: Int32Array): Int32Array[] =>
+    Array.from({ length: b.batch }, (_, i) => data.subarray(i * b.context, (i + 1) * b.context));
   return { inputs: rows(b.inputs), targets: rows(b.targets) };
 }
 

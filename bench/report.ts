@@ -71,7 +71,10 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^[-+0-9.,x%]*$/.test(r[i] ?? '')));
   const line = (cells: readonly string[]): string =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -85,7 +88,8 @@ export function fmt(x: number | null, digits = 2): string {
 export function kernelTable(rows: readonly KernelRow[]): string {
   const backends = [...new Set(rows.map((r) => r.backend))];
   const cases: { kernel: string; label: string }[] = [];
-  for (const r of rows) if (!cases.some((c) => c.kernel === r.kernel && c.label === r.case)) cases.push({ kernel: r.kernel, label: r.case });
+  for (const r of rows)
+    if (!cases.some((c) => c.kernel === r.kernel && c.label === r.case)) cases.push({ kernel: r.kernel, label: r.case });
   const headers = ['kernel', 'case', ...backends.flatMap((b) => [`${b} ms`, `${b} GFLOPS|ns/el`])];
   const body = cases.map((c) => [
     c.kernel,
@@ -101,7 +105,20 @@ export function kernelTable(rows: readonly KernelRow[]): string {
 
 export function trainTable(rows: readonly TrainRow[]): string {
   return table(
-    ['engine', 'backend', 'config', 'median ms', 'tokens/s', 'min ms', 'CPU ms', 'peak RSS MB', 'steps', 'params', 'first loss', 'last loss'],
+    [
+      'engine',
+      'backend',
+      'config',
+      'median ms',
+      'tokens/s',
+      'min ms',
+      'CPU ms',
+      'peak RSS MB',
+      'steps',
+      'params',
+      'first loss',
+      'last loss',
+    ],
     rows.map((r) => [
       r.engine,
       r.backend,
@@ -120,20 +137,38 @@ export function trainTable(rows: readonly TrainRow[]): string {
 }
 
 export function ratioTable(rows: readonly RatioRow[]): string {
-  return table(['config', 'ours', 'peer', 'ours/theirs (tokens/s)'], rows.map((r) => [r.config, r.ours, r.peer, `${fmt(r.ratio, 3)}x`]));
+  return table(
+    ['config', 'ours', 'peer', 'ours/theirs (tokens/s)'],
+    rows.map((r) => [r.config, r.ours, r.peer, `${fmt(r.ratio, 3)}x`]),
+  );
 }
 
 export function generationTable(rows: readonly GenerationRow[]): string {
   return table(
     ['backend', 'config', 'KV cache', 'batch', 'prompt', 'new tokens', 'median ms', 'tokens/s'],
-    rows.map((r) => [r.backend, r.config, r.kvCache ? 'yes' : 'no', String(r.batch), String(r.promptLength), String(r.newTokens), fmt(r.medianMs, 1), fmt(r.tokensPerSec, 1)]),
+    rows.map((r) => [
+      r.backend,
+      r.config,
+      r.kvCache ? 'yes' : 'no',
+      String(r.batch),
+      String(r.promptLength),
+      String(r.newTokens),
+      fmt(r.medianMs, 1),
+      fmt(r.tokensPerSec, 1),
+    ]),
   );
 }
 
 export function memoryTable(m: MemoryReport): string {
   const steps = Object.keys(m.rssAtStepMb);
   return [
-    table(['step', ...steps], [['RSS MB', ...steps.map((s) => fmt(m.rssAtStepMb[s]!, 1))], ['heap MB', ...steps.map((s) => fmt(m.heapUsedAtStepMb[s]!, 1))]]),
+    table(
+      ['step', ...steps],
+      [
+        ['RSS MB', ...steps.map((s) => fmt(m.rssAtStepMb[s]!, 1))],
+        ['heap MB', ...steps.map((s) => fmt(m.heapUsedAtStepMb[s]!, 1))],
+      ],
+    ),
     `slope after warm-up: RSS ${fmt(m.rssSlopeMbPer1000Steps, 3)} MB / 1000 steps, heap ${fmt(m.heapSlopeMbPer1000Steps, 3)} MB / 1000 steps` +
       ` (${m.steps} steps of ${m.config} on ${m.backend} in ${fmt(m.seconds, 1)} s, median step ${fmt(m.medianStepMs, 1)} ms${m.gcForced ? ', GC forced before each sample' : ''})`,
   ].join('\n');

@@ -12,11 +12,20 @@ import { makeBatches } from './batch.js';
 import { REFERENCE_DIMS } from './dims.js';
 import { ourGenerationRows } from './generate.js';
 import { kernelCases } from './kernel-cases.js';
-import { kernelBudget, ourKernelRunner, runKernels, type KernelRow } from './kernels.js';
+import { kernelBudget, ourKernelRunner, runKernels } from './kernels.js';
 import { maxRssMb } from './measure.js';
 import { memoryCheck } from './memory.js';
 import { initialWeights, referenceConfig } from './model.js';
-import { generationTable, kernelTable, memoryTable, ratioTable, trainTable, writeResults, type BenchResults, type RatioRow } from './report.js';
+import {
+  generationTable,
+  kernelTable,
+  memoryTable,
+  ratioTable,
+  trainTable,
+  writeResults,
+  type BenchResults,
+  type RatioRow,
+} from './report.js';
 import { ourTrainRow } from './train.js';
 import type { TrainRow } from './train-row.js';
 
@@ -37,9 +46,12 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   // PyTorch (CPU) is the native peer, where a python3 with torch is installed.
   const torch = peers && opts.sections.includes('train') ? peers.torch.findTorch() : null;
   if (peers && opts.sections.includes('train') && !torch) log(peers.torch.TORCH_INSTALL_HINT);
-  const torchMeta: { python: string; version: string; runs: { config: string; threads: number; matmulGflops512: number }[]; optimised: boolean | null } | null = torch
-    ? { ...torch, runs: [], optimised: null }
-    : null;
+  const torchMeta: {
+    python: string;
+    version: string;
+    runs: { config: string; threads: number; matmulGflops512: number }[];
+    optimised: boolean | null;
+  } | null = torch ? { ...torch, runs: [], optimised: null } : null;
   const results: BenchResults = {
     meta: {
       date: new Date().toISOString(),
@@ -126,7 +138,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
           if (threads === 1) {
             const ok = run.matmulGflops512 >= peers.torch.MIN_OPTIMISED_GFLOPS;
             torchMeta!.optimised = (torchMeta!.optimised ?? true) && ok;
-            if (!ok) log(`torch: ${run.matmulGflops512.toFixed(1)} GFLOPS at 512 on one thread (< ${peers.torch.MIN_OPTIMISED_GFLOPS}): not an optimised BLAS, left out of the ratios`);
+            if (!ok)
+              log(
+                `torch: ${run.matmulGflops512.toFixed(1)} GFLOPS at 512 on one thread (< ${peers.torch.MIN_OPTIMISED_GFLOPS}): not an optimised BLAS, left out of the ratios`,
+              );
           }
         }
         checkFirstLosses(results.trainStep.filter((r) => r.config === config));
@@ -134,7 +149,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     }
     // A PyTorch without an optimised BLAS is reported, not compared against.
     results.ratios = ratios(results.trainStep).filter((r) => !(r.peer.startsWith('torch') && torchMeta?.optimised === false));
-    log(`\nTraining step (float32, forward + backward + clip + AdamW; median of ${opts.trainSteps} steps after ${opts.warmupSteps} warm-up)\n${trainTable(results.trainStep)}\n`);
+    log(
+      `\nTraining step (float32, forward + backward + clip + AdamW; median of ${opts.trainSteps} steps after ${opts.warmupSteps} warm-up)\n${trainTable(results.trainStep)}\n`,
+    );
     if (results.ratios.length > 0) log(`Ours / theirs, tokens per second (above 1: ours is faster)\n${ratioTable(results.ratios)}\n`);
     endSection('train');
   }
@@ -169,7 +186,11 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   results.meta.sectionSeconds = sectionSeconds;
   const seconds = (performance.now() - started) / 1000;
   results.meta.seconds = seconds;
-  log(`done in ${seconds.toFixed(0)} s (${Object.entries(sectionSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')})`);
+  log(
+    `done in ${seconds.toFixed(0)} s (${Object.entries(sectionSeconds)
+      .map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+      .join(', ')})`,
+  );
   const path = opts.outDir === null ? null : writeResults(opts.outDir, results);
   if (path) log(`results: ${path}`);
   return { results, path };
@@ -179,7 +200,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
 function gitState(): { commit: string; dirty: boolean } | null {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return { commit, dirty: status.trim().length > 0 };
   } catch {
     return null;
@@ -216,7 +240,9 @@ function checkFirstLosses(rows: readonly TrainRow[]): void {
   if (!first) return;
   for (const r of rest) {
     if (!(Math.abs(r.firstLoss - first.firstLoss) <= 1e-4 * Math.max(1, Math.abs(first.firstLoss)))) {
-      throw new Error(`${r.config}: first loss ${r.engine} ${r.backend} ${r.firstLoss} differs from ${first.engine} ${first.backend} ${first.firstLoss}`);
+      throw new Error(
+        `${r.config}: first loss ${r.engine} ${r.backend} ${r.firstLoss} differs from ${first.engine} ${first.backend} ${first.firstLoss}`,
+      );
     }
   }
 }

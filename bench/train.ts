@@ -12,7 +12,13 @@ import type { TrainRow } from './train-row.js';
  * Median of `steps` training steps after `warmup` steps, the batches cycled; RSS sampled after every step.
  * trainStep's defaults hold (gradient-norm clipping at 1.0); the peer clips the same way.
  */
-export function ourTrainRow(backend: OurBackend, config: ConfigName, batches: readonly TokenBatch[], steps: number, warmup: number): TrainRow {
+export function ourTrainRow(
+  backend: OurBackend,
+  config: ConfigName,
+  batches: readonly TokenBatch[],
+  steps: number,
+  warmup: number,
+): TrainRow {
   return onBackend(backend, (): TrainRow => {
     const { model, optimizer } = buildModel(config);
     const trainBatches = batches.map(toTrainBatch);

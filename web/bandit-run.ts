@@ -69,11 +69,28 @@ export function algorithmConfig(settings: BanditSettings, alpha: number): Algori
 }
 
 /** The experiment config `selm train` would run for these settings: one seed, SELM at α and DPO beside it. */
-export function experimentConfig(settings: BanditSettings, world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig): ExperimentConfig {
-  return { ...DEFAULT_BANDIT_EXPERIMENT, name: 'page', world, seeds: [settings.seed], alphaSweep: [], algorithm: algorithmConfig(settings, settings.alpha) };
+export function experimentConfig(
+  settings: BanditSettings,
+  world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig,
+): ExperimentConfig {
+  return {
+    ...DEFAULT_BANDIT_EXPERIMENT,
+    name: 'page',
+    world,
+    seeds: [settings.seed],
+    alphaSweep: [],
+    algorithm: algorithmConfig(settings, settings.alpha),
+  };
 }
 
-function methodRun(name: MethodRun['name'], alpha: number, results: ExperimentResults, storage: MemoryStorage, sft: TabularPolicy, settings: BanditSettings): MethodRun {
+function methodRun(
+  name: MethodRun['name'],
+  alpha: number,
+  results: ExperimentResults,
+  storage: MemoryStorage,
+  sft: TabularPolicy,
+  settings: BanditSettings,
+): MethodRun {
   const { seed, iterations } = settings;
   // Bandit evaluation is exact (enumerated Y), so the sampled mean r* is the policy's expected r*.
   const meanReward = [results.evals[unitKey(seed, 'SFT', 'sft')]!.meanSampled];
@@ -92,7 +109,10 @@ export function validateSettings(settings: BanditSettings): string[] {
 }
 
 /** Runs both methods through the lab's runner; throws an Error listing every problem with the settings. */
-export async function runBanditComparison(settings: BanditSettings, world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig): Promise<BanditComparison> {
+export async function runBanditComparison(
+  settings: BanditSettings,
+  world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig,
+): Promise<BanditComparison> {
   const problems = validateSettings(settings);
   if (problems.length > 0) throw new Error(problems.join('; '));
   const storage = new MemoryStorage();

@@ -8,7 +8,15 @@
 import { fmt, svg } from './dom.js';
 
 /** Colours with at least 4.5:1 contrast on white, so they serve for text as well as for marks. */
-export const COLORS = { ref: '#6b7480', dpo: '#2f5d8a', selm: '#b35300', control: '#7a3db8', reward: '#1f2933', best: '#1e7b45', grid: '#e3e6ea' } as const;
+export const COLORS = {
+  ref: '#6b7480',
+  dpo: '#2f5d8a',
+  selm: '#b35300',
+  control: '#7a3db8',
+  reward: '#1f2933',
+  best: '#1e7b45',
+  grid: '#e3e6ea',
+} as const;
 
 /** The colour of a method by the lab's name: DPO, SELM, and any control the lab adds (DPO*, …). */
 export function methodColor(name: string): string {
@@ -33,18 +41,41 @@ export function rewardCurveChart(series: readonly Series[], best: number, iterat
   const T = Math.max(iterations, 1);
   const x = (t: number): number => m.left + ((w - m.left - m.right) * t) / T;
   const y = (v: number): number => m.top + (H - m.top - m.bottom) * (1 - v / best);
-  const root = svg('svg', { viewBox: `0 0 ${w} ${H}`, class: 'chart curve', role: 'img', 'aria-label': `Mean r* per iteration, 0 to the best possible ${fmt(best, 1)}: ${series.map((s) => `${s.label} ${s.values.map((v) => fmt(v, 2)).join(', ')}`).join('; ')}` });
+  const root = svg('svg', {
+    viewBox: `0 0 ${w} ${H}`,
+    class: 'chart curve',
+    role: 'img',
+    'aria-label': `Mean r* per iteration, 0 to the best possible ${fmt(best, 1)}: ${series.map((s) => `${s.label} ${s.values.map((v) => fmt(v, 2)).join(', ')}`).join('; ')}`,
+  });
   for (const v of [0, best / 2, best]) {
-    root.append(svg('line', { x1: m.left, x2: w - m.right, y1: y(v), y2: y(v), stroke: COLORS.grid }), svg('text', { x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v, 1)));
+    root.append(
+      svg('line', { x1: m.left, x2: w - m.right, y1: y(v), y2: y(v), stroke: COLORS.grid }),
+      svg('text', { x: m.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, fmt(v, 1)),
+    );
   }
-  root.append(svg('line', { x1: m.left, x2: w - m.right, y1: y(best), y2: y(best), stroke: COLORS.best, 'stroke-width': 1.5, 'stroke-dasharray': '5 3' }));
+  root.append(
+    svg('line', {
+      x1: m.left,
+      x2: w - m.right,
+      y1: y(best),
+      y2: y(best),
+      stroke: COLORS.best,
+      'stroke-width': 1.5,
+      'stroke-dasharray': '5 3',
+    }),
+  );
   root.append(svg('text', { x: w - m.right + 6, y: y(best) + 4, style: `fill:${COLORS.best}`, class: 'tick strong' }, 'best'));
   root.append(svg('text', { x: 4, y: m.top + 4, class: 'tick' }, 'r*'));
   for (let t = 0; t <= T; t++) root.append(svg('text', { x: x(t), y: H - m.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, t));
-  root.append(svg('text', { x: (m.left + w - m.right) / 2, y: H - 4, 'text-anchor': 'middle', class: 'tick' }, 'iteration t of Algorithm 1'));
-  if (current !== undefined) root.append(svg('line', { x1: x(current), x2: x(current), y1: m.top, y2: H - m.bottom, stroke: '#9aa3ad', 'stroke-dasharray': '2 3' }));
+  root.append(
+    svg('text', { x: (m.left + w - m.right) / 2, y: H - 4, 'text-anchor': 'middle', class: 'tick' }, 'iteration t of Algorithm 1'),
+  );
+  if (current !== undefined)
+    root.append(svg('line', { x1: x(current), x2: x(current), y1: m.top, y2: H - m.bottom, stroke: '#9aa3ad', 'stroke-dasharray': '2 3' }));
   for (const s of series) {
-    root.append(svg('polyline', { points: s.values.map((v, t) => `${x(t)},${y(v)}`).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2.5 }));
+    root.append(
+      svg('polyline', { points: s.values.map((v, t) => `${x(t)},${y(v)}`).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2.5 }),
+    );
     s.values.forEach((v, t) => root.append(svg('circle', { cx: x(t), cy: y(v), r: 3.5, fill: s.color })));
   }
   // End labels in the series' colour, pushed apart when the lines end close together.
@@ -79,7 +110,12 @@ export function distributionChart(rewards: readonly number[], series: readonly P
   const best = rewards.indexOf(rMax);
   const yP = (p: number): number => m.top + plotH * (1 - Math.sqrt(p));
   const xC = (k: number): number => m.left + band * (k + 0.5);
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart dist', role: 'img', 'aria-label': `${title}; the table below gives every value` });
+  const root = svg('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    class: 'chart dist',
+    role: 'img',
+    'aria-label': `${title}; the table below gives every value`,
+  });
   root.append(svg('text', { x: m.left, y: 14, class: 'charttitle' }, title));
   // Legend in the series' colours, right-aligned on the title's line.
   let lx = W - m.right;
@@ -90,34 +126,72 @@ export function distributionChart(rewards: readonly number[], series: readonly P
   // r* strip: dots and a line, 0 to max, between the title and the bars.
   const yR = (r: number): number => 56 - 28 * (r / rMax);
   root.append(svg('text', { x: m.left - 6, y: yR(rMax) + 4, 'text-anchor': 'end', class: 'tick' }, `r* ${fmt(rMax, 0)}`));
-  root.append(svg('polyline', { points: rewards.map((r, k) => `${xC(k)},${yR(r)}`).join(' '), fill: 'none', stroke: COLORS.reward, 'stroke-width': 1.2 }));
-  rewards.forEach((r, k) => root.append(svg('circle', { cx: xC(k), cy: yR(r), r: k === best ? 4.5 : 2.5, fill: k === best ? COLORS.best : COLORS.reward })));
+  root.append(
+    svg('polyline', {
+      points: rewards.map((r, k) => `${xC(k)},${yR(r)}`).join(' '),
+      fill: 'none',
+      stroke: COLORS.reward,
+      'stroke-width': 1.2,
+    }),
+  );
+  rewards.forEach((r, k) =>
+    root.append(svg('circle', { cx: xC(k), cy: yR(r), r: k === best ? 4.5 : 2.5, fill: k === best ? COLORS.best : COLORS.reward })),
+  );
   for (const p of [0, 0.01, 0.1, 0.5, 1]) {
-    root.append(svg('line', { x1: m.left, x2: W - m.right, y1: yP(p), y2: yP(p), stroke: COLORS.grid }), svg('text', { x: m.left - 6, y: yP(p) + 4, 'text-anchor': 'end', class: 'tick' }, String(p)));
+    root.append(
+      svg('line', { x1: m.left, x2: W - m.right, y1: yP(p), y2: yP(p), stroke: COLORS.grid }),
+      svg('text', { x: m.left - 6, y: yP(p) + 4, 'text-anchor': 'end', class: 'tick' }, String(p)),
+    );
   }
   const barW = (band * 0.8) / Math.max(series.length, 1);
   series.forEach((s, i) => {
     const g = svg('g', { 'data-policy': s.name });
     s.probs.forEach((p, k) => {
       const y = yP(p);
-      g.append(svg('rect', { x: m.left + band * k + band * 0.1 + barW * i, y, width: barW - 1, height: Math.max(0, yP(0) - y), fill: s.color, 'data-prob': p }));
+      g.append(
+        svg('rect', {
+          x: m.left + band * k + band * 0.1 + barW * i,
+          y,
+          width: barW - 1,
+          height: Math.max(0, yP(0) - y),
+          fill: s.color,
+          'data-prob': p,
+        }),
+      );
     });
     root.append(g);
   });
-  for (let k = 0; k < K; k++) root.append(svg('text', { x: xC(k), y: H - m.bottom + 16, 'text-anchor': 'middle', class: k === best ? 'tick strong best' : 'tick' }, k === best ? `★y${k}` : `y${k}`));
+  for (let k = 0; k < K; k++)
+    root.append(
+      svg(
+        'text',
+        { x: xC(k), y: H - m.bottom + 16, 'text-anchor': 'middle', class: k === best ? 'tick strong best' : 'tick' },
+        k === best ? `★y${k}` : `y${k}`,
+      ),
+    );
   root.append(svg('text', { x: 4, y: H - 4, class: 'tick' }, '√ scale'));
   return root;
 }
 
 /** Final mean r* over seeds: one row of bins per method, counts written on the bars. */
-export function histogramChart(values: Record<string, readonly number[]>, best: number, bins: number, highlight?: Record<string, number>): SVGSVGElement {
+export function histogramChart(
+  values: Record<string, readonly number[]>,
+  best: number,
+  bins: number,
+  highlight?: Record<string, number>,
+): SVGSVGElement {
   const names = Object.keys(values);
   const W = 560;
   const rowH = 70;
   const m = { left: 64, right: 12, top: 10, bottom: 34 };
   const H = m.top + rowH * names.length + m.bottom;
   const x = (v: number): number => m.left + ((W - m.left - m.right) * v) / best;
-  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart hist', role: 'img', 'aria-label': 'Histogram of final mean r* over seeds, per method; counts are written on the bars and listed in the table below' });
+  const root = svg('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    class: 'chart hist',
+    role: 'img',
+    'aria-label': 'Histogram of final mean r* over seeds, per method; counts are written on the bars and listed in the table below',
+  });
   names.forEach((name, row) => {
     const vs = values[name]!;
     const counts = new Array<number>(bins).fill(0);
@@ -125,7 +199,9 @@ export function histogramChart(values: Record<string, readonly number[]>, best: 
     const top = m.top + row * rowH;
     const maxCount = Math.max(...counts, 1);
     const color = methodColor(name);
-    root.append(svg('text', { x: m.left - 8, y: top + rowH / 2, 'text-anchor': 'end', style: `fill:${color}`, class: 'tick strong' }, name));
+    root.append(
+      svg('text', { x: m.left - 8, y: top + rowH / 2, 'text-anchor': 'end', style: `fill:${color}`, class: 'tick strong' }, name),
+    );
     counts.forEach((c, b) => {
       const h = ((rowH - 22) * c) / maxCount;
       const x0 = x((b * best) / bins);
@@ -137,7 +213,10 @@ export function histogramChart(values: Record<string, readonly number[]>, best: 
     if (mark !== undefined) root.append(svg('path', { d: `M${x(mark)},${top + rowH - 2} l-5,7 h10 z`, fill: COLORS.reward }));
   });
   const axisY = m.top + rowH * names.length;
-  for (let i = 0; i <= 4; i++) root.append(svg('text', { x: x((best * i) / 4), y: axisY + 14, 'text-anchor': 'middle', class: 'tick' }, fmt((best * i) / 4, 1)));
-  root.append(svg('text', { x: (m.left + W) / 2, y: H - 3, 'text-anchor': 'middle', class: 'tick' }, 'final mean r* (right edge: the best possible)'));
+  for (let i = 0; i <= 4; i++)
+    root.append(svg('text', { x: x((best * i) / 4), y: axisY + 14, 'text-anchor': 'middle', class: 'tick' }, fmt((best * i) / 4, 1)));
+  root.append(
+    svg('text', { x: (m.left + W) / 2, y: H - 3, 'text-anchor': 'middle', class: 'tick' }, 'final mean r* (right edge: the best possible)'),
+  );
   return root;
 }

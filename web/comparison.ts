@@ -57,8 +57,19 @@ export interface ComparisonRun {
   bestReward: number;
 }
 
-export function comparisonConfig(settings: ComparisonSettings, seeds: readonly number[], world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig): ExperimentConfig {
-  return { ...DEFAULT_BANDIT_EXPERIMENT, name: 'page', world, seeds: [...seeds], alphaSweep: [], algorithm: algorithmConfig(settings, settings.alpha) };
+export function comparisonConfig(
+  settings: ComparisonSettings,
+  seeds: readonly number[],
+  world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig,
+): ExperimentConfig {
+  return {
+    ...DEFAULT_BANDIT_EXPERIMENT,
+    name: 'page',
+    world,
+    seeds: [...seeds],
+    alphaSweep: [],
+    algorithm: algorithmConfig(settings, settings.alpha),
+  };
 }
 
 function check(settings: ComparisonSettings): void {
@@ -71,7 +82,10 @@ function probsOf(policy: TabularPolicy, tasks: number): number[][] {
 }
 
 /** Runs every method for one seed and records each iteration of Algorithm 1 (see the module comment). */
-export async function runComparison(settings: ComparisonSettings, world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig): Promise<ComparisonRun> {
+export async function runComparison(
+  settings: ComparisonSettings,
+  world: BanditConfig = DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig,
+): Promise<ComparisonRun> {
   check(settings);
   const { seed } = settings;
   const config = comparisonConfig(settings, [seed], world);
@@ -82,23 +96,35 @@ export async function runComparison(settings: ComparisonSettings, world: BanditC
   const portions = splitPortions(w.preferences, totalIterations(config.algorithm));
   const sft = new TabularPolicy(w.sftLogProbs);
   loadCheckpoint(storage, checkpointPath(seed, 'SFT', 'sft'), sft);
-  const start: IterationRecord = { iteration: 0, meanReward: results.evals[unitKey(seed, 'SFT', 'sft')]!.meanSampled, probs: probsOf(sft, world.tasks), triples: [] };
+  const start: IterationRecord = {
+    iteration: 0,
+    meanReward: results.evals[unitKey(seed, 'SFT', 'sft')]!.meanSampled,
+    probs: probsOf(sft, world.tasks),
+    triples: [],
+  };
   const methods = results.methods.map((m): MethodTrace => {
     const records = [start];
     for (let t = 1; t <= settings.iterations; t++) {
       const policy = sft.clone();
       loadCheckpoint(storage, checkpointPath(seed, m.name, t), policy);
       const portion = portions[t - 1]!;
-      const triples = (data.get(`${m.name}/${t}`) ?? []).map((d, i): TripleRecord => ({
-        task: d.prompt[0]!,
-        instance: d.prompt[1]!,
-        offeredChosen: portion[i]!.chosen[0]!,
-        offeredRejected: portion[i]!.rejected[0]!,
-        yRef: d.yRef![0]!,
-        chosen: d.chosen[0]!,
-        rejected: d.rejected[0]!,
-      }));
-      records.push({ iteration: t, meanReward: results.evals[unitKey(seed, m.name, t)]!.meanSampled, probs: probsOf(policy, world.tasks), triples });
+      const triples = (data.get(`${m.name}/${t}`) ?? []).map(
+        (d, i): TripleRecord => ({
+          task: d.prompt[0]!,
+          instance: d.prompt[1]!,
+          offeredChosen: portion[i]!.chosen[0]!,
+          offeredRejected: portion[i]!.rejected[0]!,
+          yRef: d.yRef![0]!,
+          chosen: d.chosen[0]!,
+          rejected: d.rejected[0]!,
+        }),
+      );
+      records.push({
+        iteration: t,
+        meanReward: results.evals[unitKey(seed, m.name, t)]!.meanSampled,
+        probs: probsOf(policy, world.tasks),
+        triples,
+      });
     }
     return { name: m.name, alpha: m.alpha, records };
   });

@@ -29,7 +29,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** An SVG element with attributes and children. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   append(el, children);
@@ -85,7 +89,13 @@ export function slider(spec: SliderSpec, onInput: (value: number) => void): Slid
     output.textContent = input.value;
     onInput(Number(input.value));
   });
-  const label = h('label', { class: 'slider', attrs: { for: spec.id } }, h('span', { class: 'name' }, spec.label, ' = ', output), input, h('span', { class: 'hint' }, spec.hint));
+  const label = h(
+    'label',
+    { class: 'slider', attrs: { for: spec.id } },
+    h('span', { class: 'name' }, spec.label, ' = ', output),
+    input,
+    h('span', { class: 'hint' }, spec.hint),
+  );
   return {
     label,
     input,
@@ -102,5 +112,9 @@ export function slider(spec: SliderSpec, onInput: (value: number) => void): Slid
  */
 export function scrollBox(cls: 'table-scroll' | 'scroll-x', child: Element): HTMLDivElement {
   const name = child.querySelector('caption')?.textContent ?? child.getAttribute('aria-label') ?? 'scrollable content';
-  return h('div', { class: cls, attrs: { tabindex: 0, role: 'region', 'aria-label': name.length > 90 ? `${name.slice(0, 87)}…` : name } }, child);
+  return h(
+    'div',
+    { class: cls, attrs: { tabindex: 0, role: 'region', 'aria-label': name.length > 90 ? `${name.slice(0, 87)}…` : name } },
+    child,
+  );
 }

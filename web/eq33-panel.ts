@@ -9,9 +9,21 @@ import { fmt, h, scrollBox, signed } from './dom.js';
 import type { StepperState } from './stepper-panel.js';
 
 export function mountEq33Panel(root: HTMLElement): (state: StepperState) => void {
-  const moment = h('select', { id: 'eq33-moment' }, h('option', { attrs: { value: 'end' } }, 'end of the iteration (πθ trained)'), h('option', { attrs: { value: 'start' } }, 'start of the iteration (πθ = π_ref)'));
+  const moment = h(
+    'select',
+    { id: 'eq33-moment' },
+    h('option', { attrs: { value: 'end' } }, 'end of the iteration (πθ trained)'),
+    h('option', { attrs: { value: 'start' } }, 'start of the iteration (πθ = π_ref)'),
+  );
   const out = h('div', { id: 'eq33-view' });
-  root.append(h('div', { class: 'controls' }, h('label', { class: 'slider', attrs: { for: 'eq33-moment' } }, h('span', { class: 'name' }, 'moment'), moment)), out);
+  root.append(
+    h(
+      'div',
+      { class: 'controls' },
+      h('label', { class: 'slider', attrs: { for: 'eq33-moment' } }, h('span', { class: 'name' }, 'moment'), moment),
+    ),
+    out,
+  );
   let last: StepperState | null = null;
   const draw = (): void => {
     if (!last) return;
@@ -27,13 +39,21 @@ export function mountEq33Panel(root: HTMLElement): (state: StepperState) => void
     root.dataset.moment = moment.value;
     const rewards = run.rewards[task]!;
     out.replaceChildren(
-      h('p', {}, `${selm.name} (α = ${alpha}, β = ${beta}), iteration ${t}, a prompt of task ${task}, its ${pairs.length} pairs of D_${t}. ${last.t === 0 ? 'The step-through is at t = 0, so this shows iteration 1.' : ''}`),
+      h(
+        'p',
+        {},
+        `${selm.name} (α = ${alpha}, β = ${beta}), iteration ${t}, a prompt of task ${task}, its ${pairs.length} pairs of D_${t}. ${last.t === 0 ? 'The step-through is at t = 0, so this shows iteration 1.' : ''}`,
+      ),
       scrollBox(
         'table-scroll',
         h(
           'table',
           { id: 'eq33-table' },
-          h('caption', {}, 'Pushes are minus the loss gradient on each response’s logit (what one step of gradient descent adds, per unit learning rate).'),
+          h(
+            'caption',
+            {},
+            'Pushes are minus the loss gradient on each response’s logit (what one step of gradient descent adds, per unit learning rate).',
+          ),
           h(
             'thead',
             {},
@@ -56,7 +76,16 @@ export function mountEq33Panel(root: HTMLElement): (state: StepperState) => void
             ...r.rows.map((row) =>
               h(
                 'tr',
-                { attrs: { 'data-response': row.response, 'data-weight': row.weight, 'data-dpo': row.dpoPush, 'data-optimism': row.optimismPush, 'data-policy': row.policy, 'data-reference': row.reference } },
+                {
+                  attrs: {
+                    'data-response': row.response,
+                    'data-weight': row.weight,
+                    'data-dpo': row.dpoPush,
+                    'data-optimism': row.optimismPush,
+                    'data-policy': row.policy,
+                    'data-reference': row.reference,
+                  },
+                },
                 h('td', {}, `y${row.response}`),
                 h('td', { class: 'num' }, fmt(rewards[row.response]!, 1)),
                 h('td', { class: 'num' }, fmt(row.reference, 3)),

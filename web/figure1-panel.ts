@@ -3,7 +3,16 @@
  * computed exactly by src/lab/figure1.ts on every change. The learner drags α and the feature width, adds a
  * labelled pair by clicking the axis (or asks the labeller about y_u), and removes a pair by clicking it.
  */
-import { FIGURE1_DEFAULTS, figure1, figure1Grid, figure1TrueReward, labelPair, type Figure1Pair, type Figure1Result, type Figure1Settings } from '../src/lab/figure1.js';
+import {
+  FIGURE1_DEFAULTS,
+  figure1,
+  figure1Grid,
+  figure1TrueReward,
+  labelPair,
+  type Figure1Pair,
+  type Figure1Result,
+  type Figure1Settings,
+} from '../src/lab/figure1.js';
 import { COLORS } from './charts.js';
 import { fmt, h, slider, svg } from './dom.js';
 
@@ -15,14 +24,28 @@ export function mountFigure1Panel(root: HTMLElement): void {
   const chartBox = h('div', { class: 'figure1-box' });
   const readout = h('div', { id: 'figure1-readout', class: 'readout', attrs: { 'aria-live': 'polite' } });
   const pairsTable = h('div', { class: 'table-scroll', attrs: { tabindex: 0, role: 'region', 'aria-label': 'observed pairs' } });
-  const alpha = slider({ id: 'f1-alpha', label: 'α', min: 0, max: 5, step: 0.05, value: settings.alpha, hint: 'optimism of (1.1)' }, (v) => {
-    settings.alpha = v;
-    schedule();
-  });
-  const width = slider({ id: 'f1-width', label: 'feature width', min: 0.03, max: 0.3, step: 0.01, value: settings.width, hint: 'how far one label generalises' }, (v) => {
-    settings.width = v;
-    schedule();
-  });
+  const alpha = slider(
+    { id: 'f1-alpha', label: 'α', min: 0, max: 5, step: 0.05, value: settings.alpha, hint: 'optimism of (1.1)' },
+    (v) => {
+      settings.alpha = v;
+      schedule();
+    },
+  );
+  const width = slider(
+    {
+      id: 'f1-width',
+      label: 'feature width',
+      min: 0.03,
+      max: 0.3,
+      step: 0.01,
+      value: settings.width,
+      hint: 'how far one label generalises',
+    },
+    (v) => {
+      settings.width = v;
+      schedule();
+    },
+  );
   const ask = h('button', { id: 'f1-ask', attrs: { type: 'button' } }, 'Ask the labeller about y_u');
   const undo = h('button', { id: 'f1-undo', class: 'secondary', attrs: { type: 'button' } }, 'Remove last pair');
   const reset = h('button', { id: 'f1-reset', class: 'secondary', attrs: { type: 'button' } }, 'Reset pairs');
@@ -74,7 +97,13 @@ export function mountFigure1Panel(root: HTMLElement): void {
   draw();
 }
 
-function chart(result: Figure1Result, s: Figure1Settings, addAt: (y: number) => void, removeAt: (i: number) => void, W: number): SVGSVGElement {
+function chart(
+  result: Figure1Result,
+  s: Figure1Settings,
+  addAt: (y: number) => void,
+  removeAt: (i: number) => void,
+  W: number,
+): SVGSVGElement {
   const H = W < 500 ? 300 : 330;
   const grid = result.grid;
   const fine = figure1Grid(161);
@@ -84,7 +113,8 @@ function chart(result: Figure1Result, s: Figure1Settings, addAt: (y: number) => 
   const hi = Math.max(2.5, Math.ceil(Math.max(...all)));
   const x = (y: number): number => M.left + (W - M.left - M.right) * y;
   const yv = (v: number): number => M.top + (H - M.top - M.bottom) * (1 - (v - lo) / (hi - lo));
-  const line = (xs: readonly number[], vs: ArrayLike<number>): string => xs.map((y, i) => `${x(y).toFixed(1)},${yv(vs[i]!).toFixed(1)}`).join(' ');
+  const line = (xs: readonly number[], vs: ArrayLike<number>): string =>
+    xs.map((y, i) => `${x(y).toFixed(1)},${yv(vs[i]!).toFixed(1)}`).join(' ');
   const yu = grid[result.optimistic.greedy]!;
   const yPlain = grid[result.plain.greedy]!;
   const root = svg('svg', {
@@ -94,7 +124,14 @@ function chart(result: Figure1Result, s: Figure1Settings, addAt: (y: number) => 
     role: 'img',
     'aria-label': `Figure 1: true reward with two hills; plain fit peaks at y = ${fmt(yPlain, 2)}; optimistic fit at α = ${s.alpha} peaks at y_u = ${fmt(yu, 2)}. Values are in the text below.`,
   });
-  const hit = svg('rect', { x: M.left, y: M.top, width: W - M.left - M.right, height: H - M.top - M.bottom, fill: 'transparent', class: 'hit' });
+  const hit = svg('rect', {
+    x: M.left,
+    y: M.top,
+    width: W - M.left - M.right,
+    height: H - M.top - M.bottom,
+    fill: 'transparent',
+    class: 'hit',
+  });
   hit.addEventListener('click', (e) => {
     const box = root.getBoundingClientRect();
     const px = ((e.clientX - box.left) / box.width) * W;
@@ -102,25 +139,117 @@ function chart(result: Figure1Result, s: Figure1Settings, addAt: (y: number) => 
   });
   root.append(hit);
   for (let v = lo; v <= hi; v++) {
-    root.append(svg('line', { x1: M.left, x2: W - M.right, y1: yv(v), y2: yv(v), stroke: v === 0 ? '#c9ced4' : COLORS.grid, 'pointer-events': 'none' }), svg('text', { x: M.left - 6, y: yv(v) + 4, 'text-anchor': 'end', class: 'tick' }, v));
+    root.append(
+      svg('line', {
+        x1: M.left,
+        x2: W - M.right,
+        y1: yv(v),
+        y2: yv(v),
+        stroke: v === 0 ? '#c9ced4' : COLORS.grid,
+        'pointer-events': 'none',
+      }),
+      svg('text', { x: M.left - 6, y: yv(v) + 4, 'text-anchor': 'end', class: 'tick' }, v),
+    );
   }
-  for (const t of [0, 0.25, 0.5, 0.75, 1]) root.append(svg('text', { x: x(t), y: H - M.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, t));
-  root.append(svg('text', { x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle', class: 'tick' }, W < 500 ? 'response y (click: ask about it)' : 'response y (click to ask the labeller about a response)'));
+  for (const t of [0, 0.25, 0.5, 0.75, 1])
+    root.append(svg('text', { x: x(t), y: H - M.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, t));
+  root.append(
+    svg(
+      'text',
+      { x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle', class: 'tick' },
+      W < 500 ? 'response y (click: ask about it)' : 'response y (click to ask the labeller about a response)',
+    ),
+  );
   const pathAttrs = { fill: 'none', 'pointer-events': 'none' };
-  root.append(svg('polyline', { ...pathAttrs, points: line(fine, truth), stroke: COLORS.reward, 'stroke-width': 2, 'stroke-dasharray': '6 4', 'data-series': 'truth' }));
+  root.append(
+    svg('polyline', {
+      ...pathAttrs,
+      points: line(fine, truth),
+      stroke: COLORS.reward,
+      'stroke-width': 2,
+      'stroke-dasharray': '6 4',
+      'data-series': 'truth',
+    }),
+  );
   // The optimistic fit wide and underneath, the plain one narrow on top: at α = 0 both show where they coincide.
-  root.append(svg('polyline', { ...pathAttrs, points: line(grid, result.optimistic.rewards), stroke: COLORS.selm, 'stroke-width': 6, 'stroke-linejoin': 'round', 'data-series': 'optimistic' }));
-  root.append(svg('polyline', { ...pathAttrs, points: line(grid, result.plain.rewards), stroke: COLORS.dpo, 'stroke-width': 2.5, 'data-series': 'plain' }));
+  root.append(
+    svg('polyline', {
+      ...pathAttrs,
+      points: line(grid, result.optimistic.rewards),
+      stroke: COLORS.selm,
+      'stroke-width': 6,
+      'stroke-linejoin': 'round',
+      'data-series': 'optimistic',
+    }),
+  );
+  root.append(
+    svg('polyline', {
+      ...pathAttrs,
+      points: line(grid, result.plain.rewards),
+      stroke: COLORS.dpo,
+      'stroke-width': 2.5,
+      'data-series': 'plain',
+    }),
+  );
   // y_u, the optimistic model's greedy response, and the plain model's.
-  root.append(svg('line', { x1: x(yu), x2: x(yu), y1: M.top, y2: H - M.bottom, stroke: COLORS.selm, 'stroke-dasharray': '3 3', 'pointer-events': 'none' }));
-  root.append(svg('text', { x: x(yu), y: M.top + 12, 'text-anchor': yu > 0.7 ? 'end' : 'start', dx: yu > 0.7 ? -4 : 4, style: `fill:${COLORS.selm}`, class: 'tick strong', id: 'figure1-yu' }, `y_u = ${fmt(yu, 2)}`));
+  root.append(
+    svg('line', {
+      x1: x(yu),
+      x2: x(yu),
+      y1: M.top,
+      y2: H - M.bottom,
+      stroke: COLORS.selm,
+      'stroke-dasharray': '3 3',
+      'pointer-events': 'none',
+    }),
+  );
+  root.append(
+    svg(
+      'text',
+      {
+        x: x(yu),
+        y: M.top + 12,
+        'text-anchor': yu > 0.7 ? 'end' : 'start',
+        dx: yu > 0.7 ? -4 : 4,
+        style: `fill:${COLORS.selm}`,
+        class: 'tick strong',
+        id: 'figure1-yu',
+      },
+      `y_u = ${fmt(yu, 2)}`,
+    ),
+  );
   // The observed pairs, drawn on r*: ★ chosen, ○ rejected; clicking either removes the pair.
   s.pairs.forEach((p, i) => {
     const g = svg('g', { class: 'pair', 'data-pair': i, tabindex: -1 });
     g.append(svg('title', {}, `pair ${i + 1}: ${fmt(p.chosen, 2)} beat ${fmt(p.rejected, 2)} (click to remove)`));
-    g.append(svg('line', { x1: x(p.chosen), y1: yv(figure1TrueReward(p.chosen)), x2: x(p.rejected), y2: yv(figure1TrueReward(p.rejected)), stroke: PAIR_COLOR, 'stroke-width': 1, opacity: 0.6 }));
-    g.append(svg('circle', { cx: x(p.rejected), cy: yv(figure1TrueReward(p.rejected)), r: 5, fill: '#fff', stroke: PAIR_COLOR, 'stroke-width': 2 }));
-    g.append(svg('text', { x: x(p.chosen), y: yv(figure1TrueReward(p.chosen)) + 6, 'text-anchor': 'middle', class: 'star', style: `fill:${PAIR_COLOR}` }, '★'));
+    g.append(
+      svg('line', {
+        x1: x(p.chosen),
+        y1: yv(figure1TrueReward(p.chosen)),
+        x2: x(p.rejected),
+        y2: yv(figure1TrueReward(p.rejected)),
+        stroke: PAIR_COLOR,
+        'stroke-width': 1,
+        opacity: 0.6,
+      }),
+    );
+    g.append(
+      svg('circle', {
+        cx: x(p.rejected),
+        cy: yv(figure1TrueReward(p.rejected)),
+        r: 5,
+        fill: '#fff',
+        stroke: PAIR_COLOR,
+        'stroke-width': 2,
+      }),
+    );
+    g.append(
+      svg(
+        'text',
+        { x: x(p.chosen), y: yv(figure1TrueReward(p.chosen)) + 6, 'text-anchor': 'middle', class: 'star', style: `fill:${PAIR_COLOR}` },
+        '★',
+      ),
+    );
     g.addEventListener('click', (e) => {
       e.stopPropagation();
       removeAt(i);
@@ -150,9 +279,17 @@ function describe(r: Figure1Result, s: Figure1Settings): Node[] {
       'dl',
       { class: 'facts' },
       h('dt', {}, 'plain fit'),
-      h('dd', { id: 'f1-plain' }, `L_lr = ${fmt(r.plain.fitLoss, 3)}, max r = ${fmt(r.plain.rewards[r.plain.greedy]!, 2)} at y = ${fmt(yp, 2)}`),
+      h(
+        'dd',
+        { id: 'f1-plain' },
+        `L_lr = ${fmt(r.plain.fitLoss, 3)}, max r = ${fmt(r.plain.rewards[r.plain.greedy]!, 2)} at y = ${fmt(yp, 2)}`,
+      ),
       h('dt', {}, 'optimistic fit'),
-      h('dd', { id: 'f1-optimistic' }, `L_lr = ${fmt(r.optimistic.fitLoss, 3)}, max r = ${fmt(r.optimistic.rewards[r.optimistic.greedy]!, 2)} at y_u = ${fmt(yu, 2)}; (1.1) = ${fmt(r.optimistic.objective, 3)}`),
+      h(
+        'dd',
+        { id: 'f1-optimistic' },
+        `L_lr = ${fmt(r.optimistic.fitLoss, 3)}, max r = ${fmt(r.optimistic.rewards[r.optimistic.greedy]!, 2)} at y_u = ${fmt(yu, 2)}; (1.1) = ${fmt(r.optimistic.objective, 3)}`,
+      ),
       h('dt', {}, 'r*(y_u)'),
       h('dd', {}, `${fmt(figure1TrueReward(yu), 2)} (best possible ${fmt(figure1TrueReward(0.78), 2)})`),
     ),
@@ -173,12 +310,23 @@ function pairTable(pairs: readonly Figure1Pair[]): HTMLTableElement {
     'table',
     { id: 'f1-pairs' },
     h('caption', {}, 'Observed pairs: each was shown to 20 labellers who follow the Bradley–Terry model (2.1) of r*.'),
-    h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'chosen y_w'), h('th', {}, 'rejected y_l'), h('th', {}, 'share preferring y_w'))),
+    h(
+      'thead',
+      {},
+      h('tr', {}, h('th', {}, '#'), h('th', {}, 'chosen y_w'), h('th', {}, 'rejected y_l'), h('th', {}, 'share preferring y_w')),
+    ),
     h(
       'tbody',
       {},
       ...pairs.map((p, i) =>
-        h('tr', {}, h('td', {}, i + 1), h('td', { class: 'num' }, fmt(p.chosen, 3)), h('td', { class: 'num' }, fmt(p.rejected, 3)), h('td', { class: 'num' }, fmt(1 / (1 + Math.exp(figure1TrueReward(p.rejected) - figure1TrueReward(p.chosen))), 2))),
+        h(
+          'tr',
+          {},
+          h('td', {}, i + 1),
+          h('td', { class: 'num' }, fmt(p.chosen, 3)),
+          h('td', { class: 'num' }, fmt(p.rejected, 3)),
+          h('td', { class: 'num' }, fmt(1 / (1 + Math.exp(figure1TrueReward(p.rejected) - figure1TrueReward(p.chosen))), 2)),
+        ),
       ),
     ),
   );

@@ -35,7 +35,18 @@ function timed<T>(fn: () => T): [T, number] {
 
 export function compareMatmul(mode: GpujsMode, n: number, seed = 0): MatmulComparison {
   const gen = new Generator(seed);
-  const args: MatmulArgs = { a: randomMatrix(n, gen), b: randomMatrix(n, gen), aBatch: [], bBatch: [], batchShape: [], m: n, k: n, n, transA: false, transB: false };
+  const args: MatmulArgs = {
+    a: randomMatrix(n, gen),
+    b: randomMatrix(n, gen),
+    aBatch: [],
+    bBatch: [],
+    batchShape: [],
+    m: n,
+    k: n,
+    n,
+    transA: false,
+    transB: false,
+  };
   const [reference, cpuMs] = timed(() => cpuBackend.matmul(args));
   const empty = { mode, n, cpuMs, gpuFirstMs: NaN, gpuMs: NaN, maxAbsDiff: NaN, relDiff: NaN };
   let backend: GpujsBackend;

@@ -12,7 +12,8 @@ const N = 256;
 function webglRenderer(kind: 'webgl2' | 'webgl'): string | null {
   try {
     const canvas = document.createElement('canvas');
-    const gl: WebGLRenderingContext | WebGL2RenderingContext | null = kind === 'webgl2' ? canvas.getContext('webgl2') : canvas.getContext('webgl');
+    const gl: WebGLRenderingContext | WebGL2RenderingContext | null =
+      kind === 'webgl2' ? canvas.getContext('webgl2') : canvas.getContext('webgl');
     if (!gl) return null;
     const ext = gl.getExtension('WEBGL_debug_renderer_info');
     const name = ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
@@ -37,7 +38,17 @@ export function mountGpuPanel(root: HTMLElement): void {
         const attempts: MatmulComparison[] = [];
         for (const mode of ['webgl2', 'webgl'] as const) {
           if (webglRenderer(mode) === null) {
-            attempts.push({ mode, n: N, info: null, error: `this browser gives no ${mode} context`, cpuMs: NaN, gpuFirstMs: NaN, gpuMs: NaN, maxAbsDiff: NaN, relDiff: NaN });
+            attempts.push({
+              mode,
+              n: N,
+              info: null,
+              error: `this browser gives no ${mode} context`,
+              cpuMs: NaN,
+              gpuFirstMs: NaN,
+              gpuMs: NaN,
+              maxAbsDiff: NaN,
+              relDiff: NaN,
+            });
             continue;
           }
           const c = compareMatmul(mode, N);
@@ -60,7 +71,8 @@ function render(root: HTMLElement, status: HTMLElement, out: HTMLElement, attemp
   const ran = attempts.find((a) => a.error === null);
   const lines = attempts.filter((a) => a.error !== null).map((a) => h('li', {}, `${a.mode}: not used (${a.error})`));
   if (!ran) {
-    status.textContent = 'WebGL is not available here, so this panel cannot run a GPU kernel. Everything else on the page runs on the cpu backend and is unaffected.';
+    status.textContent =
+      'WebGL is not available here, so this panel cannot run a GPU kernel. Everything else on the page runs on the cpu backend and is unaffected.';
     out.replaceChildren(h('ul', { class: 'attempts' }, ...lines));
     root.dataset.state = 'no-webgl';
     return;
@@ -69,7 +81,10 @@ function render(root: HTMLElement, status: HTMLElement, out: HTMLElement, attemp
   const onGl = ranOnGl(ran);
   const renderer = webglRenderer(ran.mode === 'webgl' ? 'webgl' : 'webgl2') ?? 'unknown';
   const software = /swiftshader|llvmpipe|software/i.test(renderer);
-  const agrees = ran.relDiff < 1e-4 ? 'it agrees with the cpu backend to float32 rounding.' : 'it does NOT agree with the cpu backend: see the difference below.';
+  const agrees =
+    ran.relDiff < 1e-4
+      ? 'it agrees with the cpu backend to float32 rounding.'
+      : 'it does NOT agree with the cpu backend: see the difference below.';
   status.textContent = onGl
     ? `The product ran as a ${info.gpuMode === 'webgl2' ? 'WebGL2' : 'WebGL'} shader${software ? ' on a software renderer (no GPU in use)' : ''}; ${agrees}`
     : `gpu.js did not run the product on WebGL: it fell back to its ${info.kernelModes.join(', ') || 'cpu'} mode; ${agrees}`;

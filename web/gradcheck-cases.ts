@@ -3,7 +3,22 @@
  * library's suite, each compared with float64 central differences by `gradcheckReport` (PyTorch's rule:
  * |analytic − numeric| <= 1e-5 + 1e-3 |numeric|, eps 1e-6). Pure: no DOM, so tests can run it in Node too.
  */
-import { Generator, crossEntropy, gradcheckReport, layerNorm, logSoftmax, logsigmoid, logsumexp, matmul, mul, randn, sum, tanh, type GradcheckReport, type Tensor } from '../src/autograd/index.js';
+import {
+  Generator,
+  crossEntropy,
+  gradcheckReport,
+  layerNorm,
+  logSoftmax,
+  logsigmoid,
+  logsumexp,
+  matmul,
+  mul,
+  randn,
+  sum,
+  tanh,
+  type GradcheckReport,
+  type Tensor,
+} from '../src/autograd/index.js';
 import { SELM_TERMS, checkTerm, tabularCheckProblem } from '../src/selm/gradcheck-suite.js';
 
 export interface CheckRow {
@@ -28,11 +43,34 @@ function weights(shape: number[]): Tensor {
 }
 
 const OP_CASES: readonly OpCase[] = [
-  { name: 'matmul → tanh', what: 'Σ tanh(x w), x [3,4], w [4,2]', shapes: [[3, 4], [4, 2]], fn: (x, w) => sum(tanh(matmul(x!, w!))) },
-  { name: 'logSoftmax', what: 'Σ c ⊙ log softmax(x) over rows, [3,5]', shapes: [[3, 5]], fn: (x) => sum(mul(logSoftmax(x!), weights([3, 5]))) },
+  {
+    name: 'matmul → tanh',
+    what: 'Σ tanh(x w), x [3,4], w [4,2]',
+    shapes: [
+      [3, 4],
+      [4, 2],
+    ],
+    fn: (x, w) => sum(tanh(matmul(x!, w!))),
+  },
+  {
+    name: 'logSoftmax',
+    what: 'Σ c ⊙ log softmax(x) over rows, [3,5]',
+    shapes: [[3, 5]],
+    fn: (x) => sum(mul(logSoftmax(x!), weights([3, 5]))),
+  },
   { name: 'logsumexp', what: 'Σ c ⊙ logsumexp(x) per row, [4,6]', shapes: [[4, 6]], fn: (x) => sum(mul(logsumexp(x!), weights([4]))) },
-  { name: 'logsigmoid', what: 'Σ c ⊙ log σ(x), [6] (the DPO loss is built from it)', shapes: [[6]], fn: (x) => sum(mul(logsigmoid(x!), weights([6]))) },
-  { name: 'layerNorm', what: 'Σ c ⊙ layerNorm(x; w, b), [3,4]', shapes: [[3, 4], [4], [4]], fn: (x, w, b) => sum(mul(layerNorm(x!, w!, b!), weights([3, 4]))) },
+  {
+    name: 'logsigmoid',
+    what: 'Σ c ⊙ log σ(x), [6] (the DPO loss is built from it)',
+    shapes: [[6]],
+    fn: (x) => sum(mul(logsigmoid(x!), weights([6]))),
+  },
+  {
+    name: 'layerNorm',
+    what: 'Σ c ⊙ layerNorm(x; w, b), [3,4]',
+    shapes: [[3, 4], [4], [4]],
+    fn: (x, w, b) => sum(mul(layerNorm(x!, w!, b!), weights([3, 4]))),
+  },
   { name: 'crossEntropy', what: 'mean −log softmax(x)[target], [3,5]', shapes: [[3, 5]], fn: (x) => crossEntropy(x!, [0, 4, 2]) },
 ];
 

@@ -37,7 +37,19 @@ function table(rows: readonly CheckRow[]): HTMLTableElement {
   return h(
     'table',
     { id: 'gradcheck-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'check'), h('th', {}, 'what is differentiated'), h('th', {}, 'max abs error'), h('th', {}, 'max rel error'), h('th', {}, 'result'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'check'),
+        h('th', {}, 'what is differentiated'),
+        h('th', {}, 'max abs error'),
+        h('th', {}, 'max rel error'),
+        h('th', {}, 'result'),
+      ),
+    ),
     h(
       'tbody',
       {},

@@ -102,7 +102,8 @@ export class TfGpt {
     const prefix = `tfgpt${modelCount++}/`;
     let s = seed;
     for (const spec of paramSpecs(dims, bias)) {
-      const init = 'std' in spec.init ? tf.randomNormal(spec.shape, 0, spec.init.std, 'float32', s++) : tf.fill(spec.shape, spec.init.value);
+      const init =
+        'std' in spec.init ? tf.randomNormal(spec.shape, 0, spec.init.std, 'float32', s++) : tf.fill(spec.shape, spec.init.value);
       this.params.set(spec.name, tf.variable(init, true, prefix + spec.name, 'float32'));
       init.dispose();
     }
@@ -114,7 +115,9 @@ export class TfGpt {
   load(values: ReadonlyMap<string, Float32Array>): void {
     const missing = [...this.params.keys()].filter((name) => !values.has(name));
     if (missing.length > 0 || values.size !== this.params.size) {
-      throw new Error(`TfGpt.load: names differ (missing: ${missing.join(', ') || 'none'}; given ${values.size}, have ${this.params.size})`);
+      throw new Error(
+        `TfGpt.load: names differ (missing: ${missing.join(', ') || 'none'}; given ${values.size}, have ${this.params.size})`,
+      );
     }
     for (const [name, data] of values) {
       const v = this.p(name);

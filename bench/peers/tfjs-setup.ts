@@ -52,7 +52,11 @@ export async function tfInfo(): Promise<TfInfo> {
       return null;
     }
   };
-  return { version: tf.version_core, wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'), wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT') };
+  return {
+    version: tf.version_core,
+    wasmSimd: await flag('WASM_HAS_SIMD_SUPPORT'),
+    wasmThreads: await flag('WASM_HAS_MULTITHREAD_SUPPORT'),
+  };
 }
 
 export { tf };

@@ -29,10 +29,16 @@ export interface TorchPeer {
 
 /** The first of SELM_PYTHON, python3, /usr/bin/python3 that imports torch, or null. */
 export function findTorch(): TorchPeer | null {
-  const candidates = [process.env.SELM_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  const candidates = [process.env.SELM_PYTHON, 'python3', '/usr/bin/python3'].filter(
+    (p): p is string => typeof p === 'string' && p.length > 0,
+  );
   for (const python of candidates) {
     try {
-      const version = execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 }).trim();
+      const version = execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 60_000,
+      }).trim();
       if (version) return { python, version };
     } catch {
       // not this one
@@ -44,7 +50,8 @@ export function findTorch(): TorchPeer | null {
 function scriptPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // Next to this file in the source tree; from dist/bench.js, in bench/peers.
-  for (const candidate of [join(here, 'torch_gpt.py'), join(here, '../bench/peers/torch_gpt.py')]) if (existsSync(candidate)) return candidate;
+  for (const candidate of [join(here, 'torch_gpt.py'), join(here, '../bench/peers/torch_gpt.py')])
+    if (existsSync(candidate)) return candidate;
   throw new Error(`bench: torch_gpt.py not found next to ${here}`);
 }
 
@@ -66,7 +73,15 @@ export interface TorchRun {
 }
 
 /** One PyTorch training run of `config` on `threads` threads, from our weights and batches. */
-export function torchTrainRow(peer: TorchPeer, threads: number, config: ConfigName, spec: PeerSpec, batches: readonly TokenBatch[], steps: number, warmup: number): TorchRun {
+export function torchTrainRow(
+  peer: TorchPeer,
+  threads: number,
+  config: ConfigName,
+  spec: PeerSpec,
+  batches: readonly TokenBatch[],
+  steps: number,
+  warmup: number,
+): TorchRun {
   const dir = mkdtempSync(join(tmpdir(), 'selm-torch-'));
   try {
     const manifest: { name: string; shape: number[]; offset: number; size: number }[] = [];

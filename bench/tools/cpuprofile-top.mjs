@@ -33,7 +33,7 @@ const depthIndex = args.indexOf('--depth');
 const depth = depthIndex >= 0 ? Number(args[depthIndex + 1]) : 5;
 // Frames that say nothing about which op ran: backend dispatch, the engine, the ops' generic wrappers.
 const PLUMBING =
-  /  src\/autograd\/(backend\/|engine\.ts|ops\/util\.ts)|  node_modules\/gpu\.js\/|^GenericJSToWasmWrapper$|^wasm-function\[\d+\]  wasm|^(forward|binary\d*|unary\d*|when|lift)  src\/autograd\/ops\//;
+  / {2}src\/autograd\/(backend\/|engine\.ts|ops\/util\.ts)| {2}node_modules\/gpu\.js\/|^GenericJSToWasmWrapper$|^wasm-function\[\d+\] {2}wasm|^(forward|binary\d*|unary\d*|when|lift) {2}src\/autograd\/ops\//;
 
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const maps = new Map();
@@ -55,7 +55,7 @@ function keyOf(frame) {
   let line = frame.lineNumber + 1;
   const mapped = sourceMapFor(frame.url);
   const entry = mapped && frame.lineNumber >= 0 ? mapped.map.findEntry(frame.lineNumber, frame.columnNumber) : null;
-  if (entry && entry.originalSource) {
+  if (entry?.originalSource) {
     // Sources are relative to the map's folder (dist/): "../src/autograd/backend/cpu/tuned-matmul.ts".
     where = /^[a-z]+:/.test(entry.originalSource) ? entry.originalSource : resolve(mapped.dir, entry.originalSource);
     line = entry.originalLine + 1;
@@ -88,7 +88,7 @@ for (let i = 0; i < samples.length; i++) {
   const k = keys.get(id);
   self.set(k, (self.get(k) ?? 0) + dt);
   byFile.set(fileOf(k), (byFile.get(fileOf(k)) ?? 0) + dt);
-  if (callers && callers.test(k)) {
+  if (callers?.test(k)) {
     const path = [];
     for (let n = id; n !== undefined && path.length < depth; n = parent.get(n)) {
       const key = keys.get(n);

@@ -27,8 +27,14 @@ async function generate(): Promise<number> {
     const row = {
       prompt,
       prompt_id: `id-${rows}`,
-      chosen: [{ role: 'user', content: prompt }, { role: 'assistant', content: `Rayleigh scattering ${'of short wavelengths '.repeat(10)}` }],
-      rejected: [{ role: 'user', content: prompt }, { role: 'assistant', content: 'Because it is.' }],
+      chosen: [
+        { role: 'user', content: prompt },
+        { role: 'assistant', content: `Rayleigh scattering ${'of short wavelengths '.repeat(10)}` },
+      ],
+      rejected: [
+        { role: 'user', content: prompt },
+        { role: 'assistant', content: 'Because it is.' },
+      ],
       score_chosen: 8,
       score_rejected: 3,
     };

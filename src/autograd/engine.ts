@@ -157,7 +157,12 @@ function seedGradient(output: Tensor, given: Tensor | undefined, where: string):
  * The core reverse sweep: gradients of `outputs` with respect to every tensor in the graph that requires
  * grad. Returns the map; callers pick what they need.
  */
-function reverseSweep(outputs: readonly Tensor[], options: GradOptions, keep: ReadonlySet<Tensor> | null, where: string): Map<Tensor, Tensor> {
+function reverseSweep(
+  outputs: readonly Tensor[],
+  options: GradOptions,
+  keep: ReadonlySet<Tensor> | null,
+  where: string,
+): Map<Tensor, Tensor> {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
   const grads = new Map<Tensor, Tensor>();

@@ -121,7 +121,17 @@ class Tracker {
   }
 }
 
-function slowCheck(fn: Fn, inputs: Tensor[], outs: Tensor[], eps: number, atol: number, rtol: number, only: number | null, tracker: Tracker, problems: string[]): void {
+function slowCheck(
+  fn: Fn,
+  inputs: Tensor[],
+  outs: Tensor[],
+  eps: number,
+  atol: number,
+  rtol: number,
+  only: number | null,
+  tracker: Tracker,
+  problems: string[],
+): void {
   const sizes = outs.map((o) => o.size);
   const totalOut = sizes.reduce((a, b) => a + b, 0);
   // Analytic Jacobian, one row per output element.
@@ -167,7 +177,17 @@ function unitVector(size: number, gen: Generator): Float64Array {
   return v;
 }
 
-function fastCheck(fn: Fn, inputs: Tensor[], outs: Tensor[], eps: number, atol: number, rtol: number, gen: Generator, tracker: Tracker, problems: string[]): number[] {
+function fastCheck(
+  fn: Fn,
+  inputs: Tensor[],
+  outs: Tensor[],
+  eps: number,
+  atol: number,
+  rtol: number,
+  gen: Generator,
+  tracker: Tracker,
+  problems: string[],
+): number[] {
   const vs = outs.map((o) => new Tensor(unitVector(o.size, gen), o.shape));
   let sumV = 0;
   for (const v of vs) for (let j = 0; j < v.size; j++) sumV += v.data[j]!;
@@ -245,7 +265,9 @@ export class GradcheckError extends Error {
 }
 
 export function describeReport(report: GradcheckReport): string {
-  const lines = [`gradcheck failed (max abs error ${report.maxAbsError.toExponential(3)}, max rel error ${report.maxRelError.toExponential(3)})`];
+  const lines = [
+    `gradcheck failed (max abs error ${report.maxAbsError.toExponential(3)}, max rel error ${report.maxRelError.toExponential(3)})`,
+  ];
   for (const p of report.problems) lines.push(`  ${p}`);
   for (const m of report.mismatches.slice(0, 10)) {
     const where = m.element < 0 ? 'projection v^T J u' : `element ${m.element}, output element ${m.outputElement}`;
@@ -266,7 +288,11 @@ export function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = 
  * Checks second derivatives: gradcheck of (inputs, gradOutputs) -> d<outputs, gradOutputs>/d inputs, computed
  * with createGraph. gradOutputs are random (from the private generator) unless given.
  */
-export function gradgradcheckReport(fn: Fn, inputs: Tensor[], options: GradcheckOptions & { gradOutputs?: Tensor[] } = {}): GradcheckReport {
+export function gradgradcheckReport(
+  fn: Fn,
+  inputs: Tensor[],
+  options: GradcheckOptions & { gradOutputs?: Tensor[] } = {},
+): GradcheckReport {
   validateInputs(inputs);
   const outs = asList(fn(...inputs)).filter((o) => o.requiresGrad);
   const gen = new Generator((options.seed ?? 0) + 2);
@@ -283,7 +309,11 @@ export function gradgradcheckReport(fn: Fn, inputs: Tensor[], options: Gradcheck
     const xs = args.slice(0, n);
     const gs = args.slice(n);
     const os = asList(fn(...xs)).filter((o) => o.requiresGrad);
-    const gradsOut = grad(os, wrtIndex.map((i) => xs[i]!), { gradOutputs: gs, createGraph: true, allowUnused: true });
+    const gradsOut = grad(
+      os,
+      wrtIndex.map((i) => xs[i]!),
+      { gradOutputs: gs, createGraph: true, allowUnused: true },
+    );
     return gradsOut.map((g, k) => g ?? new Tensor(new Float64Array(xs[wrtIndex[k]!]!.size), xs[wrtIndex[k]!]!.shape));
   };
   const previous = numericNeedsGraph;

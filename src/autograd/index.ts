@@ -21,7 +21,18 @@ export {
   type RandomOptions,
 } from './creation.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
-export { backward, grad, noGrad, withGradMode, isGradEnabled, zeroGrad, apply, type Rule, type GradOptions, type BackwardOptions } from './engine.js';
+export {
+  backward,
+  grad,
+  noGrad,
+  withGradMode,
+  isGradEnabled,
+  zeroGrad,
+  apply,
+  type Rule,
+  type GradOptions,
+  type BackwardOptions,
+} from './engine.js';
 export * from './ops/index.js';
 export {
   gradcheck,

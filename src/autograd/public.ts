@@ -26,7 +26,18 @@ export {
   type RandomOptions,
 } from './creation.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
-export { backward, grad, noGrad, withGradMode, isGradEnabled, zeroGrad, apply, type Rule, type GradOptions, type BackwardOptions } from './engine.js';
+export {
+  backward,
+  grad,
+  noGrad,
+  withGradMode,
+  isGradEnabled,
+  zeroGrad,
+  apply,
+  type Rule,
+  type GradOptions,
+  type BackwardOptions,
+} from './engine.js';
 export {
   neg,
   exp,
@@ -58,7 +69,22 @@ export {
   square,
 } from './ops/elementwise.js';
 export { sum, mean, max, min, variance } from './ops/reduce.js';
-export { reshape, permute, transpose, expand, expandAs, unsqueeze, squeeze, flatten, slice, narrow, pad, concat, stack, type SliceRange } from './ops/shape.js';
+export {
+  reshape,
+  permute,
+  transpose,
+  expand,
+  expandAs,
+  unsqueeze,
+  squeeze,
+  flatten,
+  slice,
+  narrow,
+  pad,
+  concat,
+  stack,
+  type SliceRange,
+} from './ops/shape.js';
 export { matmul, matmulT } from './ops/matmul.js';
 export { indexSelect, embedding, gather, scatterAdd, oneHot, argmax, type Indices } from './ops/indexing.js';
 export {
@@ -91,5 +117,18 @@ export {
 } from './gradcheck.js';
 // Importing the backend index registers the gpujs backend, and the wasm backend registers itself, so
 // setBackend('gpujs') and setBackend('wasm') work from the package root.
-export { setBackend, getBackend, useBackend, withBackend, registerBackend, createGpujsBackend, gpujsInfo, type Backend, type BackendName, type GpujsBackend, type GpujsInfo, type GpujsMode } from './backend/index.js';
+export {
+  setBackend,
+  getBackend,
+  useBackend,
+  withBackend,
+  registerBackend,
+  createGpujsBackend,
+  gpujsInfo,
+  type Backend,
+  type BackendName,
+  type GpujsBackend,
+  type GpujsInfo,
+  type GpujsMode,
+} from './backend/index.js';
 export { createWasmBackend, type WasmBackend, type WasmInfo } from './backend/wasm/backend.js';

@@ -21,11 +21,17 @@ export interface Parsed {
 export function parse(command: string, argv: string[], options: OptionSpec, allowPositionals = 0): Parsed {
   let parsed: Parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: allowPositionals > 0 }) as Parsed;
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: allowPositionals > 0,
+    }) as Parsed;
   } catch (e) {
     throw new UsageError(`selm ${command}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (parsed.positionals.length > allowPositionals) throw new UsageError(`selm ${command}: unexpected argument '${parsed.positionals[allowPositionals]}'`);
+  if (parsed.positionals.length > allowPositionals)
+    throw new UsageError(`selm ${command}: unexpected argument '${parsed.positionals[allowPositionals]}'`);
   return parsed;
 }
 

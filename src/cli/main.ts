@@ -27,10 +27,16 @@ const COMMANDS: Record<string, Command> = {
   demo: { summary: 'SELM vs iterative DPO in the bandit and language worlds, with the results table (npm start)', run: runDemoCommand },
   train: { summary: 'one experiment from a config file (every knob), or --resume an interrupted run', run: runTrainCommand },
   eval: { summary: 're-evaluate a finished run from its checkpoints and rewrite its report', run: runEvalCommand },
-  gradcheck: { summary: 'every SELM term\'s gradient against finite differences (float64)', run: runGradcheckCommand },
+  gradcheck: { summary: "every SELM term's gradient against finite differences (float64)", run: runGradcheckCommand },
   data: { summary: 'export or import preference sets as JSONL (prompt, chosen, rejected)', run: runDataCommand },
-  export: { summary: 'a run as a Hugging Face GPT-2 folder (hf) or a TRL hand-off with per-iteration datasets (trl)', run: runExportCommand },
-  import: { summary: 'real preference JSONL (TRL, conversational, UltraFeedback; streamed) or a Hugging Face GPT-2 folder', run: runImportCommand },
+  export: {
+    summary: 'a run as a Hugging Face GPT-2 folder (hf) or a TRL hand-off with per-iteration datasets (trl)',
+    run: runExportCommand,
+  },
+  import: {
+    summary: 'real preference JSONL (TRL, conversational, UltraFeedback; streamed) or a Hugging Face GPT-2 folder',
+    run: runImportCommand,
+  },
   tour: { summary: 'a short tour of the autograd engine with gradient checks', run: runTourCommand },
 };
 
@@ -85,7 +91,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     const raw = error instanceof Error ? error.message : String(error);
     const message = raw.startsWith('selm') ? raw : `selm ${name}: ${raw}`;
-    const code = error instanceof UsageError || error instanceof ConfigError || error instanceof DataError || error instanceof InvalidInputError ? 2 : 1;
+    const code =
+      error instanceof UsageError || error instanceof ConfigError || error instanceof DataError || error instanceof InvalidInputError
+        ? 2
+        : 1;
     console.error(message);
     if (wantsJson(args)) process.stdout.write(errorLine(commandName(name, args), code, message));
     return code;

@@ -59,7 +59,11 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
  * thinned to one per `stepIntervalMs` (and the last), so a log stays readable; every start, iteration and done
  * event is written.
  */
-export function jsonReporter(command: string, write: (line: string) => void = (l) => process.stdout.write(l), stepIntervalMs = 100): Reporter {
+export function jsonReporter(
+  command: string,
+  write: (line: string) => void = (l) => process.stdout.write(l),
+  stepIntervalMs = 100,
+): Reporter {
   let lastStep = -Infinity;
   return {
     json: true,

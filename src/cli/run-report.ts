@@ -19,7 +19,13 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
   try {
     lock = lockRunFolder(dir, { create: !resume });
     const storage = new FolderStorage(dir);
-    const results = await runExperiment(config, { storage, resume, readFile: readTextFile, loadJudge: loadJudgeModule, onEvent: (e) => reporter.onEvent(e) });
+    const results = await runExperiment(config, {
+      storage,
+      resume,
+      readFile: readTextFile,
+      loadJudge: loadJudgeModule,
+      onEvent: (e) => reporter.onEvent(e),
+    });
     const summary = await writeReport(storage, results);
     // A finished run can still have diverged: the summary says so, and so does the exit status (1).
     const warnings = divergenceWarnings(storage, results);
@@ -67,6 +73,17 @@ export function checkRunFolder(dir: string): void {
 }
 
 /** The results table's numbers (what --json prints); every figure's data is in the run's eval.json. */
-export function tableNumbers(s: Summary): Pick<Summary, 'experiment' | 'world' | 'seeds' | 'alpha' | 'beta' | 'bestReward' | 'rows' | 'differences'> {
-  return { experiment: s.experiment, world: s.world, seeds: s.seeds, alpha: s.alpha, beta: s.beta, bestReward: s.bestReward, rows: s.rows, differences: s.differences };
+export function tableNumbers(
+  s: Summary,
+): Pick<Summary, 'experiment' | 'world' | 'seeds' | 'alpha' | 'beta' | 'bestReward' | 'rows' | 'differences'> {
+  return {
+    experiment: s.experiment,
+    world: s.world,
+    seeds: s.seeds,
+    alpha: s.alpha,
+    beta: s.beta,
+    bestReward: s.bestReward,
+    rows: s.rows,
+    differences: s.differences,
+  };
 }

@@ -27,7 +27,9 @@ export function runSelmTour(log: (line: string) => void): number {
   log('3. DPO and SELM on one prompt with three responses y0, y1, y2; the labeller preferred y2 to y0.');
   log(`   π_ref = [${reference.join(', ')}], πθ = [${policy.join(', ')}], α = ${alpha}, β = ${beta}`);
   log(`   L_DPO  = −log σ(r̂(y2) − r̂(y0))         = ${dpoTerm(logits).item().toFixed(6)}`);
-  log(`   L_SELM = L_DPO + αβ E_π_ref[log πθ]  = ${exactSelmLoss(logTheta, logRef, data, { alpha, beta }).item().toFixed(6)}   (eq. 3.2, minimised)\n`);
+  log(
+    `   L_SELM = L_DPO + αβ E_π_ref[log πθ]  = ${exactSelmLoss(logTheta, logRef, data, { alpha, beta }).item().toFixed(6)}   (eq. 3.2, minimised)\n`,
+  );
   log('   y    r̂ = β log(πθ/π_ref)   exp(−r̂/β) = π_ref/πθ   (eq. 3.3: the optimism term pushes down where the weight > 1)');
   policy.forEach((p, k) => {
     const r = beta * Math.log(p / reference[k]!);

@@ -31,7 +31,13 @@ function where(storage: RunStorage, path: string): string {
 }
 
 /** Writes the policy's tensors with the metadata; refuses (plain Error, naming the file) non-finite weights. */
-export function saveCheckpoint(storage: RunStorage, path: string, policy: Policy, metadata: Record<string, string>, options: CheckpointOptions = {}): void {
+export function saveCheckpoint(
+  storage: RunStorage,
+  path: string,
+  policy: Policy,
+  metadata: Record<string, string>,
+  options: CheckpointOptions = {},
+): void {
   const entries = Object.entries(policy.stateDict());
   const bad = options.allowNonFinite ? [] : nonFiniteProblems(entries);
   if (bad.length > 0) throw new Error(`${where(storage, path)}: not saved: the model's weights are not finite (${bad.join('; ')})`);
@@ -44,7 +50,13 @@ export function saveCheckpoint(storage: RunStorage, path: string, policy: Policy
  * Loads a checkpoint into the policy after checking everything (nothing is loaded on a problem); returns its
  * metadata. With `expected`, the stored seed, method and iteration must match.
  */
-export function loadCheckpoint(storage: RunStorage, path: string, policy: Policy, expected?: CheckpointIdentity, options: CheckpointOptions = {}): Record<string, string> {
+export function loadCheckpoint(
+  storage: RunStorage,
+  path: string,
+  policy: Policy,
+  expected?: CheckpointIdentity,
+  options: CheckpointOptions = {},
+): Record<string, string> {
   const file = where(storage, path);
   let decoded: ReturnType<typeof decodeSafetensors>;
   try {
@@ -59,7 +71,10 @@ export function loadCheckpoint(storage: RunStorage, path: string, policy: Policy
     if (expected.iteration !== undefined) want.iteration = String(expected.iteration);
     for (const [key, value] of Object.entries(want)) {
       const stored = Object.hasOwn(metadata, key) ? metadata[key] : undefined;
-      if (stored !== value) problems.push(`stored ${key} is ${stored === undefined ? 'missing' : JSON.stringify(stored)}, expected ${JSON.stringify(value)} (a checkpoint of another model?)`);
+      if (stored !== value)
+        problems.push(
+          `stored ${key} is ${stored === undefined ? 'missing' : JSON.stringify(stored)}, expected ${JSON.stringify(value)} (a checkpoint of another model?)`,
+        );
     }
   }
   const own = policy.stateDict();
@@ -68,7 +83,8 @@ export function loadCheckpoint(storage: RunStorage, path: string, policy: Policy
     if (mine !== undefined && mine.dtype !== t.dtype) problems.push(`tensor '${name}' is ${t.dtype}, the model's is ${mine.dtype}`);
   }
   if (!options.allowNonFinite) problems.push(...nonFiniteProblems(tensors));
-  if (problems.length > 0) throw new CheckpointFileError(file, `cannot be loaded (nothing was):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new CheckpointFileError(file, `cannot be loaded (nothing was):\n${problems.map((p) => `  ${p}`).join('\n')}`);
   try {
     policy.loadStateDict(Object.fromEntries(tensors));
   } catch (e) {

@@ -124,7 +124,8 @@ function show(v: unknown): string {
 
 /** Paths of the numbers in `input` that are not finite (JSON's 1e999 is Infinity), as '[path]: why'. */
 function nonFiniteNumbers(input: unknown, path: string, out: Map<string, string>): void {
-  if (typeof input === 'number' && !Number.isFinite(input)) out.set(path, `${path}: must be a finite number, got ${input} (a JSON number beyond ±1.8e308 overflows)`);
+  if (typeof input === 'number' && !Number.isFinite(input))
+    out.set(path, `${path}: must be a finite number, got ${input} (a JSON number beyond ±1.8e308 overflows)`);
   else if (Array.isArray(input)) input.forEach((v, i) => nonFiniteNumbers(v, `${path}[${i}]`, out));
   else if (isPlainObject(input)) for (const [k, v] of Object.entries(input)) nonFiniteNumbers(v, path === '' ? k : `${path}.${k}`, out);
 }
@@ -163,7 +164,9 @@ function merge(defaults: unknown, input: unknown, path: string, problems: string
 
 /** The defaults of a world kind. */
 export function defaultsFor(kind: 'bandit' | 'language' | 'text'): ExperimentConfig {
-  return structuredClone(kind === 'bandit' ? DEFAULT_BANDIT_EXPERIMENT : kind === 'text' ? DEFAULT_TEXT_EXPERIMENT : DEFAULT_LANGUAGE_EXPERIMENT);
+  return structuredClone(
+    kind === 'bandit' ? DEFAULT_BANDIT_EXPERIMENT : kind === 'text' ? DEFAULT_TEXT_EXPERIMENT : DEFAULT_LANGUAGE_EXPERIMENT,
+  );
 }
 
 /** Parses and validates a config (already JSON-parsed); throws ConfigError listing every problem. */
@@ -212,8 +215,14 @@ export const MAX_SEED = Math.floor((Number.MAX_SAFE_INTEGER - 5) / 1009);
 
 export function validateExperimentConfig(c: ExperimentConfig): string[] {
   const p: string[] = [];
-  if (typeof c.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(c.name)) p.push(`name: must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(c.name)}`);
-  const worldProblems = c.world.kind === 'bandit' ? validateBanditConfig(c.world) : c.world.kind === 'text' ? validateTextConfig(c.world) : validateLanguageConfig(c.world);
+  if (typeof c.name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(c.name))
+    p.push(`name: must be 1-64 letters, digits, '_', '.' or '-', got ${JSON.stringify(c.name)}`);
+  const worldProblems =
+    c.world.kind === 'bandit'
+      ? validateBanditConfig(c.world)
+      : c.world.kind === 'text'
+        ? validateTextConfig(c.world)
+        : validateLanguageConfig(c.world);
   p.push(...worldProblems.map((x) => `world.${x}`));
   p.push(...validateAlgorithmConfig(c.algorithm).map((x) => `algorithm.${x}`));
   const posInt = (name: string, v: unknown, min = 1): void => {
@@ -228,7 +237,9 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
     posInt('model.layers', c.model.layers);
     positive('model.mlpRatio', c.model.mlpRatio);
     if (c.model.mlpRatio > 0 && Number.isInteger(c.model.width) && !(Math.round(c.model.mlpRatio * c.model.width) >= 1)) {
-      p.push(`model.mlpRatio: gives an MLP of ${Math.round(c.model.mlpRatio * c.model.width)} units at width ${c.model.width}; needs at least 1, got ${c.model.mlpRatio}`);
+      p.push(
+        `model.mlpRatio: gives an MLP of ${Math.round(c.model.mlpRatio * c.model.width)} units at width ${c.model.width}; needs at least 1, got ${c.model.mlpRatio}`,
+      );
     }
     if (Number.isInteger(c.model.width) && Number.isInteger(c.model.heads) && c.model.heads > 0 && c.model.width % c.model.heads !== 0) {
       p.push(`model.heads: must divide model.width (${c.model.width}), got ${c.model.heads}`);
@@ -236,15 +247,21 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
     posInt('sft.steps', c.sft.steps, 0);
     posInt('sft.batchSize', c.sft.batchSize);
     positive('sft.lr', c.sft.lr);
-    if (!(c.sft.warmupRatio >= 0 && c.sft.warmupRatio <= 1)) p.push(`sft.warmupRatio: must be in [0, 1], got ${JSON.stringify(c.sft.warmupRatio)}`);
+    if (!(c.sft.warmupRatio >= 0 && c.sft.warmupRatio <= 1))
+      p.push(`sft.warmupRatio: must be in [0, 1], got ${JSON.stringify(c.sft.warmupRatio)}`);
   }
-  if (!(c.algorithm.alpha > 0)) p.push(`algorithm.alpha: SELM's α must be > 0 (α = 0, iterative DPO, always runs as the baseline), got ${JSON.stringify(c.algorithm.alpha)}`);
+  if (!(c.algorithm.alpha > 0))
+    p.push(
+      `algorithm.alpha: SELM's α must be > 0 (α = 0, iterative DPO, always runs as the baseline), got ${JSON.stringify(c.algorithm.alpha)}`,
+    );
   c.alphaSweep.forEach((a, i) => {
-    if (typeof a !== 'number' || !(a >= 0) || !Number.isFinite(a)) p.push(`alphaSweep[${i}]: must be a number >= 0, got ${JSON.stringify(a)}`);
+    if (typeof a !== 'number' || !(a >= 0) || !Number.isFinite(a))
+      p.push(`alphaSweep[${i}]: must be a number >= 0, got ${JSON.stringify(a)}`);
   });
   if (c.seeds.length === 0) p.push('seeds: must list at least one seed');
   c.seeds.forEach((s, i) => {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > MAX_SEED) p.push(`seeds[${i}]: must be an integer in [0, ${MAX_SEED}] (larger seeds' random streams would collide), got ${show(s)}`);
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > MAX_SEED)
+      p.push(`seeds[${i}]: must be an integer in [0, ${MAX_SEED}] (larger seeds' random streams would collide), got ${show(s)}`);
   });
   if (new Set(c.seeds).size !== c.seeds.length) p.push(`seeds: must be distinct, got ${JSON.stringify(c.seeds)}`);
   const r = c.ranker as unknown;
@@ -255,21 +272,26 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
     learned: ['kind', 'steps', 'batchSize', 'lr', 'heldOutFraction'],
   };
   if (!isPlainObject(r) || typeof r.kind !== 'string' || !(r.kind in RANKERS)) {
-    p.push(`ranker.kind: must be 'true-reward', 'bradley-terry', 'module' or 'learned', got ${JSON.stringify(isPlainObject(r) ? (r.kind as Json) : (r as Json))}`);
+    p.push(
+      `ranker.kind: must be 'true-reward', 'bradley-terry', 'module' or 'learned', got ${JSON.stringify(isPlainObject(r) ? (r.kind as Json) : (r as Json))}`,
+    );
   } else {
     const allowed = RANKERS[r.kind]!;
     for (const key of Object.keys(r)) if (!allowed.includes(key)) p.push(`ranker.${key}: unknown field for a '${String(r.kind)}' ranker`);
     if (r.kind === 'bradley-terry') positive('ranker.temperature', r.temperature);
-    if (r.kind === 'module' && (typeof r.path !== 'string' || r.path === '')) p.push(`ranker.path: must be the path of a JavaScript module (./judge.mjs), got ${JSON.stringify(r.path as Json)}`);
+    if (r.kind === 'module' && (typeof r.path !== 'string' || r.path === ''))
+      p.push(`ranker.path: must be the path of a JavaScript module (./judge.mjs), got ${JSON.stringify(r.path as Json)}`);
     if (r.kind === 'learned') p.push(...validateLearnedConfig(r));
-    if (r.kind === 'learned' && c.world.kind === 'bandit') p.push("ranker.kind: a learned judge needs token sequences (the language or text world), not the bandit's table");
+    if (r.kind === 'learned' && c.world.kind === 'bandit')
+      p.push("ranker.kind: a learned judge needs token sequences (the language or text world), not the bandit's table");
     if (c.world.kind === 'text' && r.kind !== 'module' && r.kind !== 'learned') {
       p.push('ranker.kind: the text world has no true reward; use {"kind": "module", "path": "./judge.mjs"} or {"kind": "learned"}');
     }
   }
   posInt('eval.samples', c.eval.samples);
   posInt('eval.bins', c.eval.bins, 2);
-  if (c.preferences !== null && typeof c.preferences !== 'string') p.push(`preferences: must be a path to a JSONL file or null, got ${JSON.stringify(c.preferences as Json)}`);
+  if (c.preferences !== null && typeof c.preferences !== 'string')
+    p.push(`preferences: must be a path to a JSONL file or null, got ${JSON.stringify(c.preferences as Json)}`);
   if (c.world.kind === 'text' && typeof c.preferences !== 'string') p.push('preferences: the text world needs a JSONL preference file');
   const limitProblems = limitsProblems(c.limits);
   p.push(...limitProblems);
@@ -308,6 +330,7 @@ export function methodSlug(name: string): string {
 export function streamSeed(seed: number, stream: 1 | 2 | 3 | 4 | 5): number {
   const s = seed * 1009 + stream;
   // Beyond 2^53 neighbouring streams round to one number: the runs would silently share their randomness.
-  if (!Number.isSafeInteger(s)) throw new RangeError(`streamSeed: seed ${seed} is outside [0, ${MAX_SEED}]; its random streams would collide`);
+  if (!Number.isSafeInteger(s))
+    throw new RangeError(`streamSeed: seed ${seed} is outside [0, ${MAX_SEED}]; its random streams would collide`);
   return s;
 }

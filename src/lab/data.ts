@@ -18,7 +18,13 @@ export class DataError extends Error {
 /** The JSONL text of a preference set. */
 export function preferencesToJsonl(preferences: readonly Preference[], world: World): string {
   return preferences
-    .map((p) => JSON.stringify({ prompt: world.formatPrompt(p.prompt), chosen: world.formatResponse(p.chosen), rejected: world.formatResponse(p.rejected) }))
+    .map((p) =>
+      JSON.stringify({
+        prompt: world.formatPrompt(p.prompt),
+        chosen: world.formatResponse(p.chosen),
+        rejected: world.formatResponse(p.rejected),
+      }),
+    )
     .join('\n')
     .concat(preferences.length > 0 ? '\n' : '');
 }
@@ -89,12 +95,25 @@ export function preferenceInWorld(record: PreferenceRecord, world: World, where:
     rejected: parse('rejected', () => world.parseResponse(record.rejected)),
   };
   const spaced = (text: string): string => text.trim().replace(/\s+/g, ' ');
-  const written = { prompt: world.formatPrompt(triple.prompt), chosen: world.formatResponse(triple.chosen), rejected: world.formatResponse(triple.rejected) };
+  const written = {
+    prompt: world.formatPrompt(triple.prompt),
+    chosen: world.formatResponse(triple.chosen),
+    rejected: world.formatResponse(triple.rejected),
+  };
   for (const key of ['prompt', 'chosen', 'rejected'] as const) {
     if (spaced(written[key]) !== spaced(record[key])) {
-      throw new DataError(escapeControl(`${where}: field '${key}' ${JSON.stringify(record[key])} would be written back as ${JSON.stringify(written[key])}: not a value this world can hold exactly`));
+      throw new DataError(
+        escapeControl(
+          `${where}: field '${key}' ${JSON.stringify(record[key])} would be written back as ${JSON.stringify(written[key])}: not a value this world can hold exactly`,
+        ),
+      );
     }
   }
-  if (written.chosen === written.rejected) throw new DataError(escapeControl(`${where}: chosen and rejected are the same response (${JSON.stringify(written.chosen)}): the pair states no preference`));
+  if (written.chosen === written.rejected)
+    throw new DataError(
+      escapeControl(
+        `${where}: chosen and rejected are the same response (${JSON.stringify(written.chosen)}): the pair states no preference`,
+      ),
+    );
   return triple;
 }

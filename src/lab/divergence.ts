@@ -52,7 +52,10 @@ export function divergenceWarnings(storage: RunStorage, results: ExperimentResul
     ? readText(storage, 'metrics.jsonl')
         .split('\n')
         .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as { seed: number; method: string; iteration: number; step: number; grad_norm?: number; learning_rate?: number })
+        .map(
+          (l) =>
+            JSON.parse(l) as { seed: number; method: string; iteration: number; step: number; grad_norm?: number; learning_rate?: number },
+        )
     : [];
   const out: RunWarning[] = [];
   for (const seed of config.seeds) {
@@ -64,15 +67,39 @@ export function divergenceWarnings(storage: RunStorage, results: ExperimentResul
         const max = maxAbsWeight(storage.read(path));
         if (!(max <= WEIGHT_LIMIT)) {
           // The step where it began: the first plain-SGD-sized update lr·‖g‖ over a tenth of the limit.
-          const jump = steps.find((s) => s.seed === seed && s.method === m.name && s.iteration <= t && !((s.learning_rate ?? 0) * (s.grad_norm ?? 0) <= WEIGHT_LIMIT / 10));
-          const where = jump ? `, from iteration ${jump.iteration}, step ${jump.step} (update lr·‖g‖ ${((jump.learning_rate ?? 0) * (jump.grad_norm ?? 0)).toExponential(2)})` : '';
-          out.push({ seed, method: m.name, kind: 'weights', iteration: t, step: jump?.step, message: `${who}: exploding weights: max |weight| ${max.toExponential(2)} at iteration ${t} (over ${WEIGHT_LIMIT})${where}; lower the learning rate` });
+          const jump = steps.find(
+            (s) =>
+              s.seed === seed &&
+              s.method === m.name &&
+              s.iteration <= t &&
+              !((s.learning_rate ?? 0) * (s.grad_norm ?? 0) <= WEIGHT_LIMIT / 10),
+          );
+          const where = jump
+            ? `, from iteration ${jump.iteration}, step ${jump.step} (update lr·‖g‖ ${((jump.learning_rate ?? 0) * (jump.grad_norm ?? 0)).toExponential(2)})`
+            : '';
+          out.push({
+            seed,
+            method: m.name,
+            kind: 'weights',
+            iteration: t,
+            step: jump?.step,
+            message: `${who}: exploding weights: max |weight| ${max.toExponential(2)} at iteration ${t} (over ${WEIGHT_LIMIT})${where}; lower the learning rate`,
+          });
           break;
         }
       }
-      const big = steps.find((s) => s.seed === seed && s.method === m.name && typeof s.grad_norm === 'number' && !(s.grad_norm <= GRAD_NORM_LIMIT));
+      const big = steps.find(
+        (s) => s.seed === seed && s.method === m.name && typeof s.grad_norm === 'number' && !(s.grad_norm <= GRAD_NORM_LIMIT),
+      );
       if (big) {
-        out.push({ seed, method: m.name, kind: 'gradients', iteration: big.iteration, step: big.step, message: `${who}: exploding gradients: norm ${big.grad_norm!.toExponential(2)} at iteration ${big.iteration}, step ${big.step} (over ${GRAD_NORM_LIMIT})` });
+        out.push({
+          seed,
+          method: m.name,
+          kind: 'gradients',
+          iteration: big.iteration,
+          step: big.step,
+          message: `${who}: exploding gradients: norm ${big.grad_norm!.toExponential(2)} at iteration ${big.iteration}, step ${big.step} (over ${GRAD_NORM_LIMIT})`,
+        });
       }
       const last = evals[unitKey(seed, m.name, config.algorithm.iterations)];
       const sft = evals[unitKey(seed, 'SFT', 'sft')];
@@ -107,7 +134,9 @@ export class RunDivergedError extends Error {
     readonly dir: string,
     readonly warnings: readonly RunWarning[],
   ) {
-    super(`the run diverged (its report, with these warnings, is in ${dir}/summary.md):\n${warnings.map((w) => `  ${w.message}`).join('\n')}`);
+    super(
+      `the run diverged (its report, with these warnings, is in ${dir}/summary.md):\n${warnings.map((w) => `  ${w.message}`).join('\n')}`,
+    );
     this.name = 'RunDivergedError';
   }
 }

@@ -10,9 +10,8 @@
  * Sampling uses a generator seeded by the caller, the same for every model of a seed (common random numbers:
  * differences between models are not drowned by sampling noise).
  */
-import { Generator, noGrad } from '../autograd/index.js';
+import { type Generator, noGrad } from '../autograd/index.js';
 import type { Policy } from '../selm/policy.js';
-import { curveIntervals, meanInterval, pairedDifference, type Interval } from './stats.js';
 import type { Tokens } from '../selm/types.js';
 import type { World } from './worlds/types.js';
 
@@ -54,7 +53,13 @@ function logProbsOf(policy: Policy, prompts: readonly Tokens[], responses: reado
 }
 
 /** Evaluates `policy` on the world's held-out prompts (and held-out preferences when `reference` is given). */
-export function evaluateModel(world: World, policy: Policy, reference: Policy | null, options: EvalOptions, generator: Generator): ModelEval {
+export function evaluateModel(
+  world: World,
+  policy: Policy,
+  reference: Policy | null,
+  options: EvalOptions,
+  generator: Generator,
+): ModelEval {
   const prompts = world.testPrompts;
   const greedyResponses = policy.generate(prompts, 'greedy', generator);
   const greedy = greedyResponses.map((y, i) => world.trueReward(prompts[i]!, y));
@@ -80,7 +85,9 @@ export function evaluateModel(world: World, policy: Policy, reference: Policy | 
     sampled,
     meanGreedy: mean(greedy),
     meanSampled: mean(sampled.map(expectedValue)),
-    examples: prompts.slice(0, 3).map((x, i) => ({ prompt: world.formatPrompt(x), response: world.formatResponse(greedyResponses[i]!), reward: greedy[i]! })),
+    examples: prompts
+      .slice(0, 3)
+      .map((x, i) => ({ prompt: world.formatPrompt(x), response: world.formatResponse(greedyResponses[i]!), reward: greedy[i]! })),
   };
   if (reference) {
     const prefs = world.testPreferences;
@@ -149,4 +156,3 @@ export function sortedImplicitDifference(a: ModelEval, b: ModelEval, which: 'cho
   if (!ra || !rb) return [];
   return ra.map((v, i) => v - rb[i]!).sort((x, y) => x - y);
 }
-

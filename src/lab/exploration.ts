@@ -98,7 +98,12 @@ export function betterHill(world: BanditWorld, task: number): boolean[] {
 }
 
 /** The metrics of `policy`; `data` is the iteration's ranked triples (none for the SFT model). */
-export function explorationMetrics(world: BanditWorld, policy: Policy, iteration: number, data: readonly TrainingTriple[] | null): IterationMetrics {
+export function explorationMetrics(
+  world: BanditWorld,
+  policy: Policy,
+  iteration: number,
+  data: readonly TrainingTriple[] | null,
+): IterationMetrics {
   const tasks = world.config.tasks;
   const sft = world.sftLogProbs.map((r) => Float64Array.from(r));
   const rows = logProbRows(policy, tasks);
@@ -149,7 +154,12 @@ export function explorationMetrics(world: BanditWorld, policy: Policy, iteration
 }
 
 /** Figure 4's four populations between π_A and π_B that share the reference `ref` (exact sums, mean over tasks). */
-export function figure4Populations(rowsA: Float64Array[], rowsB: Float64Array[], rowsRef: Float64Array[], beta: number): Figure4Populations[] {
+export function figure4Populations(
+  rowsA: Float64Array[],
+  rowsB: Float64Array[],
+  rowsRef: Float64Array[],
+  beta: number,
+): Figure4Populations[] {
   const tasks = rowsA.length;
   const acc = { ref: 0, uniform: 0, a: 0, b: 0, predRef: 0, predA: 0, predB: 0 };
   for (let g = 0; g < tasks; g++) {
@@ -181,7 +191,13 @@ export function figure4Populations(rowsA: Float64Array[], rowsB: Float64Array[],
  * per-iteration exploration metrics. `algorithm` supplies everything a method does not set (β, T, batch size,
  * optimizer, ...). The ranker is the true reward, as in the demo.
  */
-export function runComparisonSeed(world: BanditConfig, algorithm: AlgorithmConfig, methods: readonly ComparisonMethod[], seed: number, options: ComparisonOptions = {}): SeedComparison {
+export function runComparisonSeed(
+  world: BanditConfig,
+  algorithm: AlgorithmConfig,
+  methods: readonly ComparisonMethod[],
+  seed: number,
+  options: ComparisonOptions = {},
+): SeedComparison {
   const w = makeBanditWorld(world, seed);
   const out: SeedComparison = { seed, methods: {} };
   const firstIterationRows: Record<string, Float64Array[]> = {};
@@ -193,14 +209,27 @@ export function runComparisonSeed(world: BanditConfig, algorithm: AlgorithmConfi
     const metrics: IterationMetrics[] = [sftMetrics];
     const rows: number[][] = [w.sftLogProbs[0]!.map(Math.exp)];
     let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };
-    runAlgorithm(banditPolicy(w, m.yRefTemperature), w.preferences, new TrueRewardRanker(w.trueReward), config, new Generator(streamSeed(seed, 3)), {
-      onStep: (r) => (last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] }),
-      onIterationEnd: ({ iteration, policy, data }) => {
-        metrics.push({ ...explorationMetrics(w, policy, iteration, data), ...last });
-        if (options.recordPolicies) rows.push(Array.from(noGrad(() => policy.responseLogProbs!([0, 0])), Math.exp));
-        if (iteration === 1 && options.figure4?.includes(m.name)) firstIterationRows[m.name] = logProbRows(policy, world.tasks);
+    runAlgorithm(
+      banditPolicy(w, m.yRefTemperature),
+      w.preferences,
+      new TrueRewardRanker(w.trueReward),
+      config,
+      new Generator(streamSeed(seed, 3)),
+      {
+        onStep: (r) => (last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] }),
+        onIterationEnd: ({ iteration, policy, data }) => {
+          metrics.push({ ...explorationMetrics(w, policy, iteration, data), ...last });
+          if (options.recordPolicies)
+            rows.push(
+              Array.from(
+                noGrad(() => policy.responseLogProbs!([0, 0])),
+                Math.exp,
+              ),
+            );
+          if (iteration === 1 && options.figure4?.includes(m.name)) firstIterationRows[m.name] = logProbRows(policy, world.tasks);
+        },
       },
-    });
+    );
     out.methods[m.name] = metrics;
     if (out.policies) out.policies.methods[m.name] = rows;
   }

@@ -113,7 +113,8 @@ function checkSettings(s: Figure1Settings): void {
   if (!(s.labels > 0) || !Number.isFinite(s.labels)) bad.push(`labels must be a number > 0, got ${s.labels}`);
   if (!Number.isInteger(s.centres) || s.centres < 2) bad.push(`centres must be an integer >= 2, got ${s.centres}`);
   if (!Number.isInteger(s.points) || s.points < 2) bad.push(`points must be an integer >= 2, got ${s.points}`);
-  for (const p of s.pairs) if (!(p.chosen >= 0 && p.chosen <= 1 && p.rejected >= 0 && p.rejected <= 1)) bad.push(`pair ${JSON.stringify(p)} is outside [0, 1]`);
+  for (const p of s.pairs)
+    if (!(p.chosen >= 0 && p.chosen <= 1 && p.rejected >= 0 && p.rejected <= 1)) bad.push(`pair ${JSON.stringify(p)} is outside [0, 1]`);
   if (bad.length > 0) throw new Error(`figure1: ${bad.join('; ')}`);
 }
 
@@ -165,7 +166,10 @@ function problemOf(s: Figure1Settings): Problem {
   });
   const probs = s.pairs.map((p) => preferenceProbability(p.chosen, p.rejected));
   const P = Math.max(diffRows.length, 1);
-  const diffs = tensor(Float64Array.from(diffRows.length > 0 ? diffRows.flat() : new Array<number>(s.centres).fill(0)), { shape: [P, s.centres], dtype: 'float64' });
+  const diffs = tensor(Float64Array.from(diffRows.length > 0 ? diffRows.flat() : new Array<number>(s.centres).fill(0)), {
+    shape: [P, s.centres],
+    dtype: 'float64',
+  });
   return {
     C: s.centres,
     M: grid.length,
@@ -203,7 +207,8 @@ function solveTilted(p: Problem, tiltRows: readonly Float64Array[], start: Float
   const tilts = tensor(Float64Array.from(tiltRows.flatMap((r) => [...r])), { shape: [B, C], dtype: 'float64' });
   let W: Float64Array = new Float64Array(B * C);
   for (let b = 0; b < B; b++) W.set(start, b * C);
-  const values = (w: Float64Array): Float64Array => noGrad(() => Float64Array.from(negatedObjectives(p, tensor(w, { shape: [B, C], dtype: 'float64' }), tilts).data));
+  const values = (w: Float64Array): Float64Array =>
+    noGrad(() => Float64Array.from(negatedObjectives(p, tensor(w, { shape: [B, C], dtype: 'float64' }), tilts).data));
   const active = new Array<boolean>(B).fill(true);
   for (let iter = 0; iter < 60 && active.some(Boolean); iter++) {
     const wt = tensor(W, { shape: [B, C], dtype: 'float64', requiresGrad: true });
@@ -273,7 +278,11 @@ export function figure1(settings: Figure1Settings): Figure1Result {
   const plain = fitOf(p, plainW, 0);
   if (settings.alpha === 0) return { grid: p.grid, plain, optimistic: plain };
   // One strictly convex problem per candidate y_u, all solved together; the best is the joint maximum.
-  const solutions = solveTilted(p, p.gridFeatures.map((phi) => Float64Array.from(phi, (v) => settings.alpha * v)), plainW);
+  const solutions = solveTilted(
+    p,
+    p.gridFeatures.map((phi) => Float64Array.from(phi, (v) => settings.alpha * v)),
+    plainW,
+  );
   let best: Figure1Fit | null = null;
   for (const w of solutions) {
     const fit = fitOf(p, w, settings.alpha);

@@ -73,8 +73,23 @@ export function rewardByIterationSpec(summary: Summary): TopLevelSpec {
       width: WIDTH,
       height: HEIGHT,
       layer: [
-        { mark: { type: 'errorband', opacity: 0.2 }, encoding: { x: { field: 'iteration', type: 'ordinal' }, y: { field: 'low', type: 'quantitative', title: 'mean r*' }, y2: { field: 'high' }, color: { field: 'method', type: 'nominal' } } },
-        { mark: { type: 'line', point: true }, encoding: { x: { field: 'iteration', type: 'ordinal', title: 'iteration (0 = SFT)' }, y: { field: 'mean', type: 'quantitative', title: 'mean r*' }, color: { field: 'method', type: 'nominal' } } },
+        {
+          mark: { type: 'errorband', opacity: 0.2 },
+          encoding: {
+            x: { field: 'iteration', type: 'ordinal' },
+            y: { field: 'low', type: 'quantitative', title: 'mean r*' },
+            y2: { field: 'high' },
+            color: { field: 'method', type: 'nominal' },
+          },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'iteration', type: 'ordinal', title: 'iteration (0 = SFT)' },
+            y: { field: 'mean', type: 'quantitative', title: 'mean r*' },
+            color: { field: 'method', type: 'nominal' },
+          },
+        },
       ],
     },
   } as TopLevelSpec;
@@ -88,7 +103,9 @@ export function winMatrixSpec(summary: Summary): TopLevelSpec {
       row,
       col,
       rate: finite(mean[i]![j]!),
-      text: Number.isFinite(halfWidth[i]![j]!) ? `${(mean[i]![j]! * 100).toFixed(0)}±${(halfWidth[i]![j]! * 100).toFixed(0)}` : `${(mean[i]![j]! * 100).toFixed(0)}`,
+      text: Number.isFinite(halfWidth[i]![j]!)
+        ? `${(mean[i]![j]! * 100).toFixed(0)}±${(halfWidth[i]![j]! * 100).toFixed(0)}`
+        : `${(mean[i]![j]! * 100).toFixed(0)}`,
     })),
   );
   const size = Math.max(200, 42 * labels.length);
@@ -98,9 +115,15 @@ export function winMatrixSpec(summary: Summary): TopLevelSpec {
     data: { values },
     width: size,
     height: size,
-    encoding: { x: { field: 'col', type: 'nominal', sort: labels, title: 'against' }, y: { field: 'row', type: 'nominal', sort: labels, title: 'model' } },
+    encoding: {
+      x: { field: 'col', type: 'nominal', sort: labels, title: 'against' },
+      y: { field: 'row', type: 'nominal', sort: labels, title: 'model' },
+    },
     layer: [
-      { mark: 'rect', encoding: { color: { field: 'rate', type: 'quantitative', scale: { domain: [0, 1], scheme: 'redblue' }, title: 'win rate' } } },
+      {
+        mark: 'rect',
+        encoding: { color: { field: 'rate', type: 'quantitative', scale: { domain: [0, 1], scheme: 'redblue' }, title: 'win rate' } },
+      },
       { mark: { type: 'text', fontSize: 9 }, encoding: { text: { field: 'text', type: 'nominal' } } },
     ],
   } as TopLevelSpec;
@@ -118,7 +141,11 @@ export function alphaSweepSpec(summary: Summary): TopLevelSpec {
     data: { values },
     width: WIDTH,
     height: HEIGHT,
-    encoding: { x: { field: 'alpha', type: 'ordinal', sort: null, title: 'α (0 = iterative DPO)' }, color: { field: 'decoding', type: 'nominal' }, xOffset: { field: 'decoding' } },
+    encoding: {
+      x: { field: 'alpha', type: 'ordinal', sort: null, title: 'α (0 = iterative DPO)' },
+      color: { field: 'decoding', type: 'nominal' },
+      xOffset: { field: 'decoding' },
+    },
     layer: [
       { mark: 'rule', encoding: { y: { field: 'low', type: 'quantitative', title: 'mean r*' }, y2: { field: 'high' } } },
       { mark: { type: 'point', filled: true }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
@@ -150,7 +177,12 @@ function histogramSpec(summary: Summary, series: HistogramSeries[], what: string
 
 /** Figure 3 middle: greedy r* histograms by α at iteration 2. */
 export function histogramByAlphaSpec(summary: Summary): TopLevelSpec {
-  return histogramSpec(summary, summary.histogramsByAlpha, `Figure 3 middle, r* distribution at iteration ${summary.histogramIteration} by α`, 'α');
+  return histogramSpec(
+    summary,
+    summary.histogramsByAlpha,
+    `Figure 3 middle, r* distribution at iteration ${summary.histogramIteration} by α`,
+    'α',
+  );
 }
 
 /** Figure 3 right: SELM's greedy r* histograms by iteration. */
@@ -171,7 +203,10 @@ export function implicitDifferenceSpec(summary: Summary): TopLevelSpec {
     data: { values },
     width: WIDTH,
     height: HEIGHT,
-    encoding: { x: { field: 'rank', type: 'quantitative', title: 'held-out pairs, sorted (quantile)' }, color: { field: 'response', type: 'nominal' } },
+    encoding: {
+      x: { field: 'rank', type: 'quantitative', title: 'held-out pairs, sorted (quantile)' },
+      color: { field: 'response', type: 'nominal' },
+    },
     layer: [
       { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } } },
       { mark: 'line', encoding: { y: { field: 'mean', type: 'quantitative', title: 'r̂_SELM − r̂_DPO' } } },

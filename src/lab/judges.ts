@@ -34,7 +34,8 @@ export class BradleyTerryRanker implements Ranker {
     readonly generator: Generator,
     readonly temperature = 1,
   ) {
-    if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`BradleyTerryRanker: temperature must be > 0, got ${temperature}`);
+    if (!(temperature > 0) || !Number.isFinite(temperature))
+      throw new Error(`BradleyTerryRanker: temperature must be > 0, got ${temperature}`);
   }
 
   /** The reward its draws are made from (the noise is in the ranking, not the score). */
@@ -58,12 +59,21 @@ export class BradleyTerryRanker implements Ranker {
 }
 
 /** `module`: the user's judge, a JavaScript module exporting score and/or rank (module-judge.ts). */
-export type RankerConfig = { kind: 'true-reward' } | { kind: 'bradley-terry'; temperature: number } | { kind: 'module'; path: string } | LearnedRankerConfig;
+export type RankerConfig =
+  | { kind: 'true-reward' }
+  | { kind: 'bradley-terry'; temperature: number }
+  | { kind: 'module'; path: string }
+  | LearnedRankerConfig;
 
 /** The ranker of a config; a module ranker is built by the caller, who loaded the module, and passed as `external`. */
 export function makeRanker(config: RankerConfig, reward: RewardFunction, generator: Generator, external: Ranker | null = null): Ranker {
   if (config.kind === 'module' || config.kind === 'learned') {
-    if (!external) throw new Error(config.kind === 'module' ? `ranker: the module ${config.path} was not loaded (this runner has no loadJudge)` : 'ranker: the learned judge was not trained');
+    if (!external)
+      throw new Error(
+        config.kind === 'module'
+          ? `ranker: the module ${config.path} was not loaded (this runner has no loadJudge)`
+          : 'ranker: the learned judge was not trained',
+      );
     return external;
   }
   return config.kind === 'true-reward' ? new TrueRewardRanker(reward) : new BradleyTerryRanker(reward, generator, config.temperature);

@@ -36,30 +36,58 @@ export interface LearnedJudgeReport {
 
 export function validateLearnedConfig(r: Record<string, unknown>): string[] {
   const p: string[] = [];
-  for (const key of ['steps', 'batchSize'] as const) if (r[key] !== undefined && (typeof r[key] !== 'number' || !Number.isInteger(r[key]) || (r[key] as number) < 1)) p.push(`ranker.${key}: must be an integer >= 1, got ${JSON.stringify(r[key])}`);
-  if (r.lr !== undefined && !(typeof r.lr === 'number' && r.lr > 0 && Number.isFinite(r.lr))) p.push(`ranker.lr: must be a number > 0, got ${JSON.stringify(r.lr)}`);
-  if (r.heldOutFraction !== undefined && !(typeof r.heldOutFraction === 'number' && r.heldOutFraction > 0 && r.heldOutFraction < 1)) p.push(`ranker.heldOutFraction: must be in (0, 1), got ${JSON.stringify(r.heldOutFraction)}`);
+  for (const key of ['steps', 'batchSize'] as const)
+    if (r[key] !== undefined && (typeof r[key] !== 'number' || !Number.isInteger(r[key]) || (r[key] as number) < 1))
+      p.push(`ranker.${key}: must be an integer >= 1, got ${JSON.stringify(r[key])}`);
+  if (r.lr !== undefined && !(typeof r.lr === 'number' && r.lr > 0 && Number.isFinite(r.lr)))
+    p.push(`ranker.lr: must be a number > 0, got ${JSON.stringify(r.lr)}`);
+  if (r.heldOutFraction !== undefined && !(typeof r.heldOutFraction === 'number' && r.heldOutFraction > 0 && r.heldOutFraction < 1))
+    p.push(`ranker.heldOutFraction: must be in (0, 1), got ${JSON.stringify(r.heldOutFraction)}`);
   return p;
 }
 
 /** Trains the judge of one seed; `hasTrueReward` false for the text world (its r* is the judge itself). */
-export function trainLearnedJudge(config: ExperimentConfig, world: World, seed: number, hasTrueReward: boolean): { ranker: RewardModelRanker; report: LearnedJudgeReport } {
+export function trainLearnedJudge(
+  config: ExperimentConfig,
+  world: World,
+  seed: number,
+  hasTrueReward: boolean,
+): { ranker: RewardModelRanker; report: LearnedJudgeReport } {
   const r = { ...DEFAULT_LEARNED, ...(config.ranker as Partial<LearnedRankerConfig>) };
   const tokenizer = (world as { tokenizer?: { vocabSize: number } }).tokenizer;
   const contextLength = (world as { contextLength?: number }).contextLength;
-  if (!tokenizer || !contextLength) throw new Error("ranker: a learned judge needs a world of token sequences (language or text), not the bandit's table");
+  if (!tokenizer || !contextLength)
+    throw new Error("ranker: a learned judge needs a world of token sequences (language or text), not the bandit's table");
   const d = world.preferences;
   const cut = Math.max(1, Math.round(d.length * (1 - r.heldOutFraction)));
   const train = d.slice(0, cut);
   const heldOut: Preference[] = [...d.slice(cut), ...world.testPreferences];
-  const model = new RewardModel({ vocabSize: tokenizer.vocabSize, contextLength, width: config.model.width, heads: config.model.heads, layers: config.model.layers, mlpRatio: config.model.mlpRatio }, new Generator(seed * 1009 + 6));
+  const model = new RewardModel(
+    {
+      vocabSize: tokenizer.vocabSize,
+      contextLength,
+      width: config.model.width,
+      heads: config.model.heads,
+      layers: config.model.layers,
+      mlpRatio: config.model.mlpRatio,
+    },
+    new Generator(seed * 1009 + 6),
+  );
   const losses = trainRewardModel(model, train, { steps: r.steps, batchSize: r.batchSize, lr: r.lr }, new Generator(seed * 1009 + 7));
-  const report: LearnedJudgeReport = { trainPairs: train.length, heldOutPairs: heldOut.length, heldOutAccuracy: pairwiseAccuracy(model, heldOut), finalLoss: losses[losses.length - 1] ?? Number.NaN };
+  const report: LearnedJudgeReport = {
+    trainPairs: train.length,
+    heldOutPairs: heldOut.length,
+    heldOutAccuracy: pairwiseAccuracy(model, heldOut),
+    finalLoss: losses[losses.length - 1] ?? Number.NaN,
+  };
   if (hasTrueReward) {
     const separated = heldOut.filter((p) => world.trueReward(p.prompt, p.chosen) !== world.trueReward(p.prompt, p.rejected));
-    const ordered = separated.map((p) => (world.trueReward(p.prompt, p.chosen) > world.trueReward(p.prompt, p.rejected) ? p : { ...p, chosen: p.rejected, rejected: p.chosen }));
+    const ordered = separated.map((p) =>
+      world.trueReward(p.prompt, p.chosen) > world.trueReward(p.prompt, p.rejected) ? p : { ...p, chosen: p.rejected, rejected: p.chosen },
+    );
     report.trueRewardAgreement = pairwiseAccuracy(model, ordered);
-    report.labelCeiling = heldOut.filter((p) => world.trueReward(p.prompt, p.chosen) > world.trueReward(p.prompt, p.rejected)).length / heldOut.length;
+    report.labelCeiling =
+      heldOut.filter((p) => world.trueReward(p.prompt, p.chosen) > world.trueReward(p.prompt, p.rejected)).length / heldOut.length;
   }
   return { ranker: new RewardModelRanker(model), report };
 }

@@ -49,7 +49,8 @@ export function textJudgeFromModule(module: JudgeModule, path: string): TextJudg
   const score = scoreFn
     ? (prompt: string, response: string): number => {
         const v = call(`score(${short(prompt)}, ${short(response)})`, () => scoreFn(prompt, response));
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new JudgeError(`judge ${path}: score(${short(prompt)}, ${short(response)}) returned ${String(v)}, not a finite number`);
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          throw new JudgeError(`judge ${path}: score(${short(prompt)}, ${short(response)}) returned ${String(v)}, not a finite number`);
         return v;
       }
     : null;
@@ -57,7 +58,8 @@ export function textJudgeFromModule(module: JudgeModule, path: string): TextJudg
     if (rankFn) {
       const order = call(`rank(${short(prompt)}, [${responses.length} responses])`, () => rankFn(prompt, [...responses]));
       const ok = Array.isArray(order) && order.length === responses.length && [...order].sort((a, b) => a - b).every((v, i) => v === i);
-      if (!ok) throw new JudgeError(`judge ${path}: rank(...) returned ${JSON.stringify(order)}, not a permutation of 0..${responses.length - 1}`);
+      if (!ok)
+        throw new JudgeError(`judge ${path}: rank(...) returned ${JSON.stringify(order)}, not a permutation of 0..${responses.length - 1}`);
       return order as number[];
     }
     const scores = responses.map((r) => score!(prompt, r));

@@ -11,7 +11,14 @@ import { summarize, type Summary } from './summary.js';
 
 function pad(cells: string[][]): string {
   const widths = cells[0]!.map((_, j) => Math.max(...cells.map((r) => r[j]!.length)));
-  return cells.map((r) => r.map((c, j) => c.padEnd(widths[j]!)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, j) => c.padEnd(widths[j]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function signed(i: Interval, digits = 3): string {
@@ -31,7 +38,16 @@ export function verdict(d: Interval): string {
 /** The results table as plain text (what `selm demo` prints). */
 export function resultsTable(summary: Summary): string {
   const head = `${summary.experiment} world, ${summary.seeds.length} seeds, SELM α = ${summary.alpha}, β = ${summary.beta}: mean r* on held-out prompts (± 95% CI; the best achievable is ${summary.bestReward.toFixed(3)})`;
-  const rows = [['method', 'iter', 'r* greedy', 'r* sampled', 'win vs SFT'], ...summary.rows.map((r) => [r.method, String(r.iteration), formatInterval(r.greedy), formatInterval(r.sampled), formatInterval(r.winVsSft)])];
+  const rows = [
+    ['method', 'iter', 'r* greedy', 'r* sampled', 'win vs SFT'],
+    ...summary.rows.map((r) => [
+      r.method,
+      String(r.iteration),
+      formatInterval(r.greedy),
+      formatInterval(r.sampled),
+      formatInterval(r.winVsSft),
+    ]),
+  ];
   const diffs = [
     ['SELM − DPO', 'iter', 'Δ r* greedy', 'Δ r* sampled', 'Δ win vs SFT'],
     ...summary.differences.map((d) => ['', String(d.iteration), signed(d.greedy), signed(d.sampled), signed(d.winVsSft)]),
@@ -43,7 +59,9 @@ export function resultsTable(summary: Summary): string {
 
 function markdownTable(cells: string[][]): string {
   const [header, ...body] = cells;
-  return [`| ${header!.join(' | ')} |`, `| ${header!.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [`| ${header!.join(' | ')} |`, `| ${header!.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 export function summaryMarkdown(summary: Summary, results: ExperimentResults, figures: string[]): string {
@@ -55,11 +73,23 @@ export function summaryMarkdown(summary: Summary, results: ExperimentResults, fi
     `World: ${c.world.kind}; seeds ${summary.seeds.join(', ')}; T = ${c.algorithm.iterations}${c.algorithm.zephyr ? ' (after one Zephyr-recipe DPO iteration)' : ''}; SELM α = ${c.algorithm.alpha}, β = ${c.algorithm.beta}; y_ref ${c.algorithm.yRef}; update rule ${c.algorithm.updateRule}; ranker ${c.ranker.kind}.`,
     `Every number is a mean over seeds with its 95% interval (Student t). r* is the hidden true reward on held-out prompts: of the greedy response, and in expectation over sampled responses (exact in the bandit world). The best achievable mean r* is ${summary.bestReward.toFixed(3)}.`,
     '',
-    markdownTable([['method', 'iteration', 'r* greedy', 'r* sampled', 'win rate vs SFT'], ...summary.rows.map((r) => [r.method, String(r.iteration), formatInterval(r.greedy), formatInterval(r.sampled), formatInterval(r.winVsSft)])]),
+    markdownTable([
+      ['method', 'iteration', 'r* greedy', 'r* sampled', 'win rate vs SFT'],
+      ...summary.rows.map((r) => [
+        r.method,
+        String(r.iteration),
+        formatInterval(r.greedy),
+        formatInterval(r.sampled),
+        formatInterval(r.winVsSft),
+      ]),
+    ]),
     '',
     '## SELM − DPO (paired by seed)',
     '',
-    markdownTable([['iteration', 'Δ r* greedy', 'Δ r* sampled', 'Δ win rate vs SFT'], ...summary.differences.map((d) => [String(d.iteration), signed(d.greedy), signed(d.sampled), signed(d.winVsSft)])]),
+    markdownTable([
+      ['iteration', 'Δ r* greedy', 'Δ r* sampled', 'Δ win rate vs SFT'],
+      ...summary.differences.map((d) => [String(d.iteration), signed(d.greedy), signed(d.sampled), signed(d.winVsSft)]),
+    ]),
     '',
     `After iteration ${last.iteration}: sampled r* ${signed(last.sampled)}, ${verdict(last.sampled)}; greedy r* ${signed(last.greedy)}, ${verdict(last.greedy)}.`,
     '',
@@ -67,7 +97,7 @@ export function summaryMarkdown(summary: Summary, results: ExperimentResults, fi
     '',
     ...figures.map((f) => `- [${f}](figures/${f})`),
     '',
-    'Files: `config.json` (the full configuration), `metrics.jsonl` (every training step), `eval.json` (every model\'s evaluation and this summary), `checkpoints/` (safetensors, one per iteration).',
+    "Files: `config.json` (the full configuration), `metrics.jsonl` (every training step), `eval.json` (every model's evaluation and this summary), `checkpoints/` (safetensors, one per iteration).",
     '',
   ];
   return lines.join('\n');

@@ -14,7 +14,16 @@
 import { Generator } from '../autograd/index.js';
 import { GPT } from '../nn/gpt.js';
 import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
-import { NonFiniteLossError, runAlgorithm, runSft, splitPortions, stepsPerIteration, totalIterations, type StepRecord, type TrainingTriple } from '../selm/algorithm.js';
+import {
+  NonFiniteLossError,
+  runAlgorithm,
+  runSft,
+  splitPortions,
+  stepsPerIteration,
+  totalIterations,
+  type StepRecord,
+  type TrainingTriple,
+} from '../selm/algorithm.js';
 import type { Policy } from '../selm/policy.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointOptions } from './checkpoints.js';
@@ -35,7 +44,17 @@ import type { World } from './worlds/types.js';
 
 export type ProgressEvent =
   | { type: 'start'; experiment: string; totalSteps: number; doneSteps: number }
-  | { type: 'step'; experiment: string; seed: number; method: string; iteration: number; step: number; doneSteps: number; totalSteps: number; loss: number }
+  | {
+      type: 'step';
+      experiment: string;
+      seed: number;
+      method: string;
+      iteration: number;
+      step: number;
+      doneSteps: number;
+      totalSteps: number;
+      loss: number;
+    }
   | { type: 'iteration'; experiment: string; seed: number; method: string; iteration: number; meanGreedy: number; meanSampled: number }
   | { type: 'done'; experiment: string; dir: string };
 
@@ -112,14 +131,23 @@ export interface WorldSources {
  * preference set D replaced by that file's, checked against the world's vocabulary. A text world is built
  * from that file (and its demonstrations file, read through `sources.readFile`).
  */
-export function buildWorld(config: ExperimentConfig, seed: number, preferencesText: string | null = null, sources: WorldSources = {}): World {
+export function buildWorld(
+  config: ExperimentConfig,
+  seed: number,
+  preferencesText: string | null = null,
+  sources: WorldSources = {},
+): World {
   if (config.world.kind === 'text') {
     const file = config.preferences ?? '(no preferences file)';
     if (preferencesText === null) throw new DataError(`${file}: the text world's preferences file was not read`);
     const demoFile = config.world.demonstrations;
     if (demoFile !== null && !sources.readFile) throw new DataError(`${demoFile}: this runner cannot read files (no readFile given)`);
     const demonstrations = demoFile === null ? null : { text: sources.readFile!(demoFile), file: demoFile };
-    return makeTextWorld(config.world, seed, { preferences: { text: preferencesText, file }, demonstrations, judge: sources.judge ?? null });
+    return makeTextWorld(config.world, seed, {
+      preferences: { text: preferencesText, file },
+      demonstrations,
+      judge: sources.judge ?? null,
+    });
   }
   const world: World = config.world.kind === 'bandit' ? makeBanditWorld(config.world, seed) : makeLanguageWorld(config.world, seed);
   if (config.preferences === null) return world;
@@ -149,7 +177,14 @@ export function initialPolicy(config: ExperimentConfig, world: World, seed: numb
   }
   const lw = world as ReturnType<typeof makeLanguageWorld>;
   const gpt = new GPT(
-    { vocabSize: lw.tokenizer.vocabSize, contextLength: lw.contextLength, width: config.model.width, heads: config.model.heads, layers: config.model.layers, mlpRatio: config.model.mlpRatio },
+    {
+      vocabSize: lw.tokenizer.vocabSize,
+      contextLength: lw.contextLength,
+      width: config.model.width,
+      heads: config.model.heads,
+      layers: config.model.layers,
+      mlpRatio: config.model.mlpRatio,
+    },
     new Generator(streamSeed(seed, 1)),
   );
   return new GptPolicy(gpt, { eosId: EOS_ID, padId: PAD_ID, maxResponseTokens: lw.config.maxLength + 1 });
@@ -157,7 +192,10 @@ export function initialPolicy(config: ExperimentConfig, world: World, seed: numb
 
 /** Optimiser steps the whole experiment takes (for progress and ETA). */
 export function totalStepsOf(config: ExperimentConfig, preferenceCount: number): number {
-  const sizes = splitPortions(Array.from({ length: preferenceCount }, (_, i) => i), totalIterations(config.algorithm)).map((p) => p.length);
+  const sizes = splitPortions(
+    Array.from({ length: preferenceCount }, (_, i) => i),
+    totalIterations(config.algorithm),
+  ).map((p) => p.length);
   const perMethod = sizes.reduce((a, n) => a + stepsPerIteration(n, config.algorithm), 0);
   const sft = config.world.kind !== 'bandit' ? config.sft.steps : 0;
   return config.seeds.length * (sft + methodsOf(config).length * perMethod);
@@ -165,7 +203,9 @@ export function totalStepsOf(config: ExperimentConfig, preferenceCount: number):
 
 /** A checkpoint's path in the run's storage. */
 export function checkpointPath(seed: number, method: string, iteration: number | 'sft'): string {
-  return iteration === 'sft' ? `checkpoints/seed${seed}/sft.safetensors` : `checkpoints/seed${seed}/${methodSlug(method)}/iter${iteration}.safetensors`;
+  return iteration === 'sft'
+    ? `checkpoints/seed${seed}/sft.safetensors`
+    : `checkpoints/seed${seed}/${methodSlug(method)}/iter${iteration}.safetensors`;
 }
 
 /** A storage path as a person finds it: 'runs/x/state.json', or 'memory:state.json'. */
@@ -177,7 +217,8 @@ export function describePath(storage: RunStorage, path: string): string {
 function readState(storage: RunStorage): RunState {
   if (!storage.exists('state.json')) return { version: 1, metricsBytes: 0, units: {} };
   const state = JSON.parse(readText(storage, 'state.json')) as RunState;
-  if (state.version !== 1 || typeof state.units !== 'object') throw new Error(`${describePath(storage, 'state.json')}: not a state file this version can resume`);
+  if (state.version !== 1 || typeof state.units !== 'object')
+    throw new Error(`${describePath(storage, 'state.json')}: not a state file this version can resume`);
   return state;
 }
 
@@ -192,16 +233,21 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   // Build every world first: a bad preferences file fails here, before anything is written.
   const preferencesText = preferencesTextOf(config, options.readFile);
   const judge = await loadJudgeOf(config, options);
-  const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText, { ...(options.readFile ? { readFile: options.readFile } : {}), judge }));
+  const worlds = config.seeds.map((seed) =>
+    buildWorld(config, seed, preferencesText, { ...(options.readFile ? { readFile: options.readFile } : {}), judge }),
+  );
   for (const [i, w] of worlds.entries()) {
     if (w.preferences.length < totalIterations(config.algorithm)) {
-      throw new Error(`seed ${config.seeds[i]}: ${w.preferences.length} preference triples cannot fill ${totalIterations(config.algorithm)} disjoint portions`);
+      throw new Error(
+        `seed ${config.seeds[i]}: ${w.preferences.length} preference triples cannot fill ${totalIterations(config.algorithm)} disjoint portions`,
+      );
     }
   }
   if (options.resume) {
     if (!storage.exists('config.json')) throw new RunFolderError(`${dir}: no run to resume here (config.json is missing)`);
   } else {
-    if (storage.exists('config.json')) throw new RunFolderError(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
+    if (storage.exists('config.json'))
+      throw new RunFolderError(`${dir}: already holds a run; resume it with --resume, or choose another --out`);
     writeJson(storage, 'config.json', config);
   }
   const state = readState(storage);
@@ -232,9 +278,16 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   for (const [seedIndex, seed] of config.seeds.entries()) {
     // A learned judge is trained first (deterministically, so a resumed run retrains the same one); a text
     // world is rebuilt around it, since the judge is its only reward.
-    const learned = config.ranker.kind === 'learned' ? trainLearnedJudge(config, worlds[seedIndex]!, seed, config.world.kind !== 'text') : null;
+    const learned =
+      config.ranker.kind === 'learned' ? trainLearnedJudge(config, worlds[seedIndex]!, seed, config.world.kind !== 'text') : null;
     if (learned) writeJson(storage, `judge/seed${seed}.json`, learned.report);
-    const world = learned && config.world.kind === 'text' ? buildWorld(config, seed, preferencesText, { ...(options.readFile ? { readFile: options.readFile } : {}), judge: textJudgeOf(learned.ranker, worlds[seedIndex]!) }) : worlds[seedIndex]!;
+    const world =
+      learned && config.world.kind === 'text'
+        ? buildWorld(config, seed, preferencesText, {
+            ...(options.readFile ? { readFile: options.readFile } : {}),
+            judge: textJudgeOf(learned.ranker, worlds[seedIndex]!),
+          })
+        : worlds[seedIndex]!;
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const evalOptions = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
@@ -249,16 +302,25 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       doneSteps += sftSteps;
     } else {
       try {
-        runSft(sft, world.demonstrations, config.sft.steps > 0 && world.kind === 'language' ? config.sft : { ...config.sft, steps: 0 }, new Generator(streamSeed(seed, 2)), (step, loss) => {
-          doneSteps++;
-          log({ experiment: config.name, seed, method: 'SFT', iteration: 0, step, loss });
-          emit({ type: 'step', experiment: config.name, seed, method: 'SFT', iteration: 0, step, doneSteps, totalSteps, loss });
-        });
+        runSft(
+          sft,
+          world.demonstrations,
+          config.sft.steps > 0 && world.kind === 'language' ? config.sft : { ...config.sft, steps: 0 },
+          new Generator(streamSeed(seed, 2)),
+          (step, loss) => {
+            doneSteps++;
+            log({ experiment: config.name, seed, method: 'SFT', iteration: 0, step, loss });
+            emit({ type: 'step', experiment: config.name, seed, method: 'SFT', iteration: 0, step, doneSteps, totalSteps, loss });
+          },
+        );
       } catch (e) {
         if (!(e instanceof NonFiniteLossError)) throw e;
         // The checkpoints that exist are the earlier seeds' (a resume redoes this seed's SFT).
         const earlier = config.seeds.slice(0, seedIndex);
-        const kept = earlier.length === 0 ? 'no checkpoint exists yet' : `the checkpoints of seed${earlier.length > 1 ? 's' : ''} ${earlier.join(', ')} are kept`;
+        const kept =
+          earlier.length === 0
+            ? 'no checkpoint exists yet'
+            : `the checkpoints of seed${earlier.length > 1 ? 's' : ''} ${earlier.join(', ')} are kept`;
         throw new Error(`seed ${seed}: ${e.message}; seed ${seed} has no checkpoint (SFT is its first stage); ${kept}`, { cause: e });
       }
       saveCheckpoint(storage, sftPath, sft, { seed: String(seed), method: 'SFT' }, ckpt);
@@ -270,7 +332,12 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     for (const method of methods) {
       const generator = new Generator(streamSeed(seed, 3));
       const rankerGenerator = new Generator(streamSeed(seed, 4));
-      const ranker = makeRanker(config.ranker, world.trueReward, rankerGenerator, judge ? new ModuleRanker(judge, world.formatPrompt, world.formatResponse) : (learned?.ranker ?? null));
+      const ranker = makeRanker(
+        config.ranker,
+        world.trueReward,
+        rankerGenerator,
+        judge ? new ModuleRanker(judge, world.formatPrompt, world.formatResponse) : (learned?.ranker ?? null),
+      );
       const algorithm = { ...config.algorithm, alpha: method.alpha };
       const first = algorithm.zephyr ? 0 : 1;
       // Resume after the last finished iteration of this method, if any.
@@ -289,7 +356,13 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
       if (firstIteration > algorithm.iterations) continue;
       if (firstIteration > first) {
         start = sft.clone();
-        loadCheckpoint(storage, checkpointPath(seed, method.name, firstIteration - 1), start, { seed, method: method.name, iteration: firstIteration - 1 }, ckpt);
+        loadCheckpoint(
+          storage,
+          checkpointPath(seed, method.name, firstIteration - 1),
+          start,
+          { seed, method: method.name, iteration: firstIteration - 1 },
+          ckpt,
+        );
       }
       try {
         runAlgorithm(
@@ -302,18 +375,46 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
             onLog: (record: StepRecord) => log({ experiment: config.name, seed, method: method.name, ...record }),
             onStep: (record: StepRecord) => {
               doneSteps++;
-              emit({ type: 'step', experiment: config.name, seed, method: method.name, iteration: record.iteration, step: record.step, doneSteps, totalSteps, loss: record.loss });
+              emit({
+                type: 'step',
+                experiment: config.name,
+                seed,
+                method: method.name,
+                iteration: record.iteration,
+                step: record.step,
+                doneSteps,
+                totalSteps,
+                loss: record.loss,
+              });
             },
             onIterationEnd: ({ iteration, policy, reference, data }) => {
               options.onIterationData?.({ seed, method: method.name, iteration, data });
               const key = unitKey(seed, method.name, iteration);
               writeIterationData(storage, seed, method.name, iteration, world, data, ranker);
-              saveCheckpoint(storage, checkpointPath(seed, method.name, iteration), policy, { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) }, ckpt);
+              saveCheckpoint(
+                storage,
+                checkpointPath(seed, method.name, iteration),
+                policy,
+                { seed: String(seed), method: method.name, alpha: String(method.alpha), iteration: String(iteration) },
+                ckpt,
+              );
               const modelEval = evaluateModel(world, policy, reference, evalOptions, evalGenerator());
-              state.units[key] = { eval: modelEval, generator: toJsonState(generator.getState()), rankerGenerator: toJsonState(rankerGenerator.getState()) };
+              state.units[key] = {
+                eval: modelEval,
+                generator: toJsonState(generator.getState()),
+                rankerGenerator: toJsonState(rankerGenerator.getState()),
+              };
               evals[key] = modelEval;
               saveState();
-              emit({ type: 'iteration', experiment: config.name, seed, method: method.name, iteration, meanGreedy: modelEval.meanGreedy, meanSampled: modelEval.meanSampled });
+              emit({
+                type: 'iteration',
+                experiment: config.name,
+                seed,
+                method: method.name,
+                iteration,
+                meanGreedy: modelEval.meanGreedy,
+                meanSampled: modelEval.meanSampled,
+              });
               finishedIteration();
             },
           },
@@ -360,10 +461,14 @@ export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile
   const missing: string[] = [];
   for (const seed of config.seeds) {
     if (!storage.exists(checkpointPath(seed, 'SFT', 'sft'))) missing.push(`seed ${seed} SFT`);
-    for (const m of methods) for (let t = first; t <= config.algorithm.iterations; t++) if (!storage.exists(checkpointPath(seed, m.name, t))) missing.push(`seed ${seed} ${m.name} iteration ${t}`);
+    for (const m of methods)
+      for (let t = first; t <= config.algorithm.iterations; t++)
+        if (!storage.exists(checkpointPath(seed, m.name, t))) missing.push(`seed ${seed} ${m.name} iteration ${t}`);
   }
   if (missing.length > 0) {
-    throw new Error(`${dir}: the run is not finished (${missing.length} checkpoints missing, first: ${missing[0]}); continue it with selm train --resume ${dir}`);
+    throw new Error(
+      `${dir}: the run is not finished (${missing.length} checkpoints missing, first: ${missing[0]}); continue it with selm train --resume ${dir}`,
+    );
   }
   for (const seed of config.seeds) {
     const world = buildWorld(config, seed, preferencesText);

@@ -15,7 +15,14 @@ function band(i: Interval): { mean: number | null; low: number | null; high: num
 }
 
 export function heatmapSpec(s: StudySummary): TopLevelSpec {
-  const values = s.heatmap.alphas.flatMap((a, i) => s.heatmap.learningRates.map((lr, j) => ({ alpha: String(a), lr: String(lr), d: s.heatmap.values[i]![j]!, text: s.heatmap.values[i]![j]!.toFixed(3) })));
+  const values = s.heatmap.alphas.flatMap((a, i) =>
+    s.heatmap.learningRates.map((lr, j) => ({
+      alpha: String(a),
+      lr: String(lr),
+      d: s.heatmap.values[i]![j]!,
+      text: s.heatmap.values[i]![j]!.toFixed(3),
+    })),
+  );
   const extent = Math.max(1e-6, ...values.map((v) => Math.abs(v.d)));
   return {
     $schema: SCHEMA,
@@ -23,9 +30,17 @@ export function heatmapSpec(s: StudySummary): TopLevelSpec {
     data: { values },
     width: 60 * s.heatmap.learningRates.length,
     height: 40 * s.heatmap.alphas.length,
-    encoding: { x: { field: 'lr', type: 'ordinal', sort: null, title: 'per-iteration learning rate (budget)' }, y: { field: 'alpha', type: 'ordinal', sort: null, title: 'α' } },
+    encoding: {
+      x: { field: 'lr', type: 'ordinal', sort: null, title: 'per-iteration learning rate (budget)' },
+      y: { field: 'alpha', type: 'ordinal', sort: null, title: 'α' },
+    },
     layer: [
-      { mark: 'rect', encoding: { color: { field: 'd', type: 'quantitative', scale: { domain: [-extent, extent], scheme: 'redblue' }, title: 'SELM − DPO' } } },
+      {
+        mark: 'rect',
+        encoding: {
+          color: { field: 'd', type: 'quantitative', scale: { domain: [-extent, extent], scheme: 'redblue' }, title: 'SELM − DPO' },
+        },
+      },
       { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'text', type: 'nominal' } } },
     ],
   } as TopLevelSpec;
@@ -47,8 +62,18 @@ export function budgetSpec(s: StudySummary): TopLevelSpec {
       height: 180,
       layer: [
         { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } },
-        { mark: 'rule', encoding: { x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate (budget)' }, y: { field: 'low', type: 'quantitative', title: 'SELM − DPO' }, y2: { field: 'high' } } },
-        { mark: { type: 'line', point: true }, encoding: { x: { field: 'lr', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'mean', type: 'quantitative' } } },
+        {
+          mark: 'rule',
+          encoding: {
+            x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate (budget)' },
+            y: { field: 'low', type: 'quantitative', title: 'SELM − DPO' },
+            y2: { field: 'high' },
+          },
+        },
+        {
+          mark: { type: 'line', point: true },
+          encoding: { x: { field: 'lr', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'mean', type: 'quantitative' } },
+        },
       ],
     },
     resolve: { scale: { y: 'independent' } },
@@ -68,9 +93,22 @@ export function frontierSpec(s: StudySummary): TopLevelSpec {
     height: 220,
     encoding: { color: { field: 'method', type: 'nominal' } },
     layer: [
-      { mark: 'rule', encoding: { x: { field: 'kl', type: 'quantitative', title: 'KL(πθ ‖ π_SFT)' }, y: { field: 'low', type: 'quantitative', title: 'final mean r*' }, y2: { field: 'high' } } },
-      { mark: { type: 'line', point: true }, encoding: { x: { field: 'kl', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, order: { field: 'lr' } } },
-      { mark: { type: 'text', dy: -8, fontSize: 9 }, encoding: { x: { field: 'kl', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, text: { field: 'lr' } } },
+      {
+        mark: 'rule',
+        encoding: {
+          x: { field: 'kl', type: 'quantitative', title: 'KL(πθ ‖ π_SFT)' },
+          y: { field: 'low', type: 'quantitative', title: 'final mean r*' },
+          y2: { field: 'high' },
+        },
+      },
+      {
+        mark: { type: 'line', point: true },
+        encoding: { x: { field: 'kl', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, order: { field: 'lr' } },
+      },
+      {
+        mark: { type: 'text', dy: -8, fontSize: 9 },
+        encoding: { x: { field: 'kl', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, text: { field: 'lr' } },
+      },
     ],
   } as TopLevelSpec;
 }
@@ -87,7 +125,11 @@ export function seedHistogramSpec(s: StudySummary): TopLevelSpec {
       width: 360,
       height: 60,
       mark: 'rect',
-      encoding: { x: { field: 'low', type: 'quantitative', title: 'final mean r* of a seed' }, x2: { field: 'high' }, y: { field: 'count', type: 'quantitative', title: 'seeds' } },
+      encoding: {
+        x: { field: 'low', type: 'quantitative', title: 'final mean r* of a seed' },
+        x2: { field: 'high' },
+        y: { field: 'count', type: 'quantitative', title: 'seeds' },
+      },
     },
   } as TopLevelSpec;
 }
@@ -103,7 +145,11 @@ export function figure4Spec(s: StudySummary): TopLevelSpec {
     data: { values },
     width: 360,
     height: 200,
-    encoding: { x: { field: 'population', type: 'nominal', sort: null, title: null }, xOffset: { field: 'what' }, color: { field: 'what', type: 'nominal', title: null } },
+    encoding: {
+      x: { field: 'population', type: 'nominal', sort: null, title: null },
+      xOffset: { field: 'what' },
+      color: { field: 'what', type: 'nominal', title: null },
+    },
     layer: [
       { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { y: { datum: 0 } } },
       { mark: 'bar', encoding: { y: { field: 'mean', type: 'quantitative', title: 'E[Δ r̂]' } } },
@@ -116,7 +162,14 @@ export function figure4Spec(s: StudySummary): TopLevelSpec {
 export function policySpec(s: StudySummary): TopLevelSpec {
   const p = s.policies;
   const label = (k: number): string => `${String(k).padStart(2, '0')} (r*=${p!.rewards[k]!.toFixed(1)})`;
-  const values = p === null ? [] : p.roles.flatMap((r) => r.iterations.flatMap((probs, t) => probs.map((pi, k) => ({ method: r.role, iteration: t === 0 ? '0 (SFT)' : String(t), response: label(k), pi }))));
+  const values =
+    p === null
+      ? []
+      : p.roles.flatMap((r) =>
+          r.iterations.flatMap((probs, t) =>
+            probs.map((pi, k) => ({ method: r.role, iteration: t === 0 ? '0 (SFT)' : String(t), response: label(k), pi })),
+          ),
+        );
   return {
     $schema: SCHEMA,
     title: `${s.title}: π(y | task 0) per iteration, evaluation seed ${p?.seed ?? '-'} (square-root scale)`,

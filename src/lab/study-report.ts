@@ -23,7 +23,14 @@ function plain(i: Interval, digits = 3): string {
 
 function pad(cells: string[][]): string {
   const widths = cells[0]!.map((_, j) => Math.max(...cells.map((r) => r[j]!.length)));
-  return cells.map((r) => r.map((c, j) => c.padEnd(widths[j]!)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, j) => c.padEnd(widths[j]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const SHOWN: [MetricName, string][] = [
@@ -90,9 +97,32 @@ export function studyText(s: StudySummary): string {
   const warning =
     dominated.length === 0
       ? []
-      : [`  warning: at lr ${dominated.map((b) => b.learningRate).join(', ')} the optimism term outweighs the DPO term in SELM's final loss (−αβ·KL(π_ref‖πθ) has no minimum, so where training stops decides SELM's result)`];
-  const verdicts = s.comparisons.slice(0, 3).map((cmp) => `  ${cmp.label}: ${differenceVerdict(cmp.label, cmp.differences.meanReward)}; found: ${differenceVerdict(cmp.label, cmp.differences.found, 'found rate')}`);
-  return [...head, ...edgeNote, '', means, '', diffs, '', budget, `  along the budget axis (SELM − DPO, mean r*): ${signChanges(s)}`, ...warning, '', fig4, '', 'verdicts:', ...verdicts].join('\n');
+      : [
+          `  warning: at lr ${dominated.map((b) => b.learningRate).join(', ')} the optimism term outweighs the DPO term in SELM's final loss (−αβ·KL(π_ref‖πθ) has no minimum, so where training stops decides SELM's result)`,
+        ];
+  const verdicts = s.comparisons
+    .slice(0, 3)
+    .map(
+      (cmp) =>
+        `  ${cmp.label}: ${differenceVerdict(cmp.label, cmp.differences.meanReward)}; found: ${differenceVerdict(cmp.label, cmp.differences.found, 'found rate')}`,
+    );
+  return [
+    ...head,
+    ...edgeNote,
+    '',
+    means,
+    '',
+    diffs,
+    '',
+    budget,
+    `  along the budget axis (SELM − DPO, mean r*): ${signChanges(s)}`,
+    ...warning,
+    '',
+    fig4,
+    '',
+    'verdicts:',
+    ...verdicts,
+  ].join('\n');
 }
 
 /** The controls' part: DPO* and tempered y_ref against SELM, one line each per world. */
@@ -112,7 +142,7 @@ export function controlsText(summaries: readonly StudySummary[]): string {
 export function studyStory(summaries: readonly StudySummary[]): string {
   const parts = summaries.map((s, i) => `Part ${i + 1}. ${studyText(s)}`);
   return [
-    '== An honest test of SELM\'s claim (issue 12): does optimism make online alignment explore? ==',
+    "== An honest test of SELM's claim (issue 12): does optimism make online alignment explore? ==",
     ...parts,
     `Part ${summaries.length + 1}. The controls (DPO with a tuned budget, DPO with tempered y_ref):\n${controlsText(summaries)}`,
   ].join('\n\n');
@@ -128,9 +158,10 @@ export async function writeStudyReport(storage: RunStorage, results: readonly St
       figures.push(name);
     }
   }
-  for (const [i, r] of results.entries()) writeJson(storage, `${r.config.name}.json`, { summary: summaries[i], tuning: r.tuning, evaluation: r.evaluation, config: r.config });
+  for (const [i, r] of results.entries())
+    writeJson(storage, `${r.config.name}.json`, { summary: summaries[i], tuning: r.tuning, evaluation: r.evaluation, config: r.config });
   const md = [
-    '# An honest test of SELM\'s claim',
+    "# An honest test of SELM's claim",
     '',
     'Hyper-parameters were chosen on tuning seeds and every number below is from separate evaluation seeds, paired by seed, mean ± 95% t interval. ' +
       'found = share of tasks whose greedy response is on the better hill; touch = share of ranked pairs (iterations ≥ 2) containing a response better than the local optimum; ' +

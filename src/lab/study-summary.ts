@@ -33,7 +33,15 @@ export interface Comparison {
 }
 
 export function compare(results: readonly SeedComparison[], label: string, a: string, b: string): Comparison {
-  const differences = Object.fromEntries(METRICS.map((m) => [m, pairedDifference(results.map((r) => seedValue(r, a, m)), results.map((r) => seedValue(r, b, m)))])) as Record<MetricName, Interval>;
+  const differences = Object.fromEntries(
+    METRICS.map((m) => [
+      m,
+      pairedDifference(
+        results.map((r) => seedValue(r, a, m)),
+        results.map((r) => seedValue(r, b, m)),
+      ),
+    ]),
+  ) as Record<MetricName, Interval>;
   const wins = results.reduce((s, r) => {
     const d = seedValue(r, a, 'meanReward') - seedValue(r, b, 'meanReward');
     return s + (Math.abs(d) < 1e-12 ? 0.5 : d > 0 ? 1 : 0);
@@ -94,7 +102,8 @@ const ROLES: (keyof StudyRoles)[] = ['DPO', 'SELM', 'DPO*', 'SELM*', 'tempered']
 
 export function summarizeStudy(s: StudyResults): StudySummary {
   const ev = s.evaluation;
-  const means = (name: string): Record<MetricName, Interval> => Object.fromEntries(METRICS.map((m) => [m, meanInterval(ev.map((r) => seedValue(r, name, m)))])) as Record<MetricName, Interval>;
+  const means = (name: string): Record<MetricName, Interval> =>
+    Object.fromEntries(METRICS.map((m) => [m, meanInterval(ev.map((r) => seedValue(r, name, m)))])) as Record<MetricName, Interval>;
   const r = s.roles;
   const comparisons = [
     compare(ev, 'SELM − DPO', r.SELM, r.DPO),
@@ -119,7 +128,12 @@ export function summarizeStudy(s: StudyResults): StudySummary {
     return { role, quantiles: [0.1, 0.25, 0.5, 0.75, 0.9].map((q) => quantile(finals[i]!, q)), counts };
   });
   const populations = ev[0]?.figure4?.map((p) => p.population) ?? [];
-  const label: Record<string, string> = { 'π_ref': 'π_ref samples', uniform: 'uniform (off-policy)', A: "SELM's own samples", B: "DPO's own samples" };
+  const label: Record<string, string> = {
+    π_ref: 'π_ref samples',
+    uniform: 'uniform (off-policy)',
+    A: "SELM's own samples",
+    B: "DPO's own samples",
+  };
   const figure4 = populations.map((pop, i) => {
     const predicted = ev[0]!.figure4![i]!.predicted;
     return {
@@ -130,7 +144,11 @@ export function summarizeStudy(s: StudyResults): StudySummary {
   });
   const first = ev[0];
   const policies = first?.policies
-    ? { seed: first.seed, rewards: first.policies.rewards, roles: ROLES.map((role) => ({ role, iterations: first.policies!.methods[r[role]]! })) }
+    ? {
+        seed: first.seed,
+        rewards: first.policies.rewards,
+        roles: ROLES.map((role) => ({ role, iterations: first.policies!.methods[r[role]]! })),
+      }
     : null;
   return {
     policies,

@@ -15,7 +15,13 @@
  * (in process, or on worker threads: node/parallel.ts).
  */
 import type { AlgorithmConfig } from '../selm/algorithm.js';
-import { runComparisonSeed, type ComparisonMethod, type ComparisonOptions, type IterationMetrics, type SeedComparison } from './exploration.js';
+import {
+  runComparisonSeed,
+  type ComparisonMethod,
+  type ComparisonOptions,
+  type IterationMetrics,
+  type SeedComparison,
+} from './exploration.js';
 import type { BanditConfig } from './worlds/bandit.js';
 
 export interface StudyConfig {
@@ -49,7 +55,8 @@ export interface SeedJob {
 export type SeedRunner = (jobs: readonly SeedJob[]) => Promise<SeedComparison[]>;
 
 /** The in-process runner (the page's, and the fallback where there are no worker threads). */
-export const runSeedsInProcess: SeedRunner = async (jobs) => jobs.map((j) => runComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.options));
+export const runSeedsInProcess: SeedRunner = async (jobs) =>
+  jobs.map((j) => runComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.options));
 
 /** Every problem with a study's seeds and grids (empty when valid); overlapping seed sets are refused. */
 export function validateStudy(c: StudyConfig): string[] {
@@ -58,8 +65,10 @@ export function validateStudy(c: StudyConfig): string[] {
   const overlap = c.evaluationSeeds.filter((s) => tuning.has(s));
   if (overlap.length > 0) p.push(`evaluationSeeds: must not overlap tuningSeeds (both hold ${overlap.slice(0, 5).join(', ')})`);
   if (c.tuningSeeds.length < 2 || c.evaluationSeeds.length < 2) p.push('tuningSeeds and evaluationSeeds: need at least 2 seeds each');
-  if (new Set(c.evaluationSeeds).size !== c.evaluationSeeds.length || tuning.size !== c.tuningSeeds.length) p.push('seeds: must be distinct');
-  if (!c.learningRates.includes(c.defaultLearningRate)) p.push(`defaultLearningRate: must be one of learningRates, got ${c.defaultLearningRate}`);
+  if (new Set(c.evaluationSeeds).size !== c.evaluationSeeds.length || tuning.size !== c.tuningSeeds.length)
+    p.push('seeds: must be distinct');
+  if (!c.learningRates.includes(c.defaultLearningRate))
+    p.push(`defaultLearningRate: must be one of learningRates, got ${c.defaultLearningRate}`);
   if (c.alphas.length === 0 || c.alphas.some((a) => !(a > 0))) p.push('alphas: need at least one α > 0');
   if (c.temperatures.length === 0 || c.temperatures.some((t) => !(t > 1))) p.push('temperatures: need at least one temperature > 1');
   return p;
@@ -125,7 +134,13 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     ...c.alphas.flatMap((a) => c.learningRates.map((lr) => method(methodName.selm(a, lr), a, lr, c))),
     ...c.temperatures.map((t) => method(methodName.tempered(t), 0, c.defaultLearningRate, c, t)),
   ];
-  const job = (methods: ComparisonMethod[], seed: number, options: ComparisonOptions = {}): SeedJob => ({ world: c.world, algorithm: c.algorithm, methods, seed, options });
+  const job = (methods: ComparisonMethod[], seed: number, options: ComparisonOptions = {}): SeedJob => ({
+    world: c.world,
+    algorithm: c.algorithm,
+    methods,
+    seed,
+    options,
+  });
   const tuning = await runner(c.tuningSeeds.map((s) => job(tuningMethods, s)));
   const alpha = argmax(c.alphas, (a) => finalMean(tuning, methodName.selm(a, c.defaultLearningRate)));
   const grid = c.alphas.flatMap((a) => c.learningRates.map((lr) => ({ a, lr })));
@@ -137,7 +152,9 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     dpoLearningRate: argmax(c.learningRates, (lr) => finalMean(tuning, methodName.dpo(lr))),
     temperature: argmax(c.temperatures, (t) => finalMean(tuning, methodName.tempered(t))),
   };
-  const heatmap = c.alphas.map((a) => c.learningRates.map((lr) => finalMean(tuning, methodName.selm(a, lr)) - finalMean(tuning, methodName.dpo(lr))));
+  const heatmap = c.alphas.map((a) =>
+    c.learningRates.map((lr) => finalMean(tuning, methodName.selm(a, lr)) - finalMean(tuning, methodName.dpo(lr))),
+  );
 
   const evaluationMethods = [
     ...c.learningRates.map((lr) => method(methodName.dpo(lr), 0, lr, c)),
@@ -152,6 +169,8 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     'SELM*': methodName.selm(star.a, star.lr),
     tempered: methodName.tempered(choices.temperature),
   };
-  const evaluation = await runner(c.evaluationSeeds.map((s, i) => job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO], recordPolicies: i === 0 })));
+  const evaluation = await runner(
+    c.evaluationSeeds.map((s, i) => job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO], recordPolicies: i === 0 })),
+  );
   return { config: c, choices, roles, heatmap, tuning, evaluation };
 }

@@ -84,23 +84,41 @@ export function summarize(results: ExperimentResults): Summary {
     const d = seedsEvals(results, 'DPO', t);
     return {
       iteration: t,
-      greedy: pairedDifference(s.map((e) => e.meanGreedy), d.map((e) => e.meanGreedy)),
-      sampled: pairedDifference(s.map((e) => e.meanSampled), d.map((e) => e.meanSampled)),
-      winVsSft: pairedDifference(s.map((e, i) => winRate(e, sft[i]!)), d.map((e, i) => winRate(e, sft[i]!))),
+      greedy: pairedDifference(
+        s.map((e) => e.meanGreedy),
+        d.map((e) => e.meanGreedy),
+      ),
+      sampled: pairedDifference(
+        s.map((e) => e.meanSampled),
+        d.map((e) => e.meanSampled),
+      ),
+      winVsSft: pairedDifference(
+        s.map((e, i) => winRate(e, sft[i]!)),
+        d.map((e, i) => winRate(e, sft[i]!)),
+      ),
     };
   });
 
   // Figure 2: SFT, then each DPO and SELM iteration; entry (row, col) = win rate of row against col.
   const models: { label: string; evals: ModelEval[] }[] = [{ label: 'SFT', evals: sft }];
-  for (const name of ['DPO', 'SELM']) for (const t of iterations) models.push({ label: `${name} iter ${t}`, evals: seedsEvals(results, name, t) });
+  for (const name of ['DPO', 'SELM'])
+    for (const t of iterations) models.push({ label: `${name} iter ${t}`, evals: seedsEvals(results, name, t) });
   const cells = models.map((a) => models.map((b) => meanInterval(a.evals.map((e, i) => winRate(e, b.evals[i]!)))));
-  const winMatrix = { labels: models.map((m) => m.label), mean: cells.map((r) => r.map((c) => c.mean)), halfWidth: cells.map((r) => r.map((c) => c.halfWidth)) };
+  const winMatrix = {
+    labels: models.map((m) => m.label),
+    mean: cells.map((r) => r.map((c) => c.mean)),
+    halfWidth: cells.map((r) => r.map((c) => c.halfWidth)),
+  };
 
   const last = alg.iterations;
   const alphaSweep = methods
     .map((m) => ({ alpha: m.alpha, evals: seedsEvals(results, m.name, last) }))
     .sort((a, b) => a.alpha - b.alpha)
-    .map(({ alpha, evals }) => ({ alpha, greedy: meanInterval(evals.map((e) => e.meanGreedy)), sampled: meanInterval(evals.map((e) => e.meanSampled)) }));
+    .map(({ alpha, evals }) => ({
+      alpha,
+      greedy: meanInterval(evals.map((e) => e.meanGreedy)),
+      sampled: meanInterval(evals.map((e) => e.meanSampled)),
+    }));
 
   const bins = config.eval.bins;
   const high = results.bestReward > 0 ? results.bestReward : 1;
@@ -110,7 +128,9 @@ export function summarize(results: ExperimentResults): Summary {
     fractions: curveIntervals(evals.map((e) => histogram(e.greedy, bins, 0, high))),
   });
   const histogramIteration = Math.min(2, last);
-  const histogramsByAlpha = methods.map((m) => hist(m.alpha === 0 ? 'α = 0 (DPO)' : `α = ${m.alpha}`, seedsEvals(results, m.name, histogramIteration)));
+  const histogramsByAlpha = methods.map((m) =>
+    hist(m.alpha === 0 ? 'α = 0 (DPO)' : `α = ${m.alpha}`, seedsEvals(results, m.name, histogramIteration)),
+  );
   const histogramsByIteration = [hist('SFT', sft), ...iterations.map((t) => hist(`iter ${t}`, seedsEvals(results, 'SELM', t)))];
 
   const firstOnline = 1;

@@ -44,11 +44,13 @@ export function trlConfigOf(c: ExperimentConfig, contextLength: number): TrlMapp
     selm: { alpha: a.alpha, beta: a.beta },
     xpo: { alpha: Number((a.alpha * a.beta).toPrecision(12)), beta: a.beta },
     differences: [
-      `y_ref: this run ${a.yRef === 'greedy' ? 'decoded y_ref greedily (as the authors\' code does)' : 'sampled y_ref from π_ref (the paper\'s text; the authors\' code decodes greedily)'}`,
+      `y_ref: this run ${a.yRef === 'greedy' ? "decoded y_ref greedily (as the authors' code does)" : "sampled y_ref from π_ref (the paper's text; the authors' code decodes greedily)"}`,
       `judge: this run ranked with '${c.ranker.kind}'${c.ranker.kind === 'module' ? ` (${c.ranker.path})` : ''}; the paper uses PairRM`,
       `update rule: ${a.updateRule}; the optimism term's form: ${a.optimismForm} (the authors' form has the same gradient as the paper's)`,
       'XPOTrainer is fully online (fresh completions from the policy every step); Algorithm 1 generates y_ref once per iteration from π_ref',
-      a.lossType === 'ipo' ? `IPO: this run fed it ${a.ipoLogProbs === 'average' ? 'per-token averaged log-probs, as TRL does' : "summed log-probs (ipoLogProbs 'sum'); TRL averages them"}` : 'DPO log-probs are summed over response tokens, as in TRL for the sigmoid loss',
+      a.lossType === 'ipo'
+        ? `IPO: this run fed it ${a.ipoLogProbs === 'average' ? 'per-token averaged log-probs, as TRL does' : "summed log-probs (ipoLogProbs 'sum'); TRL averages them"}`
+        : 'DPO log-probs are summed over response tokens, as in TRL for the sigmoid loss',
       `logging: metrics.jsonl averages over ${a.loggingSteps} step(s), TRL's logging_steps`,
     ],
   };

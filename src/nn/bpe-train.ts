@@ -20,7 +20,8 @@ export interface BpeTrainOptions {
 export function trainByteBpe(texts: Iterable<string>, options: BpeTrainOptions): ByteBpeTokenizer {
   const { vocabSize } = options;
   const minFrequency = options.minFrequency ?? 2;
-  if (!Number.isInteger(vocabSize) || vocabSize < BYTE_OFFSET + 256) throw new Error(`trainByteBpe: vocabSize must be an integer >= ${BYTE_OFFSET + 256}, got ${vocabSize}`);
+  if (!Number.isInteger(vocabSize) || vocabSize < BYTE_OFFSET + 256)
+    throw new Error(`trainByteBpe: vocabSize must be an integer >= ${BYTE_OFFSET + 256}, got ${vocabSize}`);
   const counts = new Map<string, number>();
   for (const text of texts) {
     for (const seg of splitSpecials(text)) {

@@ -151,7 +151,8 @@ export class ByteBpeTokenizer {
       run = [];
     };
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) throw new Error(`ByteBpeTokenizer.decode: ${id} is not an id in [0, ${this.vocabSize})`);
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize)
+        throw new Error(`ByteBpeTokenizer.decode: ${id} is not an id in [0, ${this.vocabSize})`);
       if (id < BYTE_OFFSET) {
         flush();
         if (keepSpecial) parts.push(SPECIAL_TOKENS[id]!);

@@ -40,14 +40,22 @@ export function nonFiniteProblems(tensors: Iterable<readonly [string, Tensor]>):
 }
 
 /** The model's parameters as safetensors bytes, with optional string metadata; non-finite weights are refused. */
-export function encodeModel(model: Module, metadata: Record<string, string> = {}, { allowNonFinite = false }: { allowNonFinite?: boolean } = {}): Uint8Array {
+export function encodeModel(
+  model: Module,
+  metadata: Record<string, string> = {},
+  { allowNonFinite = false }: { allowNonFinite?: boolean } = {},
+): Uint8Array {
   const bad = allowNonFinite ? [] : nonFiniteProblems(model.namedParameters());
   if (bad.length > 0) throw new CheckpointError(bad, 'not saved: the weights are not finite');
   return encodeSafetensors(model.namedParameters(), metadata);
 }
 
 /** Validates the bytes completely, checks them against the model, then loads; returns the metadata. */
-export function loadModelBytes(model: Module, bytes: Uint8Array, { allowNonFinite = false }: { allowNonFinite?: boolean } = {}): Record<string, string> {
+export function loadModelBytes(
+  model: Module,
+  bytes: Uint8Array,
+  { allowNonFinite = false }: { allowNonFinite?: boolean } = {},
+): Record<string, string> {
   const { tensors, metadata } = decodeSafetensors(bytes);
   const problems = model.stateDictProblems(tensors);
   if (!allowNonFinite) problems.push(...nonFiniteProblems(tensors));

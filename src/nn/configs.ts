@@ -47,6 +47,8 @@ export function makeReferenceConfig(name: ReferenceConfigName, dtype: GPTConfig[
 /** A batch of uniformly random token sequences for a configuration (for benchmarks and smoke tests). */
 export function syntheticBatch(config: ReferenceConfig, generator: Generator): TrainBatch {
   const vocab = config.model.vocabSize;
-  const rows = Array.from({ length: config.batchSize }, () => Array.from({ length: config.sequenceLength + 1 }, () => generator.int(vocab)));
+  const rows = Array.from({ length: config.batchSize }, () =>
+    Array.from({ length: config.sequenceLength + 1 }, () => generator.int(vocab)),
+  );
   return { inputs: rows.map((r) => r.slice(0, -1)), targets: rows.map((r) => r.slice(1)) };
 }

@@ -102,7 +102,9 @@ export class GPT extends Module {
     const { vocabSize, width } = this.config;
     const x = this.features(ids, options);
     const [B, T] = [x.shape[0]!, x.shape[1]!];
-    return this.lmHead ? this.lmHead.forward(x) : reshape(matmulT(reshape(x, [B * T, width]), this.wte.weight, false, true), [B, T, vocabSize]);
+    return this.lmHead
+      ? this.lmHead.forward(x)
+      : reshape(matmulT(reshape(x, [B * T, width]), this.wte.weight, false, true), [B, T, vocabSize]);
   }
 
   /** ids [B, T] -> the final LayerNorm's output [B, T, width]: the trunk a reward head sits on. */

@@ -67,7 +67,8 @@ export function fromHfStateDict(tensors: ReadonlyMap<string, Tensor>, config: Re
   const wanted = new Map<string, string>();
   const names = ['wte.weight', 'wpe.weight', 'lnF.weight', 'lnF.bias'];
   for (let i = 0; i < config.layers; i++) {
-    for (const part of ['ln1', 'ln2', 'attn.qkv', 'attn.proj', 'mlp.fc', 'mlp.proj']) names.push(`blocks.${i}.${part}.weight`, `blocks.${i}.${part}.bias`);
+    for (const part of ['ln1', 'ln2', 'attn.qkv', 'attn.proj', 'mlp.fc', 'mlp.proj'])
+      names.push(`blocks.${i}.${part}.weight`, `blocks.${i}.${part}.bias`);
   }
   if (!config.tiedEmbeddings) names.push('lmHead.weight');
   for (const n of names) wanted.set(hfName(n), n);
@@ -84,7 +85,10 @@ export function fromHfStateDict(tensors: ReadonlyMap<string, Tensor>, config: Re
   }
   const missing = names.filter((n) => !(n in out));
   if (unknown.length > 0 || missing.length > 0) {
-    const parts = [...(missing.length > 0 ? [`missing ${missing.map(hfName).slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`] : []), ...(unknown.length > 0 ? [`unknown ${unknown.slice(0, 5).join(', ')}`] : [])];
+    const parts = [
+      ...(missing.length > 0 ? [`missing ${missing.map(hfName).slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`] : []),
+      ...(unknown.length > 0 ? [`unknown ${unknown.slice(0, 5).join(', ')}`] : []),
+    ];
     throw new Error(`hf-gpt2: the weights do not fit a GPT-2 of this config: ${parts.join('; ')}`);
   }
   return out;
@@ -124,17 +128,21 @@ export function gpt2ConfigJson(config: ResolvedGPTConfig): Record<string, unknow
 export function gptConfigFromHf(raw: unknown, where = 'config.json'): GPTConfig {
   if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: not a JSON object`);
   const c = raw as Record<string, unknown>;
-  if (c.model_type !== undefined && c.model_type !== 'gpt2') throw new Error(`${where}: model_type '${String(c.model_type)}' is not 'gpt2'`);
+  if (c.model_type !== undefined && c.model_type !== 'gpt2')
+    throw new Error(`${where}: model_type '${String(c.model_type)}' is not 'gpt2'`);
   const int = (key: string): number => {
     const v = c[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: ${key} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw new Error(`${where}: ${key} must be a positive integer, got ${JSON.stringify(v)}`);
     return v;
   };
   const act = c.activation_function ?? 'gelu_new';
-  if (act !== 'gelu_new' && act !== 'gelu_pytorch_tanh') throw new Error(`${where}: activation_function '${String(act)}' is not the tanh GELU this GPT computes`);
+  if (act !== 'gelu_new' && act !== 'gelu_pytorch_tanh')
+    throw new Error(`${where}: activation_function '${String(act)}' is not the tanh GELU this GPT computes`);
   const eps = c.layer_norm_epsilon ?? 1e-5;
   if (eps !== 1e-5) throw new Error(`${where}: layer_norm_epsilon ${String(eps)} is not 1e-5`);
-  for (const key of ['scale_attn_by_inverse_layer_idx', 'reorder_and_upcast_attn']) if (c[key] === true) throw new Error(`${where}: ${key} is not supported`);
+  for (const key of ['scale_attn_by_inverse_layer_idx', 'reorder_and_upcast_attn'])
+    if (c[key] === true) throw new Error(`${where}: ${key} is not supported`);
   if (c.scale_attn_weights === false) throw new Error(`${where}: scale_attn_weights false is not supported`);
   const width = int('n_embd');
   const inner = c.n_inner === null || c.n_inner === undefined ? 4 * width : int('n_inner');

@@ -17,7 +17,15 @@ export function hfTokenizerFiles(tokenizer: ByteBpeTokenizer, contextLength: num
   const vocab: Record<string, number> = {};
   tokenizer.vocab.forEach((t, i) => (vocab[t] = i));
   const merges = tokenizer.merges.map(([a, b]) => `${a} ${b}`);
-  const added = SPECIAL_TOKENS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  const added = SPECIAL_TOKENS.map((content, id) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
   const fast = {
     version: '1.0',
     truncation: null,
@@ -27,7 +35,17 @@ export function hfTokenizerFiles(tokenizer: ByteBpeTokenizer, contextLength: num
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
   };
   const config = {
     tokenizer_class: 'GPT2Tokenizer',
@@ -56,7 +74,8 @@ export function tokenizerFromHfFiles(vocabJson: string, mergesTxt: string, where
   mergesTxt.split(/\r?\n/).forEach((line, i) => {
     if (line === '' || (i === 0 && line.startsWith('#version'))) return;
     const parts = line.split(' ');
-    if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw new Error(`${where}/merges.txt:${i + 1}: expected 'a b', got ${JSON.stringify(line)}`);
+    if (parts.length !== 2 || parts[0] === '' || parts[1] === '')
+      throw new Error(`${where}/merges.txt:${i + 1}: expected 'a b', got ${JSON.stringify(line)}`);
     merges.push([parts[0]!, parts[1]!]);
   });
   const tokenizer = new ByteBpeTokenizer(merges);
@@ -66,14 +85,19 @@ export function tokenizerFromHfFiles(vocabJson: string, mergesTxt: string, where
   } catch (e) {
     throw new Error(`${where}/vocab.json: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab)) throw new Error(`${where}/vocab.json: must be an object of token -> id`);
+  if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab))
+    throw new Error(`${where}/vocab.json: must be an object of token -> id`);
   const entries = Object.entries(vocab as Record<string, unknown>);
   if (entries.length !== tokenizer.vocabSize) {
-    throw new Error(`${where}/vocab.json: has ${entries.length} tokens, the merges make ${tokenizer.vocabSize} (only this project's layout is read: specials 0-${BYTE_OFFSET - 1}, bytes ${BYTE_OFFSET}-${BYTE_OFFSET + 255})`);
+    throw new Error(
+      `${where}/vocab.json: has ${entries.length} tokens, the merges make ${tokenizer.vocabSize} (only this project's layout is read: specials 0-${BYTE_OFFSET - 1}, bytes ${BYTE_OFFSET}-${BYTE_OFFSET + 255})`,
+    );
   }
   for (const [token, id] of entries) {
     if (tokenizer.vocab[id as number] !== token) {
-      throw new Error(`${where}/vocab.json: '${token}' has id ${String(id)}, this project's layout gives it ${tokenizer.vocab.indexOf(token)}`);
+      throw new Error(
+        `${where}/vocab.json: '${token}' has id ${String(id)}, this project's layout gives it ${tokenizer.vocab.indexOf(token)}`,
+      );
     }
   }
   return tokenizer;
@@ -85,10 +109,19 @@ export function tokenizerFromHfFiles(vocabJson: string, mergesTxt: string, where
  * only tokenizer.json (PreTrainedTokenizerFast) is written. WordLevel needs an unknown token: '<pad>' stands in.
  */
 export function hfWordLevelTokenizerFiles(tokenizer: Tokenizer, contextLength: number): Record<string, string> {
-  if (tokenizer.level !== 'word') throw new Error(`hfWordLevelTokenizerFiles: a ${tokenizer.level}-level tokenizer has no Hugging Face form here`);
+  if (tokenizer.level !== 'word')
+    throw new Error(`hfWordLevelTokenizerFiles: a ${tokenizer.level}-level tokenizer has no Hugging Face form here`);
   const vocab: Record<string, number> = {};
   tokenizer.vocab.forEach((t, i) => (vocab[t] = i));
-  const added = SPECIAL_TOKENS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  const added = SPECIAL_TOKENS.map((content, id) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
   const fast = {
     version: '1.0',
     truncation: null,
@@ -103,7 +136,12 @@ export function hfWordLevelTokenizerFiles(tokenizer: Tokenizer, contextLength: n
   const json = (v: unknown): string => `${JSON.stringify(v, null, 1)}\n`;
   return {
     'tokenizer.json': json(fast),
-    'tokenizer_config.json': json({ tokenizer_class: 'PreTrainedTokenizerFast', ...NAMES, model_max_length: contextLength, clean_up_tokenization_spaces: false }),
+    'tokenizer_config.json': json({
+      tokenizer_class: 'PreTrainedTokenizerFast',
+      ...NAMES,
+      model_max_length: contextLength,
+      clean_up_tokenization_spaces: false,
+    }),
     'special_tokens_map.json': json(NAMES),
   };
 }

@@ -36,7 +36,10 @@ export interface NextTokenBatch {
  * (1 = learn this token) selects the predicted tokens that count, e.g. the padding mask, or a response mask
  * for loss on responses only; `paddingMask` marks real tokens for attention.
  */
-export function nextTokenBatch(ids: readonly ArrayLike<number>[], options: { lossMask?: MaskBatch; paddingMask?: MaskBatch; ignoreIndex?: number } = {}): NextTokenBatch {
+export function nextTokenBatch(
+  ids: readonly ArrayLike<number>[],
+  options: { lossMask?: MaskBatch; paddingMask?: MaskBatch; ignoreIndex?: number } = {},
+): NextTokenBatch {
   const B = ids.length;
   const T = ids[0]?.length ?? 0;
   if (T < 2) throw new Error(`nextTokenBatch: sequences need at least 2 tokens, got ${T}`);

@@ -42,12 +42,14 @@ export abstract class Optimizer {
     checkNumber(type, 'lr', lr, 0);
     checkNumber(type, 'weightDecay', weightDecay, 0);
     this.lr = lr;
-    const groups: ParamGroup[] = params.length > 0 && params[0] instanceof Tensor ? [{ params: params as Tensor[] }] : (params as ParamGroup[]);
+    const groups: ParamGroup[] =
+      params.length > 0 && params[0] instanceof Tensor ? [{ params: params as Tensor[] }] : (params as ParamGroup[]);
     this.groups = groups.map((g) => ({ params: [...g.params], weightDecay: g.weightDecay ?? weightDecay }));
     this.params = this.groups.flatMap((g) => g.params);
     if (new Set(this.params).size !== this.params.length) throw new Error(`${type}: a parameter appears twice`);
     this.params.forEach((p, i) => {
-      if (!p.isLeaf || !p.requiresGrad) throw new Error(`${type}: parameter ${i} ${formatShape(p.shape)} must be a leaf that requires grad`);
+      if (!p.isLeaf || !p.requiresGrad)
+        throw new Error(`${type}: parameter ${i} ${formatShape(p.shape)} must be a leaf that requires grad`);
     });
   }
 
@@ -59,7 +61,9 @@ export abstract class Optimizer {
         index++;
         if (p.grad === null) continue;
         if (p.grad.dtype !== p.dtype || p.grad.size !== p.size) {
-          throw new Error(`${this.type}: the gradient ${p.grad.dtype} ${formatShape(p.grad.shape)} does not match its parameter ${p.dtype} ${formatShape(p.shape)}`);
+          throw new Error(
+            `${this.type}: the gradient ${p.grad.dtype} ${formatShape(p.grad.shape)} does not match its parameter ${p.dtype} ${formatShape(p.shape)}`,
+          );
         }
         this.update(p, index, group.weightDecay);
       }
@@ -125,10 +129,13 @@ export abstract class Optimizer {
       }
       const bad = Array.from(t.data).findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) problems.push(`buffer '${key}' holds ${t.data[bad]} at index ${bad}`);
-      else if (match[1] === 'step' && !(Number.isSafeInteger(t.data[0]) && t.data[0]! >= 0)) problems.push(`buffer '${key}': the step count must be an integer >= 0, got ${t.data[0]}`);
+      else if (match[1] === 'step' && !(Number.isSafeInteger(t.data[0]) && t.data[0]! >= 0))
+        problems.push(`buffer '${key}': the step count must be an integer >= 0, got ${t.data[0]}`);
     }
     for (const [index, names] of present) {
-      for (const name of this.bufferNames()) if (!names.has(name)) problems.push(`buffer '${name}.${index}' is missing (the state has ${[...names].map((n) => `'${n}.${index}'`).join(', ')})`);
+      for (const name of this.bufferNames())
+        if (!names.has(name))
+          problems.push(`buffer '${name}.${index}' is missing (the state has ${[...names].map((n) => `'${n}.${index}'`).join(', ')})`);
     }
     return problems;
   }
@@ -229,7 +236,8 @@ export class SGD extends Optimizer {
     this.nesterov = options.nesterov ?? false;
     checkNumber('SGD', 'momentum', this.momentum, 0);
     checkNumber('SGD', 'dampening', this.dampening, 0);
-    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error('SGD: Nesterov momentum requires a momentum and zero dampening');
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0))
+      throw new Error('SGD: Nesterov momentum requires a momentum and zero dampening');
   }
 
   protected bufferNames(): readonly string[] {

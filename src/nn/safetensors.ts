@@ -21,7 +21,10 @@ export class SafetensorsError extends Error {
 }
 
 const CODES: Record<DType, 'F32' | 'F64'> = { float32: 'F32', float64: 'F64' };
-const DTYPES: Record<string, { dtype: DType; bytes: number }> = { F32: { dtype: 'float32', bytes: 4 }, F64: { dtype: 'float64', bytes: 8 } };
+const DTYPES: Record<string, { dtype: DType; bytes: number }> = {
+  F32: { dtype: 'float32', bytes: 4 },
+  F64: { dtype: 'float64', bytes: 8 },
+};
 /** The safetensors dtype codes this library cannot read, named in errors so they read better than "unknown". */
 const OTHER_KNOWN = ['BOOL', 'U8', 'I8', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'I64', 'U64', 'F8_E4M3', 'F8_E5M2'];
 /** The reference implementation's limit on the header size. */
@@ -39,7 +42,8 @@ export function encodeSafetensors(tensors: Iterable<[string, Tensor]>, metadata:
   const list = [...tensors];
   let offset = 0;
   for (const [name, t] of list) {
-    if (name === '__metadata__' || name.length === 0 || name in header) throw new SafetensorsError(`invalid or repeated tensor name '${name}'`);
+    if (name === '__metadata__' || name.length === 0 || name in header)
+      throw new SafetensorsError(`invalid or repeated tensor name '${name}'`);
     const end = offset + t.data.byteLength;
     header[name] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, end] };
     offset = end;
@@ -97,7 +101,11 @@ function parseEntry(name: string, raw: unknown, dataLength: number): Entry {
   if (typeof code !== 'string') fail(`tensor '${name}': dtype is missing or not a string`);
   const known = DTYPES[code];
   if (!known) {
-    fail(OTHER_KNOWN.includes(code) ? `tensor '${name}': dtype ${code} is not supported (only F32 and F64)` : `tensor '${name}': unknown dtype '${code}'`);
+    fail(
+      OTHER_KNOWN.includes(code)
+        ? `tensor '${name}': dtype ${code} is not supported (only F32 and F64)`
+        : `tensor '${name}': unknown dtype '${code}'`,
+    );
   }
   const shape = raw.shape;
   if (!Array.isArray(shape) || !shape.every(isCount)) fail(`tensor '${name}': shape must be an array of non-negative integers`);
@@ -114,7 +122,9 @@ function parseEntry(name: string, raw: unknown, dataLength: number): Entry {
     if (!Number.isSafeInteger(count * known.bytes)) fail(`tensor '${name}': shape [${shape.join(', ')}] is too large`);
   }
   if (count * known.bytes !== end - begin) {
-    fail(`tensor '${name}': shape [${shape.join(', ')}] x ${code} needs ${count * known.bytes} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    fail(
+      `tensor '${name}': shape [${shape.join(', ')}] x ${code} needs ${count * known.bytes} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+    );
   }
   return { name, dtype: known.dtype, bytes: known.bytes, shape: shape as number[], begin, end };
 }
@@ -159,7 +169,8 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   let covered = 0;
   let previous: Entry | null = null;
   for (const e of sorted) {
-    if (e.begin < covered) fail(`tensors '${previous!.name}' [${previous!.begin}, ${previous!.end}) and '${e.name}' [${e.begin}, ${e.end}) overlap`);
+    if (e.begin < covered)
+      fail(`tensors '${previous!.name}' [${previous!.begin}, ${previous!.end}) and '${e.name}' [${e.begin}, ${e.end}) overlap`);
     if (e.begin > covered) fail(`bytes [${covered}, ${e.begin}) of the data section belong to no tensor`);
     covered = e.end;
     previous = e;

@@ -158,7 +158,10 @@ export function generate(model: GPT, prompts: readonly (readonly number[])[], op
         }
         if (step === options.maxNewTokens - 1 || result.finished.every((f) => f)) break;
         if (cache) {
-          logits = model.forward(next.map((t) => [t]), { paddingMask: nextMask.map((m) => [m]), kvCache: cache });
+          logits = model.forward(
+            next.map((t) => [t]),
+            { paddingMask: nextMask.map((m) => [m]), kvCache: cache },
+          );
         } else {
           seqs.forEach((s, b) => s.push(next[b]!));
           masks.forEach((m, b) => m.push(nextMask[b]!));

@@ -43,7 +43,11 @@ export function warmupDecay(options: WarmupDecayOptions): Schedule {
   check('warmupDecay', ratio >= 0 && ratio <= 1, `warmupRatio must be in [0, 1], got ${ratio}`);
   check('warmupDecay', minLr >= 0 && minLr <= peakLr, `minLr must be in [0, peakLr], got ${minLr}`);
   const warmup = options.warmupSteps ?? warmupStepsOf(totalSteps, ratio);
-  check('warmupDecay', Number.isInteger(warmup) && warmup >= 0 && warmup <= totalSteps, `warmupSteps must be an integer in [0, totalSteps], got ${warmup}`);
+  check(
+    'warmupDecay',
+    Number.isInteger(warmup) && warmup >= 0 && warmup <= totalSteps,
+    `warmupSteps must be an integer in [0, totalSteps], got ${warmup}`,
+  );
   return (step: number): number => {
     check('schedule', Number.isInteger(step) && step >= 0, `step must be a non-negative integer, got ${step}`);
     if (step < warmup) return (peakLr * step) / warmup;
@@ -75,10 +79,17 @@ export interface RestartOptions {
 export function restartSchedule(options: RestartOptions): Schedule {
   const { peaks } = options;
   check('restartSchedule', peaks.length >= 1, 'needs at least one peak');
-  const steps = typeof options.stepsPerIteration === 'number' ? peaks.map(() => options.stepsPerIteration as number) : [...options.stepsPerIteration];
+  const steps =
+    typeof options.stepsPerIteration === 'number' ? peaks.map(() => options.stepsPerIteration as number) : [...options.stepsPerIteration];
   check('restartSchedule', steps.length === peaks.length, `${steps.length} iteration lengths for ${peaks.length} peaks`);
   const cycles = peaks.map((peakLr, i) =>
-    warmupDecay({ peakLr, totalSteps: steps[i]!, warmupRatio: options.warmupRatio ?? 0.1, decay: options.decay ?? 'cosine', minLr: options.minLr ?? 0 }),
+    warmupDecay({
+      peakLr,
+      totalSteps: steps[i]!,
+      warmupRatio: options.warmupRatio ?? 0.1,
+      decay: options.decay ?? 'cosine',
+      minLr: options.minLr ?? 0,
+    }),
   );
   return (step: number): number => {
     check('schedule', Number.isInteger(step) && step >= 0, `step must be a non-negative integer, got ${step}`);

@@ -53,7 +53,8 @@ export class Tokenizer {
     for (const p of pieces) {
       if (specials.includes(p)) throw new Error(`Tokenizer: '${p}' is a special token and cannot be a piece`);
       if (level === 'char' && [...p].length !== 1) throw new Error(`Tokenizer: character-level piece '${p}' is not one character`);
-      if (level === 'word' && (p.length === 0 || /\s/.test(p))) throw new Error(`Tokenizer: word-level piece '${p}' is empty or contains whitespace`);
+      if (level === 'word' && (p.length === 0 || /\s/.test(p)))
+        throw new Error(`Tokenizer: word-level piece '${p}' is empty or contains whitespace`);
     }
     this.vocab = [...SPECIAL_TOKENS, ...pieces];
     this.ids = new Map(this.vocab.map((t, i) => [t, i]));
@@ -131,7 +132,12 @@ export class Tokenizer {
     };
     return {
       ids: items.map((s) => fill(s.ids, PAD_ID)),
-      paddingMask: items.map((s) => fill(s.ids.map(() => 1), 0)),
+      paddingMask: items.map((s) =>
+        fill(
+          s.ids.map(() => 1),
+          0,
+        ),
+      ),
       responseMask: items.map((s) => fill(s.responseMask, 0)),
     };
   }

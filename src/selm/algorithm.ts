@@ -12,7 +12,7 @@
  * iterations of SELM, section 5.1); the per-iteration learning-rate restart with decaying peaks (appendix C).
  * The α convention (Algorithm 1's α is our α·β) is stated once in losses.ts.
  */
-import { Generator, Tensor, div, mul, narrow, noGrad, sum } from '../autograd/index.js';
+import { type Generator, Tensor, div, mul, narrow, noGrad, sum } from '../autograd/index.js';
 import { AdamW, SGD, clipGradNorm } from '../nn/optim.js';
 import { warmupDecay, type Decay } from '../nn/schedule.js';
 import { selmLoss, type DpoLossType, type OptimismForm, type PreferenceLogps, type ReferenceResponseLogps } from './losses.js';
@@ -106,22 +106,30 @@ export function validateAlgorithmConfig(c: AlgorithmConfig): string[] {
   num('warmupRatio', c.warmupRatio, (x) => x >= 0 && x <= 1, 'in [0, 1]');
   num('gradClip', c.gradClip, (x) => x >= 0, 'a number >= 0 (0 = no clipping)');
   num('weightDecay', c.weightDecay, (x) => x >= 0, 'a number >= 0');
-  if (c.ipoLogProbs !== 'average' && c.ipoLogProbs !== 'sum') p.push(`ipoLogProbs: must be 'average' or 'sum', got ${JSON.stringify(c.ipoLogProbs)}`);
+  if (c.ipoLogProbs !== 'average' && c.ipoLogProbs !== 'sum')
+    p.push(`ipoLogProbs: must be 'average' or 'sum', got ${JSON.stringify(c.ipoLogProbs)}`);
   num('loggingSteps', c.loggingSteps, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
   if (c.optimizer !== 'adamw' && c.optimizer !== 'sgd') p.push(`optimizer: must be 'adamw' or 'sgd', got ${JSON.stringify(c.optimizer)}`);
   if (c.yRef !== 'greedy' && c.yRef !== 'sample') p.push(`yRef: must be 'greedy' or 'sample', got ${JSON.stringify(c.yRef)}`);
-  if (c.updateRule !== 'best-worst' && c.updateRule !== 'replace') p.push(`updateRule: must be 'best-worst' or 'replace', got ${JSON.stringify(c.updateRule)}`);
+  if (c.updateRule !== 'best-worst' && c.updateRule !== 'replace')
+    p.push(`updateRule: must be 'best-worst' or 'replace', got ${JSON.stringify(c.updateRule)}`);
   if (typeof c.zephyr !== 'boolean') p.push(`zephyr: must be true or false, got ${JSON.stringify(c.zephyr)}`);
-  if (c.optimismForm !== 'paper' && c.optimismForm !== 'authors') p.push(`optimismForm: must be 'paper' or 'authors', got ${JSON.stringify(c.optimismForm)}`);
-  if (!['sigmoid', 'ipo', 'hinge'].includes(c.lossType)) p.push(`lossType: must be 'sigmoid', 'ipo' or 'hinge', got ${JSON.stringify(c.lossType)}`);
-  if (!['constant', 'linear', 'cosine'].includes(c.decay)) p.push(`decay: must be 'constant', 'linear' or 'cosine', got ${JSON.stringify(c.decay)}`);
+  if (c.optimismForm !== 'paper' && c.optimismForm !== 'authors')
+    p.push(`optimismForm: must be 'paper' or 'authors', got ${JSON.stringify(c.optimismForm)}`);
+  if (!['sigmoid', 'ipo', 'hinge'].includes(c.lossType))
+    p.push(`lossType: must be 'sigmoid', 'ipo' or 'hinge', got ${JSON.stringify(c.lossType)}`);
+  if (!['constant', 'linear', 'cosine'].includes(c.decay))
+    p.push(`decay: must be 'constant', 'linear' or 'cosine', got ${JSON.stringify(c.decay)}`);
   const lrs = typeof c.learningRates === 'number' ? [c.learningRates] : c.learningRates;
-  if (!Array.isArray(lrs) || lrs.length === 0) p.push(`learningRates: must be a number or a non-empty list, got ${JSON.stringify(c.learningRates)}`);
+  if (!Array.isArray(lrs) || lrs.length === 0)
+    p.push(`learningRates: must be a number or a non-empty list, got ${JSON.stringify(c.learningRates)}`);
   else {
     lrs.forEach((lr, i) => num(`learningRates[${i}]`, lr, (x) => x > 0, 'a number > 0'));
     const expected = totalIterations(c);
     if (typeof c.learningRates !== 'number' && lrs.length !== expected && Number.isInteger(c.iterations)) {
-      p.push(`learningRates: has ${lrs.length} peaks, needs one per iteration (${expected}${c.zephyr ? ', the Zephyr DPO iteration included' : ''})`);
+      p.push(
+        `learningRates: has ${lrs.length} peaks, needs one per iteration (${expected}${c.zephyr ? ', the Zephyr DPO iteration included' : ''})`,
+      );
     }
   }
   return p;
@@ -141,7 +149,9 @@ export function peakLearningRate(c: AlgorithmConfig, index: number): number {
 export function splitPortions<T>(data: readonly T[], count: number): T[][] {
   if (!Number.isInteger(count) || count < 1) throw new Error(`splitPortions: count must be a positive integer, got ${count}`);
   if (data.length < count) throw new Error(`splitPortions: ${data.length} preference triples cannot fill ${count} portions`);
-  return Array.from({ length: count }, (_, t) => data.slice(Math.floor((t * data.length) / count), Math.floor(((t + 1) * data.length) / count)));
+  return Array.from({ length: count }, (_, t) =>
+    data.slice(Math.floor((t * data.length) / count), Math.floor(((t + 1) * data.length) / count)),
+  );
 }
 
 /** A preference triple with the y_ref it was ranked against (kept for the optimism term). */
@@ -150,7 +160,12 @@ export interface TrainingTriple extends Preference {
 }
 
 /** Step 3 of Algorithm 1: rank the candidates and build the updated D_t (see `UpdateRule`). */
-export function updatePreferences(portion: readonly Preference[], yRefs: readonly Tokens[], ranker: Ranker, rule: UpdateRule): TrainingTriple[] {
+export function updatePreferences(
+  portion: readonly Preference[],
+  yRefs: readonly Tokens[],
+  ranker: Ranker,
+  rule: UpdateRule,
+): TrainingTriple[] {
   if (portion.length !== yRefs.length) throw new Error(`updatePreferences: ${portion.length} triples but ${yRefs.length} responses`);
   return portion.map((triple, i) => {
     const yRef = yRefs[i]!;
@@ -161,7 +176,9 @@ export function updatePreferences(portion: readonly Preference[], yRefs: readonl
       return { prompt: triple.prompt, chosen: candidates[order[0]!]!, rejected: candidates[order[2]!]!, yRef };
     }
     const order = ranker.rank(triple.prompt, [triple.chosen, yRef]);
-    return order[0] === 1 ? { prompt: triple.prompt, chosen: yRef, rejected: triple.rejected, yRef } : { prompt: triple.prompt, chosen: triple.chosen, rejected: yRef, yRef };
+    return order[0] === 1
+      ? { prompt: triple.prompt, chosen: yRef, rejected: triple.rejected, yRef }
+      : { prompt: triple.prompt, chosen: triple.chosen, rejected: yRef, yRef };
   });
 }
 
@@ -251,18 +268,41 @@ const meanOf = (values: Float64Array, from: number, to: number): number => {
  * (DPO when α = 0 or when a triple has no y_ref), a fresh AdamW and a warm-up/decay schedule of its own
  * (appendix C's restart). Throws NonFiniteLossError, before updating anything, on a non-finite loss term.
  */
-export function trainIteration(policy: Policy, reference: Policy, data: readonly TrainingTriple[], config: AlgorithmConfig, generator: Generator, options: TrainIterationOptions): void {
+export function trainIteration(
+  policy: Policy,
+  reference: Policy,
+  data: readonly TrainingTriple[],
+  config: AlgorithmConfig,
+  generator: Generator,
+  options: TrainIterationOptions,
+): void {
   const prompts = data.map((d) => d.prompt);
-  const refChosen = batchedLogProbs(reference, prompts, data.map((d) => d.chosen));
-  const refRejected = batchedLogProbs(reference, prompts, data.map((d) => d.rejected));
+  const refChosen = batchedLogProbs(
+    reference,
+    prompts,
+    data.map((d) => d.chosen),
+  );
+  const refRejected = batchedLogProbs(
+    reference,
+    prompts,
+    data.map((d) => d.rejected),
+  );
   const withRef = options.alpha !== 0 && data.every((d) => d.yRef !== null);
-  const refResponse = withRef ? batchedLogProbs(reference, prompts, data.map((d) => d.yRef!)) : null;
+  const refResponse = withRef
+    ? batchedLogProbs(
+        reference,
+        prompts,
+        data.map((d) => d.yRef!),
+      )
+    : null;
 
   const totalSteps = stepsPerIteration(data.length, config);
   const schedule = warmupDecay({ peakLr: options.peakLr, totalSteps, warmupRatio: config.warmupRatio, decay: config.decay });
   const params = policy.parameters();
   const optimizer =
-    config.optimizer === 'sgd' ? new SGD(params, { lr: options.peakLr, weightDecay: config.weightDecay }) : new AdamW(params, { lr: options.peakLr, weightDecay: config.weightDecay });
+    config.optimizer === 'sgd'
+      ? new SGD(params, { lr: options.peakLr, weightDecay: config.weightDecay })
+      : new AdamW(params, { lr: options.peakLr, weightDecay: config.weightDecay });
   const stepsPerEpoch = Math.ceil(data.length / config.batchSize);
   const window = new MetricsWindow<StepRecord>();
   let step = 0;
@@ -280,8 +320,27 @@ export function trainIteration(policy: Policy, reference: Policy, data: readonly
       // TRL's IPO sees per-token averages: every log-prob (policy and reference) divided by its response length.
       const average = config.lossType === 'ipo' && config.ipoLogProbs === 'average';
       const lengths = Float64Array.from(rows, (y) => Math.max(1, y.length));
-      const all = average ? div(summed, constant(lengths, rows.map((_, i) => i), summed)) : summed;
-      const ref = (values: Float64Array, offset: number): Tensor => (average ? div(constant(values, idx, all), constant(lengths, idx.map((_, k) => offset + k), all)) : constant(values, idx, all));
+      const all = average
+        ? div(
+            summed,
+            constant(
+              lengths,
+              rows.map((_, i) => i),
+              summed,
+            ),
+          )
+        : summed;
+      const ref = (values: Float64Array, offset: number): Tensor =>
+        average
+          ? div(
+              constant(values, idx, all),
+              constant(
+                lengths,
+                idx.map((_, k) => offset + k),
+                all,
+              ),
+            )
+          : constant(values, idx, all);
       const logps: PreferenceLogps = {
         policyChosen: narrow(all, 0, 0, B),
         policyRejected: narrow(all, 0, B, B),
@@ -291,12 +350,19 @@ export function trainIteration(policy: Policy, reference: Policy, data: readonly
       const response: ReferenceResponseLogps | undefined = withRef
         ? { policyResponse: narrow(all, 0, 2 * B, B), referenceResponse: ref(refResponse!, 2 * B) }
         : undefined;
-      const lossOptions = { beta: config.beta, alpha: withRef ? options.alpha : 0, lossType: config.lossType, optimismForm: config.optimismForm };
+      const lossOptions = {
+        beta: config.beta,
+        alpha: withRef ? options.alpha : 0,
+        lossType: config.lossType,
+        optimismForm: config.optimismForm,
+      };
       const metrics = preferenceMetrics(logps, response, lossOptions);
       for (const term of ['loss/dpo', 'loss/optimism', 'loss'] as const) {
         if (!Number.isFinite(metrics[term])) throw new NonFiniteLossError(options.iteration, step, term, metrics[term]);
       }
-      const loss = response ? selmLoss(logps, response, lossOptions) : selmLoss(logps, { policyResponse: logps.policyChosen }, { ...lossOptions, alpha: 0 });
+      const loss = response
+        ? selmLoss(logps, response, lossOptions)
+        : selmLoss(logps, { policyResponse: logps.policyChosen }, { ...lossOptions, alpha: 0 });
       optimizer.zeroGrad();
       loss.backward();
       const gradNorm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
@@ -304,7 +370,14 @@ export function trainIteration(policy: Policy, reference: Policy, data: readonly
       const lr = schedule(step);
       optimizer.lr = lr;
       optimizer.step();
-      const record: StepRecord = { iteration: options.iteration, step, learning_rate: lr, epoch: (step + 1) / stepsPerEpoch, grad_norm: gradNorm, ...metrics };
+      const record: StepRecord = {
+        iteration: options.iteration,
+        step,
+        learning_rate: lr,
+        epoch: (step + 1) / stepsPerEpoch,
+        grad_norm: gradNorm,
+        ...metrics,
+      };
       if (logitMeans && logitMeans.length >= 2 * B) {
         record['logits/chosen'] = meanOf(logitMeans, 0, B);
         record['logits/rejected'] = meanOf(logitMeans, B, 2 * B);
@@ -329,7 +402,13 @@ export interface SftOptions {
  * The SFT stage before Algorithm 1: maximise log π(y|x) on the demonstrations (cross-entropy on response
  * tokens), with AdamW and a cosine schedule. Returns the per-step losses (mean −log π(y|x) per token).
  */
-export function runSft(policy: Policy, demos: readonly Demonstration[], options: SftOptions, generator: Generator, onStep?: (step: number, loss: number) => void): number[] {
+export function runSft(
+  policy: Policy,
+  demos: readonly Demonstration[],
+  options: SftOptions,
+  generator: Generator,
+  onStep?: (step: number, loss: number) => void,
+): number[] {
   if (options.steps === 0) return [];
   if (demos.length === 0) throw new Error('runSft: no demonstrations');
   const params = policy.parameters();
@@ -341,7 +420,10 @@ export function runSft(policy: Policy, demos: readonly Demonstration[], options:
     if (order.length < options.batchSize) order = [...order, ...permutation(demos.length, generator)];
     const batch = order.splice(0, options.batchSize).map((i) => demos[i]!);
     const tokens = batch.reduce((a, d) => a + Math.max(1, d.response.length), 0);
-    const lp = policy.logProbs(batch.map((d) => d.prompt), batch.map((d) => d.response));
+    const lp = policy.logProbs(
+      batch.map((d) => d.prompt),
+      batch.map((d) => d.response),
+    );
     // −Σ log π over the batch divided by its token count: the per-token cross-entropy of SFT trainers.
     const loss = mul(sum(lp), -1 / tokens);
     const perToken = loss.item();
@@ -406,7 +488,11 @@ export function runAlgorithm(
       data = portion.map((t) => ({ ...t, yRef: null }));
       alpha = 0;
     } else {
-      const yRefs = reference.generate(portion.map((t) => t.prompt), config.yRef, generator);
+      const yRefs = reference.generate(
+        portion.map((t) => t.prompt),
+        config.yRef,
+        generator,
+      );
       data = updatePreferences(portion, yRefs, ranker, config.updateRule);
     }
     trainIteration(policy, reference, data, config, generator, {

@@ -9,7 +9,15 @@
  */
 import { Generator, gradcheckReport, mean, noGrad, randn, type GradcheckReport, type Tensor } from '../autograd/index.js';
 import { GPT } from '../nn/gpt.js';
-import { dpoLoss, optimismTerms, selmLoss, type DpoOptions, type PreferenceLogps, type ReferenceResponseLogps, type SelmOptions } from './losses.js';
+import {
+  dpoLoss,
+  optimismTerms,
+  selmLoss,
+  type DpoOptions,
+  type PreferenceLogps,
+  type ReferenceResponseLogps,
+  type SelmOptions,
+} from './losses.js';
 import { exactSelmLoss, tablePreferenceLogps, type TablePreference } from './objective.js';
 import { withDecomposedGradient, type FinitePolicy, type FiniteSelmProblem } from './gradients.js';
 import { SmoothPolicy } from './policies/smooth.js';
@@ -49,7 +57,14 @@ function orient(policy: FinitePolicy, logReference: Tensor, data: TablePreferenc
   return data.map((d) => (ratio(d.prompt, d.chosen) > ratio(d.prompt, d.rejected) ? { ...d, chosen: d.rejected, rejected: d.chosen } : d));
 }
 
-function finishProblem(name: ProblemName, policy: FinitePolicy, logReference: Tensor, data: TablePreference[], gen: Generator, fastMode: boolean): CheckProblem {
+function finishProblem(
+  name: ProblemName,
+  policy: FinitePolicy,
+  logReference: Tensor,
+  data: TablePreference[],
+  gen: Generator,
+  fastMode: boolean,
+): CheckProblem {
   const oriented = orient(policy, logReference, data);
   const referenceResponses = oriented.map((d) => sampleResponses(logReference, d.prompt, 1, gen)[0]!);
   return { name, policy, logReference, data: oriented, alpha: CHECK_ALPHA, beta: CHECK_BETA, referenceResponses, fastMode };
@@ -136,7 +151,11 @@ export interface SelmTerm {
   build(problem: CheckProblem): (...params: Tensor[]) => Tensor;
 }
 
-function batchTerm(name: string, description: string, f: (l: PreferenceLogps, r: ReferenceResponseLogps, beta: number) => Tensor): SelmTerm {
+function batchTerm(
+  name: string,
+  description: string,
+  f: (l: PreferenceLogps, r: ReferenceResponseLogps, beta: number) => Tensor,
+): SelmTerm {
   return {
     name,
     description,
@@ -147,7 +166,8 @@ function batchTerm(name: string, description: string, f: (l: PreferenceLogps, r:
   };
 }
 
-const dpo = (options: Omit<DpoOptions, 'beta'>) => (l: PreferenceLogps, _r: ReferenceResponseLogps, beta: number) => dpoLoss(l, { ...options, beta });
+const dpo = (options: Omit<DpoOptions, 'beta'>) => (l: PreferenceLogps, _r: ReferenceResponseLogps, beta: number) =>
+  dpoLoss(l, { ...options, beta });
 const selm = (options: Omit<SelmOptions, 'beta' | 'alpha'>) => (l: PreferenceLogps, r: ReferenceResponseLogps, beta: number) =>
   selmLoss(l, r, { ...options, alpha: CHECK_ALPHA, beta });
 
@@ -157,7 +177,9 @@ export const SELM_TERMS: readonly SelmTerm[] = [
   batchTerm('dpo-ipo', 'IPO variant: (h - 1/(2 beta))^2', dpo({ lossType: 'ipo' })),
   batchTerm('dpo-hinge', 'hinge variant: max(0, 1 - beta h)', dpo({ lossType: 'hinge' })),
   batchTerm('dpo-conservative', 'conservative DPO, label smoothing 0.1', dpo({ lossType: 'sigmoid', labelSmoothing: 0.1 })),
-  batchTerm('optimism', 'optimism term of eq. (3.2): alpha beta log pi_theta(y_ref|x)', (_l, r, beta) => mean(optimismTerms(r, { alpha: CHECK_ALPHA, beta }))),
+  batchTerm('optimism', 'optimism term of eq. (3.2): alpha beta log pi_theta(y_ref|x)', (_l, r, beta) =>
+    mean(optimismTerms(r, { alpha: CHECK_ALPHA, beta })),
+  ),
   batchTerm('optimism-authors', "authors' form: alpha beta (log pi_theta - log pi_ref)(y_ref|x)", (_l, r, beta) =>
     mean(optimismTerms(r, { alpha: CHECK_ALPHA, beta, optimismForm: 'authors' })),
   ),
@@ -171,8 +193,16 @@ export const SELM_TERMS: readonly SelmTerm[] = [
     description: 'SELM loss (3.2) with E_{y~pi_ref} enumerated over Y',
     build: (problem) => () => exactSelmLoss(problem.policy.logProbTable(), problem.logReference, problem.data, problem),
   },
-  { name: 'eq3.3-dpo-weights', description: 'first line of (3.3): gradient through sigma(r_l - r_w) weights', build: (p) => withDecomposedGradient(p, 'dpo') },
-  { name: 'eq3.3-optimism-is', description: 'second line of (3.3): gradient through exp(-r/beta) weights, y ~ pi_theta', build: (p) => withDecomposedGradient(p, 'optimism') },
+  {
+    name: 'eq3.3-dpo-weights',
+    description: 'first line of (3.3): gradient through sigma(r_l - r_w) weights',
+    build: (p) => withDecomposedGradient(p, 'dpo'),
+  },
+  {
+    name: 'eq3.3-optimism-is',
+    description: 'second line of (3.3): gradient through exp(-r/beta) weights, y ~ pi_theta',
+    build: (p) => withDecomposedGradient(p, 'optimism'),
+  },
   { name: 'eq3.3-total', description: 'eq. (3.3): both lines together', build: (p) => withDecomposedGradient(p, 'total') },
 ];
 
@@ -187,11 +217,19 @@ export interface GradcheckResult {
 /** Runs one term on one problem through `gradcheckReport`. */
 export function checkTerm(term: SelmTerm, problem: CheckProblem): { result: GradcheckResult; report: GradcheckReport } {
   const report = gradcheckReport(term.build(problem), problem.policy.params, { fastMode: problem.fastMode, seed: 7 });
-  return { result: { term: term.name, problem: problem.name, maxAbsError: report.maxAbsError, maxRelError: report.maxRelError, pass: report.ok }, report };
+  return {
+    result: { term: term.name, problem: problem.name, maxAbsError: report.maxAbsError, maxRelError: report.maxRelError, pass: report.ok },
+    report,
+  };
 }
 
 /** Every term on every requested problem. */
-export function runSelmGradchecks(problems: readonly ProblemName[] = ['tabular', 'tiny-gpt'], terms: readonly SelmTerm[] = SELM_TERMS): GradcheckResult[] {
-  const built = problems.map((name) => (name === 'tabular' ? tabularCheckProblem() : name === 'smooth' ? smoothCheckProblem() : tinyGptCheckProblem()));
+export function runSelmGradchecks(
+  problems: readonly ProblemName[] = ['tabular', 'tiny-gpt'],
+  terms: readonly SelmTerm[] = SELM_TERMS,
+): GradcheckResult[] {
+  const built = problems.map((name) =>
+    name === 'tabular' ? tabularCheckProblem() : name === 'smooth' ? smoothCheckProblem() : tinyGptCheckProblem(),
+  );
   return built.flatMap((problem) => terms.map((term) => checkTerm(term, problem).result));
 }

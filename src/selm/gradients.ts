@@ -54,7 +54,9 @@ export function scoreCombination(policy: FinitePolicy, coefficients: Tensor): Te
   return withGradMode(true, () => {
     const table = policy.logProbTable();
     const surrogate = sum(mul(table, coefficients.detach()));
-    return grad(surrogate, policy.params, { allowUnused: true }).map((g, i) => g ?? new Tensor(new Float64Array(policy.params[i]!.size), policy.params[i]!.shape));
+    return grad(surrogate, policy.params, { allowUnused: true }).map(
+      (g, i) => g ?? new Tensor(new Float64Array(policy.params[i]!.size), policy.params[i]!.shape),
+    );
   });
 }
 
@@ -76,7 +78,10 @@ export function gradientCoefficients(problem: FiniteSelmProblem): GradientCoeffi
     const [X, Y] = table.shape as [number, number];
     const N = data.length;
     const logps = tablePreferenceLogps(table, logReference, data);
-    const pair = dpoPairWeights(implicitReward(logps.policyChosen, logps.referenceChosen, beta), implicitReward(logps.policyRejected, logps.referenceRejected, beta));
+    const pair = dpoPairWeights(
+      implicitReward(logps.policyChosen, logps.referenceChosen, beta),
+      implicitReward(logps.policyRejected, logps.referenceRejected, beta),
+    );
     const iw = importanceWeights(implicitReward(table, logReference, beta), beta);
     const dpo = new Float64Array(X * Y);
     const optimism = new Float64Array(X * Y);
@@ -117,7 +122,12 @@ export function decomposedGradient(problem: FiniteSelmProblem): DecomposedGradie
  * Eq. (3.3) for a tabular policy in closed form, with no autograd at all: ∇_{logits[x]} log π(y|x) = e_y − π(·|x),
  * so each line of (3.3) is a weighted sum of these. Returns ∇_logits L, [X, Y].
  */
-export function tabularDecomposedGradient(logits: Tensor, logReference: Tensor, data: readonly TablePreference[], options: { alpha: number; beta: number }): Tensor {
+export function tabularDecomposedGradient(
+  logits: Tensor,
+  logReference: Tensor,
+  data: readonly TablePreference[],
+  options: { alpha: number; beta: number },
+): Tensor {
   const policy: FinitePolicy = { params: [logits], logProbTable: () => tabularLogProbs(logits) };
   const c = gradientCoefficients({ policy, logReference, data, ...options });
   const [X, Y] = logits.shape as [number, number];
@@ -257,7 +267,7 @@ export function withDecomposedGradient(problem: FiniteSelmProblem, part: SelmPar
   };
   return (...params: Tensor[]) => {
     if (params.length !== problem.policy.params.length || params.some((p, i) => p !== problem.policy.params[i])) {
-      throw new Error('withDecomposedGradient: call it with the problem policy\'s own parameter tensors');
+      throw new Error("withDecomposedGradient: call it with the problem policy's own parameter tensors");
     }
     return apply(rule, params, {});
   };

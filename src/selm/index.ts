@@ -4,7 +4,17 @@
  * theory of sections 2-3 and appendices A-B as functions, the gradient checks of every term, and Algorithm 1's
  * driver over any `Policy`. Browser-safe. Worlds, judges and experiments are the lab's (`lab`).
  */
-export { sequenceLogProbs, sequenceLogProbsFromLogits, packBatch, implicitReward, type CausalLM, type PromptResponse, type PackedBatch, type PackOptions, type SequenceLogProbOptions } from './logprob.js';
+export {
+  sequenceLogProbs,
+  sequenceLogProbsFromLogits,
+  packBatch,
+  implicitReward,
+  type CausalLM,
+  type PromptResponse,
+  type PackedBatch,
+  type PackOptions,
+  type SequenceLogProbOptions,
+} from './logprob.js';
 export {
   dpoLoss,
   dpoLosses,
@@ -33,7 +43,16 @@ export {
   type ModelLossResult,
   type TablePreference,
 } from './objective.js';
-export { tabularLogProbs, tableEntries, frozen, expectation, klDivergence, enumerateResponses, modelLogProbTable, sampleResponses } from './tabular.js';
+export {
+  tabularLogProbs,
+  tableEntries,
+  frozen,
+  expectation,
+  klDivergence,
+  enumerateResponses,
+  modelLogProbTable,
+  sampleResponses,
+} from './tabular.js';
 export {
   klRegularisedObjective,
   optimalPolicy,
@@ -60,7 +79,15 @@ export {
   type MonteCarloGradient,
   type SelmPart,
 } from './gradients.js';
-export { runSelmGradchecks, checkTerm, SELM_TERMS, type SelmTerm, type GradcheckResult, type ProblemName, type CheckProblem } from './gradcheck-suite.js';
+export {
+  runSelmGradchecks,
+  checkTerm,
+  SELM_TERMS,
+  type SelmTerm,
+  type GradcheckResult,
+  type ProblemName,
+  type CheckProblem,
+} from './gradcheck-suite.js';
 export {
   runAlgorithm,
   trainIteration,

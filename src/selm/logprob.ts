@@ -65,13 +65,20 @@ export interface SequenceLogProbOptions {
  * Σ_t mask[t+1] · log softmax(logits[t])[ids[t+1]], so prompt and padding tokens add nothing.
  * With `average`, divides by the number of response tokens (at least 1).
  */
-export function sequenceLogProbsFromLogits(logits: Tensor, ids: Tensor, responseMask: Tensor, options: SequenceLogProbOptions = {}): Tensor {
+export function sequenceLogProbsFromLogits(
+  logits: Tensor,
+  ids: Tensor,
+  responseMask: Tensor,
+  options: SequenceLogProbOptions = {},
+): Tensor {
   const [B, T, V] = logits.shape;
   if (logits.ndim !== 3 || B === undefined || T === undefined || V === undefined) {
     throw new Error(`sequenceLogProbs: logits must be [B, T, V], got [${logits.shape.join(', ')}]`);
   }
   if (ids.ndim !== 2 || ids.shape[0] !== B || ids.shape[1] !== T || responseMask.shape.join() !== ids.shape.join()) {
-    throw new Error(`sequenceLogProbs: ids [${ids.shape.join(', ')}] and mask [${responseMask.shape.join(', ')}] must be [${B}, ${T}] like the logits`);
+    throw new Error(
+      `sequenceLogProbs: ids [${ids.shape.join(', ')}] and mask [${responseMask.shape.join(', ')}] must be [${B}, ${T}] like the logits`,
+    );
   }
   if (T < 2) return mul(sum(logits, [1, 2]), 0); // no position predicts anything: log π(y|x) = 0 (empty response)
   // Position t predicts token t + 1: drop the last position's logits and the first token.
@@ -81,7 +88,10 @@ export function sequenceLogProbsFromLogits(logits: Tensor, ids: Tensor, response
   const mask = castLike(narrow(responseMask.detach(), 1, 1, T - 1), logits);
   const total = sum(mul(tokenLogps, mask), 1);
   if (!options.average) return total;
-  const counts = new Tensor(castLike(sum(mask, 1), logits).data.map((c) => Math.max(c, 1)), [B]);
+  const counts = new Tensor(
+    castLike(sum(mask, 1), logits).data.map((c) => Math.max(c, 1)),
+    [B],
+  );
   return div(total, counts);
 }
 
@@ -93,7 +103,11 @@ function castLike(t: Tensor, like: Tensor): Tensor {
 }
 
 /** log π(y|x) for each pair through `model`, in one forward pass over the packed batch. Shape [B]. */
-export function sequenceLogProbs(model: CausalLM, pairs: readonly PromptResponse[], options: SequenceLogProbOptions & PackOptions = {}): Tensor {
+export function sequenceLogProbs(
+  model: CausalLM,
+  pairs: readonly PromptResponse[],
+  options: SequenceLogProbOptions & PackOptions = {},
+): Tensor {
   const { ids, responseMask } = packBatch(pairs, options);
   return sequenceLogProbsFromLogits(model(ids), ids, responseMask, options);
 }

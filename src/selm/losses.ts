@@ -106,7 +106,10 @@ export interface SelmOptions extends DpoOptions {
 }
 
 /** Per-example optimism terms α β log πθ(y_ref|x) (eq. (3.2)) or α β (log πθ − log π_ref)(y_ref|x). */
-export function optimismTerms(response: ReferenceResponseLogps, options: { alpha: number; beta: number; optimismForm?: OptimismForm }): Tensor {
+export function optimismTerms(
+  response: ReferenceResponseLogps,
+  options: { alpha: number; beta: number; optimismForm?: OptimismForm },
+): Tensor {
   const { alpha, beta } = options;
   assertBeta(beta, 'optimismTerms');
   if (!Number.isFinite(alpha)) throw new Error(`optimismTerms: alpha must be finite, got ${alpha}`);

@@ -2,9 +2,16 @@
  * Training metrics of a preference batch, named as TRL's DPOTrainer and the authors' SELM trainer name them
  * (batch means), plus what the authors' code does not log: the DPO and optimism parts of the loss separately.
  */
-import { gt, mean, noGrad, sub, type Tensor } from '../autograd/index.js';
+import { gt, mean, noGrad, sub } from '../autograd/index.js';
 import { implicitReward } from './logprob.js';
-import { dpoLosses, optimismTerms, type DpoOptions, type OptimismForm, type PreferenceLogps, type ReferenceResponseLogps } from './losses.js';
+import {
+  dpoLosses,
+  optimismTerms,
+  type DpoOptions,
+  type OptimismForm,
+  type PreferenceLogps,
+  type ReferenceResponseLogps,
+} from './losses.js';
 
 export interface PreferenceMetrics {
   /** mean r̂θ(x, y_w) = β (log πθ − log π_ref)(y_w). */
@@ -37,7 +44,11 @@ export interface MetricsOptions extends DpoOptions {
 }
 
 /** Computes the metrics without recording a graph. */
-export function preferenceMetrics(logps: PreferenceLogps, response: ReferenceResponseLogps | undefined, options: MetricsOptions): PreferenceMetrics {
+export function preferenceMetrics(
+  logps: PreferenceLogps,
+  response: ReferenceResponseLogps | undefined,
+  options: MetricsOptions,
+): PreferenceMetrics {
   return noGrad(() => {
     const chosen = implicitReward(logps.policyChosen, logps.referenceChosen, options.beta);
     const rejected = implicitReward(logps.policyRejected, logps.referenceRejected, options.beta);

@@ -63,7 +63,12 @@ export interface ModelLossResult {
  * The SELM loss of eq. (3.2) for a batch: the policy's log-probs carry gradients; the reference's (a model,
  * run without recording, or precomputed `BatchLogps`) are constants. α = 0 gives the DPO loss exactly.
  */
-export function selmLossForModels(policy: CausalLM, reference: CausalLM | BatchLogps, batch: readonly PreferenceExample[], options: SelmOptions & ModelOptions): ModelLossResult {
+export function selmLossForModels(
+  policy: CausalLM,
+  reference: CausalLM | BatchLogps,
+  batch: readonly PreferenceExample[],
+  options: SelmOptions & ModelOptions,
+): ModelLossResult {
   const pol = batchLogps(policy, batch, options);
   const ref = typeof reference === 'function' ? noGrad(() => batchLogps(reference, batch, options)) : reference;
   const logps: PreferenceLogps = {
@@ -72,7 +77,8 @@ export function selmLossForModels(policy: CausalLM, reference: CausalLM | BatchL
     referenceChosen: ref.chosen.detach(),
     referenceRejected: ref.rejected.detach(),
   };
-  if (options.alpha !== 0 && !pol.response) throw new Error('selmLossForModels: α ≠ 0 needs a referenceResponse (y_ref ~ π_ref) for every example');
+  if (options.alpha !== 0 && !pol.response)
+    throw new Error('selmLossForModels: α ≠ 0 needs a referenceResponse (y_ref ~ π_ref) for every example');
   const response: ReferenceResponseLogps | undefined = pol.response
     ? { policyResponse: pol.response, ...(ref.response ? { referenceResponse: ref.response.detach() } : {}) }
     : undefined;
@@ -83,7 +89,12 @@ export function selmLossForModels(policy: CausalLM, reference: CausalLM | BatchL
 }
 
 /** The DPO loss for a batch through models: `selmLossForModels` with α = 0. */
-export function dpoLossForModels(policy: CausalLM, reference: CausalLM | BatchLogps, batch: readonly PreferenceExample[], options: DpoOptions & ModelOptions): ModelLossResult {
+export function dpoLossForModels(
+  policy: CausalLM,
+  reference: CausalLM | BatchLogps,
+  batch: readonly PreferenceExample[],
+  options: DpoOptions & ModelOptions,
+): ModelLossResult {
   return selmLossForModels(policy, reference, batch, { ...options, alpha: 0 });
 }
 
@@ -111,10 +122,19 @@ export function tablePreferenceLogps(logPolicy: Tensor, logReference: Tensor, da
  * The optimism term of eq. (3.2) with its expectation computed exactly: α β E_{x ~ D_t} Σ_y π_ref(y|x) log πθ(y|x),
  * where x runs over the data set's prompts (one per triple, as in the batch loss).
  */
-export function exactOptimismTerm(logPolicy: Tensor, logReference: Tensor, data: readonly TablePreference[], options: { alpha: number; beta: number }): Tensor {
+export function exactOptimismTerm(
+  logPolicy: Tensor,
+  logReference: Tensor,
+  data: readonly TablePreference[],
+  options: { alpha: number; beta: number },
+): Tensor {
   assertBeta(options.beta, 'exactOptimismTerm');
   const perPrompt = expectation(logReference, logPolicy); // [X]: E_{y ~ π_ref(·|x)} log πθ(y|x)
-  const perTriple = indexSelect(perPrompt, 0, data.map((d) => d.prompt));
+  const perTriple = indexSelect(
+    perPrompt,
+    0,
+    data.map((d) => d.prompt),
+  );
   return mul(mean(perTriple), options.alpha * options.beta);
 }
 

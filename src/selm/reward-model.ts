@@ -5,7 +5,7 @@
  * (section 2.1): minimise  −log σ(r(x, y_w) − r(x, y_l)),  the loss of reward modelling in RLHF (Ouyang et al.
  * 2022, eq. 1). Its held-out pairwise accuracy says how far to trust it as a judge.
  */
-import { Generator, Tensor, logsigmoid, mean, mul, narrow, neg, noGrad, reshape, sub, sum } from '../autograd/index.js';
+import { type Generator, Tensor, logsigmoid, mean, mul, narrow, neg, noGrad, reshape, sub, sum } from '../autograd/index.js';
 import { GPT, type GPTConfig } from '../nn/gpt.js';
 import { Linear } from '../nn/layers/linear.js';
 import { Module } from '../nn/module.js';
@@ -19,7 +19,11 @@ export class RewardModel extends Module {
   readonly trunk: GPT;
   readonly head: Linear;
 
-  constructor(config: GPTConfig, generator: Generator, readonly padId = 0) {
+  constructor(
+    config: GPTConfig,
+    generator: Generator,
+    readonly padId = 0,
+  ) {
     super();
     this.trunk = this.addModule('trunk', new GPT(config, generator));
     this.head = this.addModule('head', new Linear(this.trunk.config.width, 1, { generator, dtype: this.trunk.config.dtype }));
@@ -53,18 +57,32 @@ export interface RewardTrainOptions {
 }
 
 /** Trains on the pairs with the Bradley–Terry loss (AdamW, cosine schedule, clip 1); returns the losses. */
-export function trainRewardModel(model: RewardModel, pairs: readonly Preference[], options: RewardTrainOptions, generator: Generator, onStep?: (step: number, loss: number) => void): number[] {
+export function trainRewardModel(
+  model: RewardModel,
+  pairs: readonly Preference[],
+  options: RewardTrainOptions,
+  generator: Generator,
+  onStep?: (step: number, loss: number) => void,
+): number[] {
   if (pairs.length === 0) throw new Error('trainRewardModel: no preference pairs');
   const params = model.parameters();
   const optimizer = new AdamW(params, { lr: options.lr, weightDecay: 0 });
-  const schedule = warmupDecay({ peakLr: options.lr, totalSteps: options.steps, warmupRatio: options.warmupRatio ?? 0.05, decay: 'cosine' });
+  const schedule = warmupDecay({
+    peakLr: options.lr,
+    totalSteps: options.steps,
+    warmupRatio: options.warmupRatio ?? 0.05,
+    decay: 'cosine',
+  });
   const losses: number[] = [];
   let order: number[] = [];
   for (let step = 0; step < options.steps; step++) {
     if (order.length < options.batchSize) order = [...order, ...permutation(pairs.length, generator)];
     const batch = order.splice(0, options.batchSize).map((i) => pairs[i]!);
     const B = batch.length;
-    const r = model.rewards([...batch.map((p) => p.prompt), ...batch.map((p) => p.prompt)], [...batch.map((p) => p.chosen), ...batch.map((p) => p.rejected)]);
+    const r = model.rewards(
+      [...batch.map((p) => p.prompt), ...batch.map((p) => p.prompt)],
+      [...batch.map((p) => p.chosen), ...batch.map((p) => p.rejected)],
+    );
     const loss = mean(neg(logsigmoid(sub(narrow(r, 0, 0, B), narrow(r, 0, B, B)))));
     const value = loss.item();
     if (!Number.isFinite(value)) throw new Error(`trainRewardModel: non-finite loss (${value}) at step ${step}`);
@@ -87,8 +105,14 @@ export function pairwiseAccuracy(model: RewardModel, pairs: readonly Preference[
   noGrad(() => {
     for (let i = 0; i < pairs.length; i += 64) {
       const chunk = pairs.slice(i, i + 64);
-      const w = model.rewards(chunk.map((p) => p.prompt), chunk.map((p) => p.chosen)).data;
-      const l = model.rewards(chunk.map((p) => p.prompt), chunk.map((p) => p.rejected)).data;
+      const w = model.rewards(
+        chunk.map((p) => p.prompt),
+        chunk.map((p) => p.chosen),
+      ).data;
+      const l = model.rewards(
+        chunk.map((p) => p.prompt),
+        chunk.map((p) => p.rejected),
+      ).data;
       for (let k = 0; k < chunk.length; k++) if (w[k]! > l[k]!) right++;
     }
   });
@@ -105,7 +129,14 @@ export class RewardModelRanker implements Ranker {
   }
 
   rank(prompt: Tokens, candidates: readonly Tokens[]): number[] {
-    const scores = noGrad(() => Array.from(this.model.rewards(candidates.map(() => prompt), candidates).data));
+    const scores = noGrad(() =>
+      Array.from(
+        this.model.rewards(
+          candidates.map(() => prompt),
+          candidates,
+        ).data,
+      ),
+    );
     return candidates.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   }
 }

@@ -60,7 +60,12 @@ export function enumerateResponses(vocabSize: number, length: number): number[][
  * log π(responses[y] | prompts[x]), all computed in one batch (differentiable in the model's parameters).
  * With `responses = enumerateResponses(V, L)` each row is a full distribution over Y.
  */
-export function modelLogProbTable(model: CausalLM, prompts: readonly (readonly number[])[], responses: readonly (readonly number[])[], options: PackOptions = {}): Tensor {
+export function modelLogProbTable(
+  model: CausalLM,
+  prompts: readonly (readonly number[])[],
+  responses: readonly (readonly number[])[],
+  options: PackOptions = {},
+): Tensor {
   const pairs = prompts.flatMap((prompt) => responses.map((response) => ({ prompt, response })));
   return reshape(sequenceLogProbs(model, pairs, options), [prompts.length, responses.length]);
 }

@@ -106,7 +106,8 @@ export const allcloseMatchers = {
     const result = allclose(received, expected, options);
     return {
       pass: result.ok,
-      message: () => (result.ok ? `expected values not to be allclose, but ${result.message}` : `expected values to be allclose: ${result.message}`),
+      message: () =>
+        result.ok ? `expected values not to be allclose, but ${result.message}` : `expected values to be allclose: ${result.message}`,
     };
   },
 };

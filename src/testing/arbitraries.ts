@@ -147,5 +147,8 @@ export function axesArb(rank: number): fc.Arbitrary<number[]> {
 
 /** A permutation of 0..rank-1. */
 export function permutationArb(rank: number): fc.Arbitrary<number[]> {
-  return fc.shuffledSubarray(Array.from({ length: rank }, (_, i) => i), { minLength: rank, maxLength: rank });
+  return fc.shuffledSubarray(
+    Array.from({ length: rank }, (_, i) => i),
+    { minLength: rank, maxLength: rank },
+  );
 }

@@ -14,10 +14,23 @@ export interface GradcheckPropertyOptions extends GradcheckOptions {
   secondOrder?: boolean;
 }
 
-export function gradcheckProperty(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: readonly fc.Arbitrary<TensorSpec>[], options: GradcheckPropertyOptions = {}): fc.IPropertyWithHooks<[TensorSpec[]]> {
+export function gradcheckProperty(
+  fn: (...inputs: Tensor[]) => Tensor | Tensor[],
+  inputs: readonly fc.Arbitrary<TensorSpec>[],
+  options: GradcheckPropertyOptions = {},
+): fc.IPropertyWithHooks<[TensorSpec[]]> {
   const { secondOrder = false, ...check } = options;
   return fc.property(fc.tuple(...inputs), (specs) => {
-    gradcheck(fn, specs.map((s) => toTensor(s)), check);
-    if (secondOrder) gradgradcheck(fn, specs.map((s) => toTensor(s)), check);
+    gradcheck(
+      fn,
+      specs.map((s) => toTensor(s)),
+      check,
+    );
+    if (secondOrder)
+      gradgradcheck(
+        fn,
+        specs.map((s) => toTensor(s)),
+        check,
+      );
   });
 }

@@ -13,9 +13,10 @@ const LAYERS = ['autograd', 'nn', 'selm', 'lab', 'cli'] as const;
 type Layer = (typeof LAYERS)[number];
 
 /** Import specifiers of a TypeScript source: static, re-export, side-effect and dynamic imports. */
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
   const specs: string[] = [];
-  const pattern = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+  const pattern =
+    /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
   for (const m of source.matchAll(pattern)) specs.push((m[1] ?? m[2] ?? m[3])!);
   return specs;
 }
@@ -27,7 +28,21 @@ function layerOf(path: string): Layer | null {
   return (LAYERS as readonly string[]).includes(parts[1]!) ? (parts[1] as Layer) : null;
 }
 
-const NODE_BUILTINS = new Set(['fs', 'path', 'os', 'url', 'util', 'worker_threads', 'child_process', 'crypto', 'module', 'stream', 'events', 'zlib', 'process']);
+const NODE_BUILTINS = new Set([
+  'fs',
+  'path',
+  'os',
+  'url',
+  'util',
+  'worker_threads',
+  'child_process',
+  'crypto',
+  'module',
+  'stream',
+  'events',
+  'zlib',
+  'process',
+]);
 const isNodeModule = (spec: string): boolean => spec.startsWith('node:') || NODE_BUILTINS.has(spec.split('/')[0]!);
 
 /** May code in `path` use Node's own modules? Only the CLI and a layer's node/ folder (file I/O) may. */
@@ -36,7 +51,7 @@ function mayUseNode(path: string): boolean {
 }
 
 /** Every rule broken by `files` (repository path -> source), as 'file: imports X (why)'. */
-export function layerViolations(files: ReadonlyMap<string, string>): string[] {
+function layerViolations(files: ReadonlyMap<string, string>): string[] {
   const problems: string[] = [];
   for (const [path, source] of files) {
     const from = layerOf(path);
@@ -47,7 +62,9 @@ export function layerViolations(files: ReadonlyMap<string, string>): string[] {
         continue;
       }
       if (!spec.startsWith('.')) continue;
-      const target = normalize(join(dirname(path), spec)).split('\\').join('/');
+      const target = normalize(join(dirname(path), spec))
+        .split('\\')
+        .join('/');
       const to = layerOf(target);
       if (to === null) continue;
       if (inWeb) {
@@ -56,7 +73,8 @@ export function layerViolations(files: ReadonlyMap<string, string>): string[] {
         continue;
       }
       if (from === null) continue;
-      if (LAYERS.indexOf(to) > LAYERS.indexOf(from)) problems.push(`${path}: imports ${spec} (${from} may not import ${to}: layers import downward only)`);
+      if (LAYERS.indexOf(to) > LAYERS.indexOf(from))
+        problems.push(`${path}: imports ${spec} (${from} may not import ${to}: layers import downward only)`);
     }
   }
   return problems;
@@ -79,8 +97,11 @@ describe('layers', () => {
   const files = new Map([...sourceFiles('src'), ...[...sourceFiles('web')].filter(([p]) => !p.startsWith('web/dist/'))]);
 
   it('reads the imports of every kind of import statement', () => {
-    const source = "import { a } from './a.js';\nimport type { B } from '../b.js';\nexport * from './c.js';\nimport './d.js';\nconst e = await import('./e.js');\nimport {\n  f,\n} from 'node:fs';";
-    expect(importsOf(source)).toEqual(['./a.js', '../b.js', './c.js', './d.js', 'node:fs', './e.js'].sort((x, y) => source.indexOf(x) - source.indexOf(y)));
+    const source =
+      "import { a } from './a.js';\nimport type { B } from '../b.js';\nexport * from './c.js';\nimport './d.js';\nconst e = await import('./e.js');\nimport {\n  f,\n} from 'node:fs';";
+    expect(importsOf(source)).toEqual(
+      ['./a.js', '../b.js', './c.js', './d.js', 'node:fs', './e.js'].sort((x, y) => source.indexOf(x) - source.indexOf(y)),
+    );
   });
 
   it('the source tree imports downward only, and only the CLI and node/ folders use Node modules', () => {
@@ -100,7 +121,11 @@ describe('layers', () => {
     ]);
     const problems = layerViolations(wrong);
     expect(problems).toHaveLength(wrong.size);
-    for (const path of wrong.keys()) expect(problems.some((p) => p.startsWith(`${path}:`)), path).toBe(true);
+    for (const path of wrong.keys())
+      expect(
+        problems.some((p) => p.startsWith(`${path}:`)),
+        path,
+      ).toBe(true);
     // And the allowed directions pass.
     const right = new Map([
       ['src/lab/runner.ts', "import { runAlgorithm } from '../selm/algorithm.js';\nimport { Tensor } from '../autograd/index.js';"],

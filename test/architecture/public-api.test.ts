@@ -35,9 +35,24 @@ describe('public API', () => {
 
   it('keeps rule tables, backend singletons and the fused names out of the root', () => {
     const rootNames = names(root);
-    for (const internal of ['elementwiseRules', 'FUSED_RULES', 'PRIMITIVES', 'sumToShape', 'cpuBackend', 'sharedGpujsBackend', 'softmaxFused']) {
+    for (const internal of [
+      'elementwiseRules',
+      'FUSED_RULES',
+      'PRIMITIVES',
+      'sumToShape',
+      'cpuBackend',
+      'sharedGpujsBackend',
+      'softmaxFused',
+    ]) {
       expect(rootNames, internal).not.toContain(internal);
     }
-    expect(names((root as unknown as { fast: object }).fast)).toEqual(['crossEntropy', 'gelu', 'layerNorm', 'linear', 'maskedSoftmax', 'softmax']);
+    expect(names((root as unknown as { fast: object }).fast)).toEqual([
+      'crossEntropy',
+      'gelu',
+      'layerNorm',
+      'linear',
+      'maskedSoftmax',
+      'softmax',
+    ]);
   });
 });

@@ -27,7 +27,8 @@ function broadcastIndex(idx: readonly number[], shape: readonly number[]): numbe
   return flat;
 }
 
-const values = (n: number, seed: number): Float64Array => Float64Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 201) / 50 - 2);
+const values = (n: number, seed: number): Float64Array =>
+  Float64Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 201) / 50 - 2);
 
 describe('cpu backend fast paths agree with per-element definitions', () => {
   it('binary ops with every broadcast pattern (same, scalar, tile, repeat, general)', () => {
@@ -37,7 +38,14 @@ describe('cpu backend fast paths agree with per-element definitions', () => {
         const a = values(sizeOf(as), 1);
         const b = values(sizeOf(bs), 2).map((v) => (op === 'div' || op === 'pow' ? Math.abs(v) + 0.5 : v));
         const got = cpuBackend.binary(op, a, as, b, bs, out);
-        const f = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y, maximum: Math.max, pow: Math.pow }[op];
+        const f = {
+          add: (x: number, y: number) => x + y,
+          sub: (x: number, y: number) => x - y,
+          mul: (x: number, y: number) => x * y,
+          div: (x: number, y: number) => x / y,
+          maximum: Math.max,
+          pow: Math.pow,
+        }[op];
         for (let i = 0; i < sizeOf(out); i++) {
           const idx = unravel(i, out);
           expect(got[i]).toBe(f(a[broadcastIndex(idx, as)]!, b[broadcastIndex(idx, bs)]!));
@@ -57,7 +65,13 @@ describe('cpu backend fast paths agree with per-element definitions', () => {
 
   it('sum, max and min over any axes equal a per-element reduction', () => {
     const axesArb = shapeArb({ minRank: 1, maxSize: 60 }).chain((shape) =>
-      fc.tuple(fc.constant(shape), fc.subarray(shape.map((_, i) => i), { minLength: 1 })),
+      fc.tuple(
+        fc.constant(shape),
+        fc.subarray(
+          shape.map((_, i) => i),
+          { minLength: 1 },
+        ),
+      ),
     );
     fc.assert(
       fc.property(axesArb, fc.constantFrom('sum', 'max', 'min' as const), ([shape, axes], op) => {
@@ -78,7 +92,13 @@ describe('cpu backend fast paths agree with per-element definitions', () => {
 
   it('permute equals reading every element through the permuted strides', () => {
     const permArb = shapeArb({ minRank: 1, maxRank: 5, maxSize: 120 }).chain((shape) =>
-      fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length, maxLength: shape.length })),
+      fc.tuple(
+        fc.constant(shape),
+        fc.shuffledSubarray(
+          shape.map((_, i) => i),
+          { minLength: shape.length, maxLength: shape.length },
+        ),
+      ),
     );
     fc.assert(
       fc.property(permArb, ([shape, perm]) => {
@@ -97,7 +117,13 @@ describe('cpu backend fast paths agree with per-element definitions', () => {
   });
 
   it('matmul with each transpose flag equals the triple loop', () => {
-    const dims = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean());
+    const dims = fc.tuple(
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.boolean(),
+      fc.boolean(),
+    );
     fc.assert(
       fc.property(dims, ([m, k, n, transA, transB]) => {
         const a = values(m * k, 5);

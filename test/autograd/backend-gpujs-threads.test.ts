@@ -69,9 +69,25 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
   });
 
   test('a fused bias equals adding it to the product afterwards, bit for bit (swapped, batched, ragged columns)', () => {
-    for (const [m, k, n, transA, transB, batch] of [[128, 9, 130, false, true, 1], [130, 7, 128, true, false, 2], [64, 16, 33, false, false, 3], [6, 5, 7, false, true, 1]] as const) {
+    for (const [m, k, n, transA, transB, batch] of [
+      [128, 9, 130, false, true, 1],
+      [130, 7, 128, true, false, 2],
+      [64, 16, 33, false, false, 3],
+      [6, 5, 7, false, true, 1],
+    ] as const) {
       const batchShape = batch > 1 ? [batch] : [];
-      const args: MatmulArgs = { a: values(m + k, batch * m * k), b: values(n, k * n), aBatch: batchShape, bBatch: [], batchShape, m, k, n, transA, transB };
+      const args: MatmulArgs = {
+        a: values(m + k, batch * m * k),
+        b: values(n, k * n),
+        aBatch: batchShape,
+        bBatch: [],
+        batchShape,
+        m,
+        k,
+        n,
+        transA,
+        transB,
+      };
       const bias = values(7, n);
       for (const backend of [single, threaded]) {
         const plain = backend.matmul(args);
@@ -82,7 +98,11 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
   });
 
   test('reductions, row softmax and log-sum-exp split over threads equal the single-thread kernels', () => {
-    for (const [rows, cols] of [[4096, 3], [5000, 17], [8192, 64]] as const) {
+    for (const [rows, cols] of [
+      [4096, 3],
+      [5000, 17],
+      [8192, 64],
+    ] as const) {
       const x = values(rows + cols, rows * cols);
       same(threaded.softmaxRows(x, rows, cols), single.softmaxRows(x, rows, cols));
       same(threaded.logSumExpRows(x, rows, cols), single.logSumExpRows(x, rows, cols));
@@ -92,7 +112,18 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
   });
 
   test('the helpers compute chunks (not only the calling thread)', () => {
-    const args: MatmulArgs = { a: values(1, 256 * 256), b: values(2, 256 * 256), aBatch: [], bBatch: [], batchShape: [], m: 256, k: 256, n: 256, transA: false, transB: true };
+    const args: MatmulArgs = {
+      a: values(1, 256 * 256),
+      b: values(2, 256 * 256),
+      aBatch: [],
+      bBatch: [],
+      batchShape: [],
+      m: 256,
+      k: 256,
+      n: 256,
+      transA: false,
+      transB: true,
+    };
     const expected = single.matmul(args);
     // Helpers start asynchronously and a busy machine may not schedule them at once: keep running (bounded).
     const deadline = Date.now() + 20_000;
@@ -103,7 +134,18 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
 
   test('a destroyed backend starts a new pool and kernels on its next call', () => {
     const backend = createGpujsBackend({ routing: KERNELS_ONLY, threads: 2, threading: ALWAYS });
-    const args: MatmulArgs = { a: values(3, 128 * 32), b: values(4, 32 * 128), aBatch: [], bBatch: [], batchShape: [], m: 128, k: 32, n: 128, transA: false, transB: false };
+    const args: MatmulArgs = {
+      a: values(3, 128 * 32),
+      b: values(4, 32 * 128),
+      aBatch: [],
+      bBatch: [],
+      batchShape: [],
+      m: 128,
+      k: 32,
+      n: 128,
+      transA: false,
+      transB: false,
+    };
     const expected = single.matmul(args);
     same(backend.matmul(args), expected);
     backend.destroy();
@@ -114,13 +156,24 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
 });
 
 test('threads: 1 never starts a pool', () => {
-  const args: MatmulArgs = { a: values(5, 128 * 32), b: values(6, 32 * 128), aBatch: [], bBatch: [], batchShape: [], m: 128, k: 32, n: 128, transA: false, transB: false };
+  const args: MatmulArgs = {
+    a: values(5, 128 * 32),
+    b: values(6, 32 * 128),
+    aBatch: [],
+    bBatch: [],
+    batchShape: [],
+    m: 128,
+    k: 32,
+    n: 128,
+    transA: false,
+    transB: false,
+  };
   single.matmul(args);
   expect(single.info().threads).toBe(1);
   expect(single.info().threadedRuns).toBe(0);
 });
 
-test('SELM_GPUJS_THREADS: a positive integer picks the shared backend\'s threads; anything else is ignored', () => {
+test("SELM_GPUJS_THREADS: a positive integer picks the shared backend's threads; anything else is ignored", () => {
   expect(threadsFromEnv({ SELM_GPUJS_THREADS: '1' })).toBe(1);
   expect(threadsFromEnv({ SELM_GPUJS_THREADS: '4' })).toBe(4);
   for (const bad of ['', '0', '-2', '1.5', 'two']) expect(threadsFromEnv({ SELM_GPUJS_THREADS: bad })).toBeUndefined();

@@ -42,7 +42,7 @@ function values(seed: number, n: number, lo = -2, hi = 2): Float32Array {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = Math.imul(s ^ (s >>> 15), 1 | s);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
+    out[i] = lo + (((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo);
   }
   return out;
 }
@@ -50,7 +50,13 @@ function values(seed: number, n: number, lo = -2, hi = 2): Float32Array {
 const abs64 = (x: ArrayLike<number>): Float64Array => Float64Array.from(x, Math.abs);
 
 /** Asserts |actual - expected| <= scale * RTOL + atol elementwise (NaN matches NaN, infinities match exactly). */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, scale: ArrayLike<number> | number, atol = 0, label = ''): void {
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  scale: ArrayLike<number> | number,
+  atol = 0,
+  label = '',
+): void {
   expect(actual.length, `${label} length`).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
@@ -225,7 +231,13 @@ describe.each(BACKENDS)('gpujs backend (%s) agrees with the cpu reference', (_na
         const out = backend.logSumExpRows(x, rows, cols);
         expect(out).toBeInstanceOf(Float32Array);
         const expected = cpuBackend.logSumExpRows(Float64Array.from(x), rows, cols);
-        expectClose(out, expected, Float64Array.from(expected, (v) => Math.max(Math.abs(v), 1)), 0, 'logsumexp');
+        expectClose(
+          out,
+          expected,
+          Float64Array.from(expected, (v) => Math.max(Math.abs(v), 1)),
+          0,
+          'logsumexp',
+        );
       }),
       { numRuns: backend === webasm ? 80 : 30 },
     );
@@ -253,11 +265,37 @@ describe.each(BACKENDS)('gpujs backend (%s) agrees with the cpu reference', (_na
 
   test('zero-size dimensions give the cpu results (empty, zeros, or the identity of max/min)', () => {
     const empty = new Float32Array(0);
-    for (const [m, k, n] of [[0, 3, 4], [3, 0, 4], [3, 4, 0]] as const) {
-      const args: MatmulArgs = { a: new Float32Array(m * k).fill(1), b: new Float32Array(k * n).fill(1), aBatch: [], bBatch: [], batchShape: [], m, k, n, transA: false, transB: false };
+    for (const [m, k, n] of [
+      [0, 3, 4],
+      [3, 0, 4],
+      [3, 4, 0],
+    ] as const) {
+      const args: MatmulArgs = {
+        a: new Float32Array(m * k).fill(1),
+        b: new Float32Array(k * n).fill(1),
+        aBatch: [],
+        bBatch: [],
+        batchShape: [],
+        m,
+        k,
+        n,
+        transA: false,
+        transB: false,
+      };
       expect(Array.from(backend.matmul(args))).toEqual(Array.from(cpuBackend.matmul(args)));
     }
-    const batched: MatmulArgs = { a: empty, b: new Float32Array(6), aBatch: [0], bBatch: [], batchShape: [0], m: 2, k: 3, n: 2, transA: false, transB: false };
+    const batched: MatmulArgs = {
+      a: empty,
+      b: new Float32Array(6),
+      aBatch: [0],
+      bBatch: [],
+      batchShape: [0],
+      m: 2,
+      k: 3,
+      n: 2,
+      transA: false,
+      transB: false,
+    };
     expect(backend.matmul(batched).length).toBe(0);
     for (const op of ['sum', 'max', 'min'] as const) {
       expect(Array.from(backend.reduce(op, empty, [3, 0], [1]))).toEqual(Array.from(cpuBackend.reduce(op, empty, [3, 0], [1])));
@@ -290,7 +328,9 @@ describe('gpujs backend', () => {
   });
 
   test("a 'cpu'-mode gpujs backend runs its kernels in gpu.js's cpu mode", () => {
-    gpujsCpuMode.matmul(matmulArgs({ m: 4, k: 5, n: 6, transA: true, transB: false, batch: { aBatch: [2], bBatch: [], batchShape: [2] }, seed: 5 }));
+    gpujsCpuMode.matmul(
+      matmulArgs({ m: 4, k: 5, n: 6, transA: true, transB: false, batch: { aBatch: [2], bBatch: [], batchShape: [2] }, seed: 5 }),
+    );
     const info = gpujsCpuMode.info();
     expect(info.gpuMode).toBe('cpu');
     expect(info.kernelModes).toEqual(['cpu']);
@@ -359,14 +399,38 @@ describe('gpujs backend', () => {
 
   test('default routing: small problems go to cpu, large ones to kernels', () => {
     const backend = createGpujsBackend();
-    const small = matmulArgs({ m: 4, k: 4, n: 4, transA: false, transB: false, batch: { aBatch: [], bBatch: [], batchShape: [] }, seed: 1 });
-    const rowVector = matmulArgs({ m: 1, k: 64, n: 64, transA: false, transB: false, batch: { aBatch: [], bBatch: [], batchShape: [] }, seed: 2 });
+    const small = matmulArgs({
+      m: 4,
+      k: 4,
+      n: 4,
+      transA: false,
+      transB: false,
+      batch: { aBatch: [], bBatch: [], batchShape: [] },
+      seed: 1,
+    });
+    const rowVector = matmulArgs({
+      m: 1,
+      k: 64,
+      n: 64,
+      transA: false,
+      transB: false,
+      batch: { aBatch: [], bBatch: [], batchShape: [] },
+      seed: 2,
+    });
     backend.matmul(small);
     backend.matmul(rowVector);
     backend.softmaxRows(values(1, 64 * 64), 64, 64); // 4096 < minSoftmaxElements
     expect(backend.info().kernelRuns).toBe(0);
     expect(backend.info().cpuRoutes).toBe(3);
-    const large = matmulArgs({ m: 32, k: 32, n: 32, transA: false, transB: false, batch: { aBatch: [], bBatch: [], batchShape: [] }, seed: 3 });
+    const large = matmulArgs({
+      m: 32,
+      k: 32,
+      n: 32,
+      transA: false,
+      transB: false,
+      batch: { aBatch: [], bBatch: [], batchShape: [] },
+      seed: 3,
+    });
     expect(32 * 32 * 32).toBeGreaterThanOrEqual(DEFAULT_ROUTING.minMatmulMacs);
     const { expected, scale } = matmulReference(large);
     expectClose(backend.matmul(large), expected, scale, 1e-30, 'large matmul');

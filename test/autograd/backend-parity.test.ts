@@ -8,7 +8,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ag from '../../src/autograd/index.js';
-import { createGpujsBackend, registerBackend, setBackend, sharedGpujsBackend, sharedWasmBackend, type GpujsBackend, type Tensor } from '../../src/autograd/index.js';
+import {
+  createGpujsBackend,
+  registerBackend,
+  setBackend,
+  sharedGpujsBackend,
+  sharedWasmBackend,
+  type GpujsBackend,
+  type Tensor,
+} from '../../src/autograd/index.js';
 import { allclose } from '../helpers/allclose.js';
 import type { TensorSpec } from '../helpers/generators.js';
 import type { OpSample } from '../helpers/op-case.js';

@@ -7,7 +7,14 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cpuBackend, cpuReferenceBackend, createGpujsBackend, getBackend, setBackend, type Backend } from '../../src/autograd/backend/index.js';
+import {
+  cpuBackend,
+  cpuReferenceBackend,
+  createGpujsBackend,
+  getBackend,
+  setBackend,
+  type Backend,
+} from '../../src/autograd/backend/index.js';
 import { allclose } from '../helpers/allclose.js';
 import { KERNEL_CASES, type KernelCall, type MakeArray, type Method } from './backend-cases.js';
 
@@ -27,7 +34,10 @@ afterAll(() => gpujs.destroy());
 /** `backend` on the case in float64 and float32 agrees with the float64 reference; throws what differs. */
 function check(backend: Backend, c: KernelCall): void {
   const reference = c.run(cpuReferenceBackend, f64);
-  for (const [arr, dtype] of [[f64, 'float64'], [f32, 'float32']] as const) {
+  for (const [arr, dtype] of [
+    [f64, 'float64'],
+    [f32, 'float32'],
+  ] as const) {
     const got = c.run(backend, arr);
     const tolerance = c.exact ? { atol: 0, rtol: 0 } : dtype === 'float64' ? FLOAT64 : FLOAT32;
     // A float32 result of an exact method is the reference rounded to float32 (a cast to float64 aside).
@@ -41,7 +51,10 @@ const methods = Object.keys(KERNEL_CASES) as Method[];
 
 describe('the tuned cpu backend agrees with the cpu reference', () => {
   it.each(methods)('%s', (method) => {
-    fc.assert(fc.property(KERNEL_CASES[method], (c) => check(cpuBackend, c)), { numRuns: 60 });
+    fc.assert(
+      fc.property(KERNEL_CASES[method], (c) => check(cpuBackend, c)),
+      { numRuns: 60 },
+    );
   });
 });
 
@@ -49,7 +62,10 @@ describe('the gpujs backend (kernels forced) agrees with the cpu reference', () 
   it.each(methods)('%s', (method) => {
     // Each new shape builds a kernel: fewer runs for the methods that have one.
     const kernel = ['matmul', 'reduce', 'softmaxRows', 'logSumExpRows'].includes(method);
-    fc.assert(fc.property(KERNEL_CASES[method], (c) => check(gpujs, c)), { numRuns: kernel ? 15 : 40 });
+    fc.assert(
+      fc.property(KERNEL_CASES[method], (c) => check(gpujs, c)),
+      { numRuns: kernel ? 15 : 40 },
+    );
   });
 
   it('ran kernels of all four kinds (the comparisons above were not all answered by the cpu)', () => {

@@ -50,10 +50,20 @@ describe('wasm row kernels against the float64 reference', () => {
         close(wasm.softmaxRows(x, rows, cols), cpuBackend.softmaxRows(f64(x), rows, cols), undefined, 'softmax');
         close(wasm.logSumExpRows(x, rows, cols), cpuBackend.logSumExpRows(f64(x), rows, cols), undefined, 'logsumexp');
         const y = wasm.softmaxRows(x, rows, cols) as Float32Array;
-        close(wasm.softmaxRowsGrad(y, g, rows, cols), cpuBackend.softmaxRowsGrad(f64(y), f64(g), rows, cols), { atol: 1e-6, rtol: 1e-5 }, 'softmax grad');
+        close(
+          wasm.softmaxRowsGrad(y, g, rows, cols),
+          cpuBackend.softmaxRowsGrad(f64(y), f64(g), rows, cols),
+          { atol: 1e-6, rtol: 1e-5 },
+          'softmax grad',
+        );
         // Layer norm on the unshifted range: a +-300 offset with unit spread loses float32's digits to the mean.
         const z = floats(rows * cols, scale, 0, seed + 2);
-        close(wasm.layerNormRows(z, rows, cols, 1e-5), cpuBackend.layerNormRows(f64(z), rows, cols, 1e-5), { atol: 2e-5, rtol: 2e-5 }, 'layernorm');
+        close(
+          wasm.layerNormRows(z, rows, cols, 1e-5),
+          cpuBackend.layerNormRows(f64(z), rows, cols, 1e-5),
+          { atol: 2e-5, rtol: 2e-5 },
+          'layernorm',
+        );
         // The gradient cancels (exactly, for two columns and eps = 0): its error scales with rstd max|g|, not with it.
         const want = cpuBackend.layerNormRowsGrad(f64(z), f64(g), rows, cols, 1e-5);
         const got = wasm.layerNormRowsGrad(z, g, rows, cols, 1e-5);
@@ -64,7 +74,8 @@ describe('wasm row kernels against the float64 reference', () => {
           for (let c = 0; c < cols; c++) {
             const i = r * cols + c;
             const bound = 1e-6 + 2e-5 * (Math.abs(want[i]!) + rstd);
-            if (!(Math.abs(got[i]! - want[i]!) <= bound)) expect.fail(`layernorm grad[${i}]: ${got[i]} vs reference ${want[i]} (rstd ${rstd})`);
+            if (!(Math.abs(got[i]! - want[i]!) <= bound))
+              expect.fail(`layernorm grad[${i}]: ${got[i]} vs reference ${want[i]} (rstd ${rstd})`);
           }
         }
       }),
@@ -80,8 +91,18 @@ describe('wasm row kernels against the float64 reference', () => {
         const targets = Int32Array.from({ length: rows }, (_, r) => (r % 3 === 2 ? -1 : (r * 7 + seed) % cols));
         for (let r = 0; r < rows; r++) if (targets[r]! < 0 || targets[r]! >= cols) targets[r] = Math.abs(targets[r]!) % cols;
         if (rows > 1) targets[1] = -1;
-        close(wasm.crossEntropyRows(x, rows, cols, targets), cpuBackend.crossEntropyRows(f64(x), rows, cols, targets), { atol: 2e-5, rtol: 2e-6 }, 'cross-entropy');
-        close(wasm.crossEntropyRowsGrad(x, g, rows, cols, targets), cpuBackend.crossEntropyRowsGrad(f64(x), f64(g), rows, cols, targets), { atol: 1e-6, rtol: 1e-5 }, 'cross-entropy grad');
+        close(
+          wasm.crossEntropyRows(x, rows, cols, targets),
+          cpuBackend.crossEntropyRows(f64(x), rows, cols, targets),
+          { atol: 2e-5, rtol: 2e-6 },
+          'cross-entropy',
+        );
+        close(
+          wasm.crossEntropyRowsGrad(x, g, rows, cols, targets),
+          cpuBackend.crossEntropyRowsGrad(f64(x), f64(g), rows, cols, targets),
+          { atol: 1e-6, rtol: 1e-5 },
+          'cross-entropy grad',
+        );
       }),
       { numRuns: 100 },
     );
@@ -92,11 +113,20 @@ describe('wasm row kernels against the float64 reference', () => {
     const cols = 7;
     const x = floats(rows * cols, 3, 0, 9);
     const values = Float32Array.from({ length: cols * cols }, (_, i) => (i % cols <= Math.floor(i / cols) ? 1 : 0));
-    const mask: RowMask = { values, offsets: Int32Array.from({ length: rows * cols }, (_, i) => ((i % cols) + (Math.floor(i / cols) % cols) * cols) % values.length), fill: -1e9 };
+    const mask: RowMask = {
+      values,
+      offsets: Int32Array.from({ length: rows * cols }, (_, i) => ((i % cols) + (Math.floor(i / cols) % cols) * cols) % values.length),
+      fill: -1e9,
+    };
     close(wasm.softmaxRows(x, rows, cols, mask), cpuBackend.softmaxRows(f64(x), rows, cols, mask), undefined, 'masked softmax');
     const y = wasm.softmaxRows(x, rows, cols, mask) as Float32Array;
     const g = floats(rows * cols, 1, 0, 10);
-    close(wasm.softmaxRowsGrad(y, g, rows, cols, mask), cpuBackend.softmaxRowsGrad(f64(y), f64(g), rows, cols, mask), { atol: 1e-6, rtol: 1e-5 }, 'masked grad');
+    close(
+      wasm.softmaxRowsGrad(y, g, rows, cols, mask),
+      cpuBackend.softmaxRowsGrad(f64(y), f64(g), rows, cols, mask),
+      { atol: 1e-6, rtol: 1e-5 },
+      'masked grad',
+    );
     const special = Float32Array.from([-Infinity, -Infinity, -Infinity, 1, Number.NaN, 2, 5, -Infinity, 0]);
     close(wasm.softmaxRows(special, 3, 3), cpuBackend.softmaxRows(f64(special), 3, 3), undefined, 'special softmax');
     close(wasm.logSumExpRows(special, 3, 3), cpuBackend.logSumExpRows(f64(special), 3, 3), undefined, 'special logsumexp');
@@ -121,12 +151,28 @@ describe('wasm elementwise kernels against the float64 reference', () => {
 
   test('add, sub, mul, div with same-shape, scalar, tile and repeat broadcasts; other broadcasts via the cpu', () => {
     const cases: [number[], number[], number[]][] = [
-      [[5, 7], [5, 7], [5, 7]],
+      [
+        [5, 7],
+        [5, 7],
+        [5, 7],
+      ],
       [[5, 7], [7], [5, 7]],
-      [[5, 7], [5, 1], [5, 7]],
+      [
+        [5, 7],
+        [5, 1],
+        [5, 7],
+      ],
       [[1], [3, 9], [3, 9]],
-      [[3, 1], [1, 6], [3, 6]],
-      [[2, 3, 5], [3, 1], [2, 3, 5]],
+      [
+        [3, 1],
+        [1, 6],
+        [3, 6],
+      ],
+      [
+        [2, 3, 5],
+        [3, 1],
+        [2, 3, 5],
+      ],
       [[0, 4], [4], [0, 4]],
       [[13], [13], [13]],
     ];
@@ -142,9 +188,36 @@ describe('wasm elementwise kernels against the float64 reference', () => {
   });
 
   test('sums over trailing and leading blocks of axes; others via the cpu', () => {
-    for (const [shape, axes] of [[[6, 7], [1]], [[6, 7], [0]], [[2, 3, 5], [1, 2]], [[2, 3, 5], [0, 1]], [[2, 3, 5], [1]], [[4, 9], [0, 1]], [[0, 3], [0]]] as [number[], number[]][]) {
-      const x = floats(shape.reduce((p, d) => p * d, 1), 2, 0, 3);
-      close(wasm.reduce('sum', x, shape, axes), cpuBackend.reduce('sum', f64(x), shape, axes), { atol: 1e-6, rtol: 1e-6 }, `sum ${shape} ${axes}`);
+    for (const [shape, axes] of [
+      [[6, 7], [1]],
+      [[6, 7], [0]],
+      [
+        [2, 3, 5],
+        [1, 2],
+      ],
+      [
+        [2, 3, 5],
+        [0, 1],
+      ],
+      [[2, 3, 5], [1]],
+      [
+        [4, 9],
+        [0, 1],
+      ],
+      [[0, 3], [0]],
+    ] as [number[], number[]][]) {
+      const x = floats(
+        shape.reduce((p, d) => p * d, 1),
+        2,
+        0,
+        3,
+      );
+      close(
+        wasm.reduce('sum', x, shape, axes),
+        cpuBackend.reduce('sum', f64(x), shape, axes),
+        { atol: 1e-6, rtol: 1e-6 },
+        `sum ${shape} ${axes}`,
+      );
     }
   });
 });

@@ -41,9 +41,19 @@ const f64 = (x: Float32Array): Float64Array => Float64Array.from(x);
  * absolute values.
  */
 function expectWithinFloat32Bound(args: MatmulArgs, got: ArrayLike<number>): void {
-  const exact = cpuBackend.matmul({ ...args, a: f64(args.a as Float32Array), b: f64(args.b as Float32Array), bias: args.bias ? f64(args.bias as Float32Array) : null });
+  const exact = cpuBackend.matmul({
+    ...args,
+    a: f64(args.a as Float32Array),
+    b: f64(args.b as Float32Array),
+    bias: args.bias ? f64(args.bias as Float32Array) : null,
+  });
   const abs = (x: Float32Array): Float64Array => Float64Array.from(x, Math.abs);
-  const magnitude = cpuBackend.matmul({ ...args, a: abs(args.a as Float32Array), b: abs(args.b as Float32Array), bias: args.bias ? abs(args.bias as Float32Array) : null });
+  const magnitude = cpuBackend.matmul({
+    ...args,
+    a: abs(args.a as Float32Array),
+    b: abs(args.b as Float32Array),
+    bias: args.bias ? abs(args.bias as Float32Array) : null,
+  });
   expect(got).toBeInstanceOf(Float32Array);
   expect(got.length).toBe(exact.length);
   const u = 2 ** -24;
@@ -59,7 +69,11 @@ const BATCHES: readonly [number[], number[], number[]][] = [
   [[3], [3], [3]],
   [[3], [], [3]],
   [[], [2], [2]],
-  [[2, 1], [1, 3], [2, 3]],
+  [
+    [2, 1],
+    [1, 3],
+    [2, 3],
+  ],
   [[0], [0], [0]],
   [[2, 0], [], [2, 0]],
 ];
@@ -100,22 +114,48 @@ describe('wasm GEMM against the float64 reference', () => {
     );
   });
 
-  test('the models\' shapes (tiles filling whole registers, long k) stay within the bound', () => {
-    for (const [m, k, n, transA, transB] of [[512, 64, 256, false, true], [64, 512, 256, true, false], [128, 512, 96, false, false]] as const) {
-      const args: MatmulArgs = { a: values(m, m * k), b: values(n, k * n), aBatch: [], bBatch: [], batchShape: [], m, k, n, transA, transB };
+  test("the models' shapes (tiles filling whole registers, long k) stay within the bound", () => {
+    for (const [m, k, n, transA, transB] of [
+      [512, 64, 256, false, true],
+      [64, 512, 256, true, false],
+      [128, 512, 96, false, false],
+    ] as const) {
+      const args: MatmulArgs = {
+        a: values(m, m * k),
+        b: values(n, k * n),
+        aBatch: [],
+        bBatch: [],
+        batchShape: [],
+        m,
+        k,
+        n,
+        transA,
+        transB,
+      };
       expectWithinFloat32Bound(args, single.matmul(args));
     }
   });
 
   test('float64 operands go to the cpu reference, unchanged', () => {
-    const args: MatmulArgs = { a: f64(values(1, 12)), b: f64(values(2, 12)), aBatch: [], bBatch: [], batchShape: [], m: 3, k: 4, n: 3, transA: false, transB: false };
+    const args: MatmulArgs = {
+      a: f64(values(1, 12)),
+      b: f64(values(2, 12)),
+      aBatch: [],
+      bBatch: [],
+      batchShape: [],
+      m: 3,
+      k: 4,
+      n: 3,
+      transA: false,
+      transB: false,
+    };
     same(single.matmul(args), cpuBackend.matmul(args));
     expect(single.matmul(args)).toBeInstanceOf(Float64Array);
   });
 });
 
 describe.runIf(threadsSupported())('wasm helper threads', () => {
-  test('products split over two threads equal one thread\'s bit for bit, and the helper takes part', () => {
+  test("products split over two threads equal one thread's bit for bit, and the helper takes part", () => {
     const arb = fc.record({
       m: fc.constantFrom(128, 131, 256),
       k: fc.integer({ min: 1, max: 80 }),
@@ -128,13 +168,35 @@ describe.runIf(threadsSupported())('wasm helper threads', () => {
     fc.assert(
       fc.property(arb, ({ m, k, n, transA, transB, batch, seed }) => {
         const batchShape = batch > 1 ? [batch] : [];
-        const args: MatmulArgs = { a: values(seed, batch * m * k), b: values(seed + 1, k * n), aBatch: batchShape, bBatch: [], batchShape, m, k, n, transA, transB };
+        const args: MatmulArgs = {
+          a: values(seed, batch * m * k),
+          b: values(seed + 1, k * n),
+          aBatch: batchShape,
+          bBatch: [],
+          batchShape,
+          m,
+          k,
+          n,
+          transA,
+          transB,
+        };
         same(threaded.matmul(args), single.matmul(args));
       }),
       { numRuns: 30 },
     );
     // Helpers start asynchronously and a busy machine may not schedule them at once: keep running (bounded).
-    const args: MatmulArgs = { a: values(1, 256 * 256), b: values(2, 256 * 256), aBatch: [], bBatch: [], batchShape: [], m: 256, k: 256, n: 256, transA: false, transB: true };
+    const args: MatmulArgs = {
+      a: values(1, 256 * 256),
+      b: values(2, 256 * 256),
+      aBatch: [],
+      bBatch: [],
+      batchShape: [],
+      m: 256,
+      k: 256,
+      n: 256,
+      transA: false,
+      transB: true,
+    };
     const expected = single.matmul(args);
     const deadline = Date.now() + 20_000;
     while (threaded.info().helperChunks === 0 && Date.now() < deadline) same(threaded.matmul(args), expected);
@@ -144,7 +206,7 @@ describe.runIf(threadsSupported())('wasm helper threads', () => {
 });
 
 describe('the kernel module is generated from source', () => {
-  test('the emitter\'s bytes are a valid WebAssembly SIMD module, rebuilt identically each time', () => {
+  test("the emitter's bytes are a valid WebAssembly SIMD module, rebuilt identically each time", () => {
     expect(WebAssembly.validate(buildKernelModule(false))).toBe(true);
     const bytes = buildKernelModule();
     expect(WebAssembly.validate(bytes)).toBe(true);

@@ -46,19 +46,59 @@ const CASES: [string, () => unknown, string | RegExp][] = [
   ['sum axis', () => ag.sum(z(2, 3), 2), 'sum: axis 2 is out of range for a tensor of rank 2'],
   ['mean repeated axis', () => ag.mean(z(2, 3), [1, -1]), 'mean: axis -1 is repeated'],
   ['max of empty', () => ag.max(z(0)), 'max: cannot reduce an empty tensor of shape [0]'],
-  ['indexSelect out of range', () => ag.indexSelect(z(3, 2), 0, [0, 5]), 'indexSelect: index 5 at position 1 is out of range for a dimension of size 3'],
-  ['indexSelect negative out of range', () => ag.indexSelect(z(3, 2), 0, [-4]), 'indexSelect: index -4 at position 0 is out of range for a dimension of size 3'],
-  ['indexSelect non-integer', () => ag.indexSelect(z(3, 2), 0, [1.5]), 'indexSelect: index 1.5 at position 0 is out of range for a dimension of size 3'],
-  ['embedding out of range', () => ag.embedding(z(4, 2), ids(1, 4)), 'indexSelect: index 4 at position 1 is out of range for a dimension of size 4'],
+  [
+    'indexSelect out of range',
+    () => ag.indexSelect(z(3, 2), 0, [0, 5]),
+    'indexSelect: index 5 at position 1 is out of range for a dimension of size 3',
+  ],
+  [
+    'indexSelect negative out of range',
+    () => ag.indexSelect(z(3, 2), 0, [-4]),
+    'indexSelect: index -4 at position 0 is out of range for a dimension of size 3',
+  ],
+  [
+    'indexSelect non-integer',
+    () => ag.indexSelect(z(3, 2), 0, [1.5]),
+    'indexSelect: index 1.5 at position 0 is out of range for a dimension of size 3',
+  ],
+  [
+    'embedding out of range',
+    () => ag.embedding(z(4, 2), ids(1, 4)),
+    'indexSelect: index 4 at position 1 is out of range for a dimension of size 4',
+  ],
   ['embedding table rank', () => ag.embedding(z(4), ids(1)), 'embedding: the table must be 2-d [vocab, dim], got [4]'],
-  ['gather out of range', () => ag.gather(z(2, 3), 1, tensor([[0], [3]], { dtype: 'float64' })), 'gather: index 3 at position 1 is out of range for a dimension of size 3'],
+  [
+    'gather out of range',
+    () => ag.gather(z(2, 3), 1, tensor([[0], [3]], { dtype: 'float64' })),
+    'gather: index 3 at position 1 is out of range for a dimension of size 3',
+  ],
   ['gather index shape', () => ag.gather(z(2, 3), 1, z(3, 1)), 'gather: index of shape [3,1] must match [2,3] in every dimension but 1'],
-  ['scatterAdd src shape', () => ag.scatterAdd(z(2, 3), 1, z(2, 1), z(2, 2)), 'scatterAdd: src of shape [2,2] must have the index\'s shape [2,1]'],
-  ['scatterAdd out of range', () => ag.scatterAdd(z(2, 3), 1, tensor([[0], [-4]], { dtype: 'float64' }), z(2, 1)), 'scatterAdd: index -4 at position 1 is out of range for a dimension of size 3'],
+  [
+    'scatterAdd src shape',
+    () => ag.scatterAdd(z(2, 3), 1, z(2, 1), z(2, 2)),
+    "scatterAdd: src of shape [2,2] must have the index's shape [2,1]",
+  ],
+  [
+    'scatterAdd out of range',
+    () => ag.scatterAdd(z(2, 3), 1, tensor([[0], [-4]], { dtype: 'float64' }), z(2, 1)),
+    'scatterAdd: index -4 at position 1 is out of range for a dimension of size 3',
+  ],
   ['oneHot out of range', () => ag.oneHot([0, 3], 3), 'oneHot: index 3 at position 1 is out of range for a dimension of size 3'],
-  ['crossEntropy target out of range', () => ag.crossEntropy(z(2, 3), [0, 3]), 'crossEntropy: target 3 at position 1 is out of range for 3 classes'],
-  ['crossEntropy negative target', () => ag.crossEntropy(z(2, 3), [-1, 0]), 'crossEntropy: target -1 at position 0 is out of range for 3 classes'],
-  ['crossEntropy target count', () => ag.crossEntropy(z(2, 3), [0, 1, 2]), 'crossEntropy: 3 targets for logits of shape [2,3] (expected 2)'],
+  [
+    'crossEntropy target out of range',
+    () => ag.crossEntropy(z(2, 3), [0, 3]),
+    'crossEntropy: target 3 at position 1 is out of range for 3 classes',
+  ],
+  [
+    'crossEntropy negative target',
+    () => ag.crossEntropy(z(2, 3), [-1, 0]),
+    'crossEntropy: target -1 at position 0 is out of range for 3 classes',
+  ],
+  [
+    'crossEntropy target count',
+    () => ag.crossEntropy(z(2, 3), [0, 1, 2]),
+    'crossEntropy: 3 targets for logits of shape [2,3] (expected 2)',
+  ],
   ['layerNorm dims', () => ag.layerNorm(z(2, 3), undefined, undefined, 1e-5, 3), 'layerNorm: cannot normalise the last 3 dims of [2,3]'],
   ['dropout p', () => ag.dropout(z(2), 1), 'dropout: p must be in [0, 1), got 1'],
   ['dtype mismatch add', () => ag.add(z32(2), z(2)), 'add: dtype mismatch (float32[2] vs float64[2]); cast one with .to() or astype()'],
@@ -67,7 +107,11 @@ const CASES: [string, () => unknown, string | RegExp][] = [
   ['tensor data and shape', () => tensor([1, 2, 3], { shape: [2, 2] }), 'tensor: 3 values cannot have shape [2,2]'],
   ['tensor ragged', () => tensor([[1, 2], [3]]), /^tensor: ragged nested array/],
   ['item of many', () => z(2).item(), 'item: only one-element tensors can be converted to a number, got shape [2]'],
-  ['backward gradOutput shape', () => ag.exp(tensor([1, 2], { dtype: 'float64', requiresGrad: true })).backward(z(3)), 'backward: gradOutput has shape [3] float64 but the output has [2] float64'],
+  [
+    'backward gradOutput shape',
+    () => ag.exp(tensor([1, 2], { dtype: 'float64', requiresGrad: true })).backward(z(3)),
+    'backward: gradOutput has shape [3] float64 but the output has [2] float64',
+  ],
 ];
 
 describe('errors name the op and the shapes', () => {
@@ -92,12 +136,36 @@ test('composite ops name themselves first, then the primitive that failed, with 
 describe('layer norm: weight and bias must have the normalised shape (as in PyTorch), not merely broadcast', () => {
   const x = z(2, 3);
   test.each([
-    ['composite, weight [4]', () => ag.layerNorm(x, z(4)), 'layerNorm: weight of shape [4] does not match the normalised shape [3] of input [2,3]'],
-    ['composite, weight [1]', () => ag.layerNorm(x, z(1)), 'layerNorm: weight of shape [1] does not match the normalised shape [3] of input [2,3]'],
-    ['composite, bias [1,3]', () => ag.layerNorm(x, z(3), z(1, 3)), 'layerNorm: bias of shape [1,3] does not match the normalised shape [3] of input [2,3]'],
-    ['composite, 2 dims, weight [3]', () => ag.layerNorm(x, z(3), undefined, 1e-5, 2), 'layerNorm: weight of shape [3] does not match the normalised shape [2,3] of input [2,3]'],
-    ['fused, weight [1]', () => ag.layerNormFused(x, z(1)), 'layerNormFused: weight of shape [1] does not match the normalised shape [3] of input [2,3]'],
-    ['fused, bias [2]', () => ag.layerNormFused(x, z(3), z(2)), 'layerNormFused: bias of shape [2] does not match the normalised shape [3] of input [2,3]'],
+    [
+      'composite, weight [4]',
+      () => ag.layerNorm(x, z(4)),
+      'layerNorm: weight of shape [4] does not match the normalised shape [3] of input [2,3]',
+    ],
+    [
+      'composite, weight [1]',
+      () => ag.layerNorm(x, z(1)),
+      'layerNorm: weight of shape [1] does not match the normalised shape [3] of input [2,3]',
+    ],
+    [
+      'composite, bias [1,3]',
+      () => ag.layerNorm(x, z(3), z(1, 3)),
+      'layerNorm: bias of shape [1,3] does not match the normalised shape [3] of input [2,3]',
+    ],
+    [
+      'composite, 2 dims, weight [3]',
+      () => ag.layerNorm(x, z(3), undefined, 1e-5, 2),
+      'layerNorm: weight of shape [3] does not match the normalised shape [2,3] of input [2,3]',
+    ],
+    [
+      'fused, weight [1]',
+      () => ag.layerNormFused(x, z(1)),
+      'layerNormFused: weight of shape [1] does not match the normalised shape [3] of input [2,3]',
+    ],
+    [
+      'fused, bias [2]',
+      () => ag.layerNormFused(x, z(3), z(2)),
+      'layerNormFused: bias of shape [2] does not match the normalised shape [3] of input [2,3]',
+    ],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);
   });

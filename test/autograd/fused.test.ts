@@ -70,7 +70,14 @@ function causalMask(shape: readonly number[], dtype: 'float64' | 'float32'): Ten
 
 const CASES: FusedCase[] = [
   { name: 'gelu', shapes: (s) => [s], fused: ([x]) => geluFused(x!), composed: ([x]) => gelu(x!), low: -4, high: 4 },
-  { name: 'softmax (last axis)', shapes: (s) => [s], fused: ([x]) => softmaxFused(x!, -1), composed: ([x]) => softmax(x!, -1), low: -3, high: 3 },
+  {
+    name: 'softmax (last axis)',
+    shapes: (s) => [s],
+    fused: ([x]) => softmaxFused(x!, -1),
+    composed: ([x]) => softmax(x!, -1),
+    low: -3,
+    high: 3,
+  },
   {
     name: 'masked softmax (a causal mask broadcast over leading dims, row 0 fully masked)',
     shapes: (s) => [s],
@@ -93,7 +100,12 @@ const CASES: FusedCase[] = [
       shapes: (s) => {
         const k = s[s.length - 1]!;
         const n = (sizeOf(s) % 3) + 2;
-        return withBias ? [[sizeOf(s) / k, k], [n, k], [n]] : [[sizeOf(s) / k, k], [n, k]];
+        return withBias
+          ? [[sizeOf(s) / k, k], [n, k], [n]]
+          : [
+              [sizeOf(s) / k, k],
+              [n, k],
+            ];
       },
       fused: ([x, w, b]) => linearFused(x!, w!, b),
       composed: ([x, w, b]) => (b ? add(matmulT(x!, w!, false, true), b) : matmulT(x!, w!, false, true)),
@@ -132,7 +144,10 @@ function inputs(shapes: number[][], values: number[][], dtype: 'float64' | 'floa
 /** The output and the gradients of sum(output * upstream) with respect to every input, as float64 arrays. */
 function evaluate(fn: Fn, xs: Tensor[], upstream: number[]): { value: Float64Array; grads: Float64Array[] } {
   const out = fn(xs);
-  const u = tensor(Float64Array.from({ length: out.size }, (_, i) => upstream[i % upstream.length]!), { shape: out.shape, dtype: out.dtype });
+  const u = tensor(
+    Float64Array.from({ length: out.size }, (_, i) => upstream[i % upstream.length]!),
+    { shape: out.shape, dtype: out.dtype },
+  );
   const grads = grad([out], xs, { gradOutputs: [u] });
   return { value: Float64Array.from(out.data), grads: grads.map((g) => Float64Array.from(g!.data)) };
 }
@@ -147,7 +162,8 @@ function expectNear(actual: Float64Array, expected: Float64Array, tol: number, l
   const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
   for (let i = 0; i < expected.length; i++) {
     const err = Math.abs(actual[i]! - expected[i]!);
-    if (!(err <= tol * (Math.abs(expected[i]!) + scale) + 1e-300)) expect.fail(`${label}[${i}]: ${actual[i]} vs ${expected[i]} (err ${err})`);
+    if (!(err <= tol * (Math.abs(expected[i]!) + scale) + 1e-300))
+      expect.fail(`${label}[${i}]: ${actual[i]} vs ${expected[i]} (err ${err})`);
   }
 }
 
@@ -196,8 +212,15 @@ describe.each(BACKENDS)('fused ops on the %s backend', (backend) => {
 
     test('third derivatives agree with finite differences (gradgradcheck of the first derivative)', () => {
       const shapes23 = c.shapes([2, 3]);
-      const xs = inputs(shapes23, shapes23.map((s, i) => Array.from({ length: sizeOf(s) }, (_, j) => Math.sin(3 * j + i + 1))), 'float64');
-      const v = tensor(Float64Array.from({ length: 64 }, (_, j) => Math.cos(j)).subarray(0, c.fused(xs).size), { shape: c.fused(xs).shape, dtype: 'float64' });
+      const xs = inputs(
+        shapes23,
+        shapes23.map((s, i) => Array.from({ length: sizeOf(s) }, (_, j) => Math.sin(3 * j + i + 1))),
+        'float64',
+      );
+      const v = tensor(Float64Array.from({ length: 64 }, (_, j) => Math.cos(j)).subarray(0, c.fused(xs).size), {
+        shape: c.fused(xs).shape,
+        dtype: 'float64',
+      });
       const firstDerivative = (...t: Tensor[]): Tensor[] => grad([c.fused(t)], t, { gradOutputs: [v], createGraph: true }).map((g) => g!);
       withBackend(backend, () => expect(gradgradcheck(firstDerivative, xs)).toBe(true));
     });
@@ -213,7 +236,12 @@ describe.each(BACKENDS)('fused ops on the %s backend', (backend) => {
         const x64r = tensor(Float64Array.from(x32.data), { shape: [3, 4], dtype: 'float64' });
         expectNear(Float64Array.from(softmaxFused(x32).data), Float64Array.from(softmax(x64r).data), 1e-5, `softmax ${shift}`);
         const t = [0, 3, 1];
-        expectNear(Float64Array.from(crossEntropyFused(x32, t, { reduction: 'none' }).data), Float64Array.from(crossEntropy(x64r, t, { reduction: 'none' }).data), 1e-5, `ce ${shift}`);
+        expectNear(
+          Float64Array.from(crossEntropyFused(x32, t, { reduction: 'none' }).data),
+          Float64Array.from(crossEntropy(x64r, t, { reduction: 'none' }).data),
+          1e-5,
+          `ce ${shift}`,
+        );
         expect(Number.isFinite(crossEntropyFused(x64, t).item())).toBe(true);
       }
     });
@@ -222,14 +250,18 @@ describe.each(BACKENDS)('fused ops on the %s backend', (backend) => {
 
 test('maskedSoftmaxFused names a mask that does not broadcast', () => {
   const x = tensor([[1, 2, 3]], { dtype: 'float64' });
-  expect(() => maskedSoftmaxFused(x, tensor([1, 0], { dtype: 'float64' }), -1e9)).toThrow(/mask of shape \[2\] does not broadcast to \[1,3\]/);
+  expect(() => maskedSoftmaxFused(x, tensor([1, 0], { dtype: 'float64' }), -1e9)).toThrow(
+    /mask of shape \[2\] does not broadcast to \[1,3\]/,
+  );
   expect(() => maskedSoftmaxFused(x, tensor([[[1, 0, 1]]], { dtype: 'float64' }), -1e9)).toThrow(/does not broadcast/);
 });
 
 test('linearFused names the shapes it cannot multiply', () => {
   const x = tensor([[1, 2, 3]], { dtype: 'float64' });
   expect(() => linearFused(x, tensor([[1, 2]], { dtype: 'float64' }))).toThrow(/linear: cannot multiply \[1,3\] by \[1,2\]\^T/);
-  expect(() => linearFused(x, tensor([[1, 2, 3]], { dtype: 'float64' }), tensor([1, 2], { dtype: 'float64' }))).toThrow(/bias of shape \[2\] does not match 1 outputs/);
+  expect(() => linearFused(x, tensor([[1, 2, 3]], { dtype: 'float64' }), tensor([1, 2], { dtype: 'float64' }))).toThrow(
+    /bias of shape \[2\] does not match 1 outputs/,
+  );
 });
 
 test('crossEntropyFused rejects what crossEntropy rejects, with the same messages', () => {
@@ -240,9 +272,17 @@ test('crossEntropyFused rejects what crossEntropy rejects, with the same message
 });
 
 test('fused softmax and layerNorm fall back to the composites off the last axis', () => {
-  const x = tensor([[1, 2], [3, 5]], { dtype: 'float64' });
+  const x = tensor(
+    [
+      [1, 2],
+      [3, 5],
+    ],
+    { dtype: 'float64' },
+  );
   expect(Array.from(softmaxFused(x, 0).data)).toEqual(Array.from(softmax(x, 0).data));
-  expect(Array.from(layerNormFused(x, undefined, undefined, 1e-5, 2).data)).toEqual(Array.from(layerNorm(x, undefined, undefined, 1e-5, 2).data));
+  expect(Array.from(layerNormFused(x, undefined, undefined, 1e-5, 2).data)).toEqual(
+    Array.from(layerNorm(x, undefined, undefined, 1e-5, 2).data),
+  );
 });
 
 test('float32 GELU (inline tanh) and its gradient are within 1e-6 of float64 on a dense grid over [-12, 12]', () => {

@@ -70,7 +70,9 @@ describe.each([
       expect(m.numeric).toBeCloseTo(2 * X[m.element]!, 6);
     }
     expect(() => gradcheck(fn, [f64(X)], { fastMode })).toThrow(GradcheckError);
-    expect(() => gradcheck(fn, [f64(X)], { fastMode })).toThrow(/input 0, element 1, output element 1: analytic -?\d.* vs numeric -2\.(5|49999)/);
+    expect(() => gradcheck(fn, [f64(X)], { fastMode })).toThrow(
+      /input 0, element 1, output element 1: analytic -?\d.* vs numeric -2\.(5|49999)/,
+    );
   });
 
   test('a gradient that ignores broadcasting is reported on the broadcast input only', () => {
@@ -81,7 +83,17 @@ describe.each([
       backward: (g) => [g, ag.slice(g, [[0, 1], null])],
     };
     const fn = (a: Tensor, b: Tensor): Tensor => apply(rule, [a, b], {});
-    const report = gradcheckReport(fn, [f64([[1, 2, 3], [4, 5, 6]]), f64([[0.5, -1, 2]])], { fastMode });
+    const report = gradcheckReport(
+      fn,
+      [
+        f64([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        f64([[0.5, -1, 2]]),
+      ],
+      { fastMode },
+    );
     expect(report.ok).toBe(false);
     // Input 1's elements each miss the second row's output (output elements 3, 4, 5).
     expect(named(report)).toEqual([
@@ -97,7 +109,7 @@ describe.each([
       name: 'badMul',
       forward: ([a, b]) => ({ data: a!.data.map((v, i) => v * b!.data[i]!), shape: a!.shape }),
       // d(ab)/db = a, but this rule gives b
-      backward: (g, { inputs: [a, b] }) => [ag.mul(g, b!), ag.mul(g, b!)],
+      backward: (g, { inputs: [_a, b] }) => [ag.mul(g, b!), ag.mul(g, b!)],
     };
     const report = gradcheckReport((a: Tensor, b: Tensor) => apply(rule, [a, b], {}), [f64([1, 2]), f64([3, -4])], { fastMode });
     expect(named(report)).toEqual([
@@ -126,8 +138,15 @@ test('fast mode: the failing projection is reported, then the slow check names t
 });
 
 test('correct composite functions pass in both modes, and inputs the output ignores get zero', () => {
-  const a = f64([[0.5, -1, 2], [1.5, 0.25, -0.75]]);
-  const b = f64([[1, 2], [-1, 0.5], [0.3, -0.2]]);
+  const a = f64([
+    [0.5, -1, 2],
+    [1.5, 0.25, -0.75],
+  ]);
+  const b = f64([
+    [1, 2],
+    [-1, 0.5],
+    [0.3, -0.2],
+  ]);
   const unused = f64([7]);
   const fn = (x: Tensor, y: Tensor, _u: Tensor): Tensor => ag.tanh(ag.matmul(x, y));
   expect(gradcheck(fn, [a, b, unused])).toBe(true);
@@ -148,11 +167,18 @@ test('several outputs are checked together', () => {
 describe('gradgradcheck', () => {
   // d(x^3) = 3x^2 dx, but computed from a detached x: right first derivative, second derivative 0 instead of 6x.
   const cubeRule = (detached: boolean): Rule<NoAttrs> =>
-    elementwise('cube', (v) => v ** 3, (g, x) => {
-      const base = detached ? x.detach() : x;
-      return ag.mul(g, ag.mul(ag.mul(base, base), 3));
-    });
-  const cube = (detached: boolean) => (x: Tensor): Tensor => apply(cubeRule(detached), [x], {});
+    elementwise(
+      'cube',
+      (v) => v ** 3,
+      (g, x) => {
+        const base = detached ? x.detach() : x;
+        return ag.mul(g, ag.mul(ag.mul(base, base), 3));
+      },
+    );
+  const cube =
+    (detached: boolean) =>
+    (x: Tensor): Tensor =>
+      apply(cubeRule(detached), [x], {});
 
   test('a correct rule passes gradcheck and gradgradcheck', () => {
     expect(gradcheck(cube(false), [f64(X)])).toBe(true);

@@ -60,8 +60,19 @@ const powCase: OpCase = {
   sample: fc.oneof(
     binary('pow', ag.pow, Math.pow, positive, valueArb({ low: -2, high: 2 })).sample,
     fc
-      .tuple(shapeArb().chain((s) => specArb(s, positive)), fc.constantFrom(-1.5, -1, 0.5, 3, 2.5))
-      .map(([x, e]) => new OpSample(`pow(_, ${e})`, [x], (t) => ag.pow(t, e), (r) => map(r, (v) => Math.pow(v, e)))),
+      .tuple(
+        shapeArb().chain((s) => specArb(s, positive)),
+        fc.constantFrom(-1.5, -1, 0.5, 3, 2.5),
+      )
+      .map(
+        ([x, e]) =>
+          new OpSample(
+            `pow(_, ${e})`,
+            [x],
+            (t) => ag.pow(t, e),
+            (r) => map(r, (v) => v ** e),
+          ),
+      ),
   ),
 };
 
@@ -69,11 +80,27 @@ const powCase: OpCase = {
 function extremeCase(label: string, fn: (a: ag.TensorLike, b: ag.TensorLike) => Tensor, f: (a: number, b: number) => number): OpCase {
   const pair = broadcastPairArb()
     .chain(([sa, sb]) => distinctSpecsArb([sa, sb]))
-    .map(([a, b]) => new OpSample(label, [a!, b!], (x, y) => fn(x, y), (x, y) => zip([x, y], f)));
+    .map(
+      ([a, b]) =>
+        new OpSample(
+          label,
+          [a!, b!],
+          (x, y) => fn(x, y),
+          (x, y) => zip([x, y], f),
+        ),
+    );
   const withNumber = fc
     .tuple(shapeArb(), coarse)
     .chain(([s, c]) => fc.tuple(specArb(s, valueArb({ avoid: [c] })), fc.constant(c)))
-    .map(([x, c]) => new OpSample(`${label}(_, ${c})`, [x], (t) => fn(t, c), (r) => map(r, (v) => f(v, c))));
+    .map(
+      ([x, c]) =>
+        new OpSample(
+          `${label}(_, ${c})`,
+          [x],
+          (t) => fn(t, c),
+          (r) => map(r, (v) => f(v, c)),
+        ),
+    );
   return { differentiable: true, sample: fc.oneof(pair, withNumber) };
 }
 
@@ -101,8 +128,11 @@ const whereCase: OpCase = {
     .chain(([sc, sa, sb]) => fc.tuple(specArb(sc, fc.constantFrom(0, 1, -1, 2), false), specArb(sa), specArb(sb)))
     .map(([c, a, b]) => {
       const condition = ag.tensor(Float64Array.from(c.values), { shape: c.shape });
-      return new OpSample(`where(c[${c.shape}]=${JSON.stringify(c.values)}, _, _)`, [a, b], (x, y) => ag.where(condition, x, y), (x, y) =>
-        zip([ref(c.shape, c.values), x, y], (cv, xv, yv) => (cv !== 0 ? xv : yv)),
+      return new OpSample(
+        `where(c[${c.shape}]=${JSON.stringify(c.values)}, _, _)`,
+        [a, b],
+        (x, y) => ag.where(condition, x, y),
+        (x, y) => zip([ref(c.shape, c.values), x, y], (cv, xv, yv) => (cv !== 0 ? xv : yv)),
       );
     }),
 };
@@ -131,7 +161,12 @@ function reduceCase(
         const rank = x.shape.length;
         const axes = axesChoice === null ? undefined : axesChoice[0].map((a, i) => (axesChoice[1][i] ? a - rank : a));
         const normalized = axes === undefined ? x.shape.map((_, i) => i) : axes.map((a) => norm(a, rank));
-        return new OpSample(`${label}(_, ${JSON.stringify(axes)}, ${keepdim})`, [x], (t) => fn(t, axes, keepdim), (r) => reduce(r, normalized, keepdim, init, f));
+        return new OpSample(
+          `${label}(_, ${JSON.stringify(axes)}, ${keepdim})`,
+          [x],
+          (t) => fn(t, axes, keepdim),
+          (r) => reduce(r, normalized, keepdim, init, f),
+        );
       }),
   };
 }
@@ -161,7 +196,12 @@ const reshapeCase: OpCase = {
       const resolved = [...target];
       const asked = [...target];
       if (inferPos !== null && asked.length > 0) asked[inferPos % asked.length] = -1;
-      return new OpSample(`reshape(_, ${JSON.stringify(asked)})`, [x], (t) => ag.reshape(t, asked), (r) => ref(resolved, r.data));
+      return new OpSample(
+        `reshape(_, ${JSON.stringify(asked)})`,
+        [x],
+        (t) => ag.reshape(t, asked),
+        (r) => ref(resolved, r.data),
+      );
     }),
 };
 
@@ -169,7 +209,15 @@ const permuteCase: OpCase = {
   differentiable: true,
   sample: shapeArb()
     .chain((s) => fc.tuple(specArb(s), permutationArb(s.length)))
-    .map(([x, perm]) => new OpSample(`permute(_, ${JSON.stringify(perm)})`, [x], (t) => ag.permute(t, perm), (r) => permute(r, perm))),
+    .map(
+      ([x, perm]) =>
+        new OpSample(
+          `permute(_, ${JSON.stringify(perm)})`,
+          [x],
+          (t) => ag.permute(t, perm),
+          (r) => permute(r, perm),
+        ),
+    ),
 };
 
 /** Broadcast x to `shape` in the reference. */
@@ -180,8 +228,21 @@ function broadcastTo(x: Ref, shape: readonly number[]): Ref {
 const expandCase: OpCase = {
   differentiable: true,
   sample: shapeArb()
-    .chain((out) => fc.tuple(fc.constant(out), broadcastableTo(out).chain((s) => specArb(s))))
-    .map(([out, x]) => new OpSample(`expand(_, ${JSON.stringify(out)})`, [x], (t) => ag.expand(t, out), (r) => broadcastTo(r, out))),
+    .chain((out) =>
+      fc.tuple(
+        fc.constant(out),
+        broadcastableTo(out).chain((s) => specArb(s)),
+      ),
+    )
+    .map(
+      ([out, x]) =>
+        new OpSample(
+          `expand(_, ${JSON.stringify(out)})`,
+          [x],
+          (t) => ag.expand(t, out),
+          (r) => broadcastTo(r, out),
+        ),
+    ),
 };
 
 /** A non-empty range [start, end) of a dim of size d, written with negative indices half the time, or null. */
@@ -206,18 +267,35 @@ const sliceCase: OpCase = {
         const r = ranges[i];
         return r ? (r[1] < 0 ? r[1] + d : r[1]) : d;
       });
-      return new OpSample(`slice(_, ${JSON.stringify(ranges)})`, [x], (t) => ag.slice(t, ranges), (r) => sliceBox(r, starts, ends));
+      return new OpSample(
+        `slice(_, ${JSON.stringify(ranges)})`,
+        [x],
+        (t) => ag.slice(t, ranges),
+        (r) => sliceBox(r, starts, ends),
+      );
     }),
 };
 
 const padCase: OpCase = {
   differentiable: true,
   sample: shapeArb({ maxSize: 12 })
-    .chain((s) => fc.tuple(specArb(s), fc.tuple(...s.map(() => fc.integer({ min: 0, max: 2 }).chain((extra) => fc.tuple(fc.integer({ min: 0, max: extra }), fc.constant(extra)))))))
+    .chain((s) =>
+      fc.tuple(
+        specArb(s),
+        fc.tuple(
+          ...s.map(() => fc.integer({ min: 0, max: 2 }).chain((extra) => fc.tuple(fc.integer({ min: 0, max: extra }), fc.constant(extra)))),
+        ),
+      ),
+    )
     .map(([x, boxes]) => {
       const starts = boxes.map(([st]) => st);
       const shape = x.shape.map((d, i) => d + boxes[i]![1]);
-      return new OpSample(`pad(_, ${JSON.stringify(starts)}, ${JSON.stringify(shape)})`, [x], (t) => ag.pad(t, starts, shape), (r) => padBox(r, starts, shape));
+      return new OpSample(
+        `pad(_, ${JSON.stringify(starts)}, ${JSON.stringify(shape)})`,
+        [x],
+        (t) => ag.pad(t, starts, shape),
+        (r) => padBox(r, starts, shape),
+      );
     }),
 };
 
@@ -227,16 +305,20 @@ const concatCase: OpCase = {
   sample: fc
     .tuple(shapeArb({ minRank: 1, maxRank: 3, maxSize: 8 }), fc.integer({ min: 1, max: 3 }))
     .chain(([base, count]) =>
-      fc.tuple(
-        axisArb(base.length),
-        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: count, maxLength: count }),
-        fc.constant(base),
-      ),
+      fc.tuple(axisArb(base.length), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: count, maxLength: count }), fc.constant(base)),
     )
     .chain(([axis, sizes, base]) =>
       fc.tuple(fc.constant(axis), fc.tuple(...sizes.map((n) => specArb(base.map((d, i) => (i === norm(axis, base.length) ? n : d)))))),
     )
-    .map(([axis, parts]) => new OpSample(`concat([...], ${axis})`, parts, (...xs) => ag.concat(xs, axis), (...rs) => concatRef(rs, norm(axis, rs[0]!.shape.length)))),
+    .map(
+      ([axis, parts]) =>
+        new OpSample(
+          `concat([...], ${axis})`,
+          parts,
+          (...xs) => ag.concat(xs, axis),
+          (...rs) => concatRef(rs, norm(axis, rs[0]!.shape.length)),
+        ),
+    ),
 };
 
 // ---- matmul ------------------------------------------------------------------------------------------------
@@ -251,7 +333,15 @@ const matmulCase: OpCase = {
     fc
       .tuple(broadcastPairArb({ maxRank: 2, maxSize: 4 }), dim, dim, dim)
       .chain(([[ba, bb], m, k, n]) => fc.tuple(specArb([...ba, m, k]), specArb([...bb, k, n])))
-      .map(([a, b]) => new OpSample('matmul', [a, b], (x, y) => ag.matmul(x, y), (x, y) => matmulRef(x, y))),
+      .map(
+        ([a, b]) =>
+          new OpSample(
+            'matmul',
+            [a, b],
+            (x, y) => ag.matmul(x, y),
+            (x, y) => matmulRef(x, y),
+          ),
+      ),
     fc
       .tuple(dim, dim, dim, fc.constantFrom('a', 'b', 'both'))
       .chain(([m, k, n, vec]) => fc.tuple(specArb(vec === 'b' ? [m, k] : [k]), specArb(vec === 'a' ? [k, n] : [k]), fc.constant(vec)))
@@ -270,7 +360,15 @@ const matmulCase: OpCase = {
       .chain(([[ba, bb], m, k, n, tA, tB]) =>
         fc.tuple(specArb([...ba, ...(tA ? [k, m] : [m, k])]), specArb([...bb, ...(tB ? [n, k] : [k, n])]), fc.constant([tA, tB] as const)),
       )
-      .map(([a, b, [tA, tB]]) => new OpSample(`matmulT(_, _, ${tA}, ${tB})`, [a, b], (x, y) => ag.matmulT(x, y, tA, tB), (x, y) => matmulRef(x, y, tA, tB))),
+      .map(
+        ([a, b, [tA, tB]]) =>
+          new OpSample(
+            `matmulT(_, _, ${tA}, ${tB})`,
+            [a, b],
+            (x, y) => ag.matmulT(x, y, tA, tB),
+            (x, y) => matmulRef(x, y, tA, tB),
+          ),
+      ),
   ),
 };
 
@@ -285,7 +383,9 @@ const gatherInputs = shapeWithAxis.chain(([s, axis]) => {
     return fc.tuple(
       specArb(s),
       fc.constant(axis),
-      fc.array(fc.integer({ min: -d, max: d - 1 }), { minLength: sizeOf(indexShape), maxLength: sizeOf(indexShape) }).map((v) => spec(indexShape, v, false)),
+      fc
+        .array(fc.integer({ min: -d, max: d - 1 }), { minLength: sizeOf(indexShape), maxLength: sizeOf(indexShape) })
+        .map((v) => spec(indexShape, v, false)),
     );
   });
 });
@@ -321,7 +421,12 @@ const gatherCase: OpCase = {
   sample: fc.oneof(
     gatherInputs.map(
       ([x, axis, index]) =>
-        new OpSample(`gather(_, ${axis}, ${JSON.stringify(index.values)})`, [x], (t) => ag.gather(t, axis, indexTensor(index)), (r) => gatherRef(r, norm(axis, r.shape.length), index)),
+        new OpSample(
+          `gather(_, ${axis}, ${JSON.stringify(index.values)})`,
+          [x],
+          (t) => ag.gather(t, axis, indexTensor(index)),
+          (r) => gatherRef(r, norm(axis, r.shape.length), index),
+        ),
     ),
     shapeWithAxis
       .chain(([s, axis]) => {
@@ -336,8 +441,11 @@ const gatherCase: OpCase = {
       })
       .map(
         ([x, axis, ids]) =>
-          new OpSample(`indexSelect(_, ${axis}, ${JSON.stringify(ids.values)})`, [x], (t) => ag.indexSelect(t, axis, indexTensor(ids)), (r) =>
-            indexSelectRef(r, norm(axis, r.shape.length), ids),
+          new OpSample(
+            `indexSelect(_, ${axis}, ${JSON.stringify(ids.values)})`,
+            [x],
+            (t) => ag.indexSelect(t, axis, indexTensor(ids)),
+            (r) => indexSelectRef(r, norm(axis, r.shape.length), ids),
           ),
       ),
   ),
@@ -359,7 +467,12 @@ const scatterCase: OpCase = {
         }
         return ref(xr.shape, out);
       };
-      return new OpSample(`scatterAdd(_, ${axis}, ${JSON.stringify(index.values)}, _)`, [x, src], (t, s) => ag.scatterAdd(t, axis, indexTensor(index), s), reference);
+      return new OpSample(
+        `scatterAdd(_, ${axis}, ${JSON.stringify(index.values)}, _)`,
+        [x, src],
+        (t, s) => ag.scatterAdd(t, axis, indexTensor(index), s),
+        reference,
+      );
     }),
 };
 
@@ -373,7 +486,15 @@ function axisCase(label: string, fn: (x: Tensor, axis: number) => Tensor, rowRef
     differentiable: true,
     sample: shapeWithAxis
       .chain(([s, axis]) => fc.tuple(specArb(s, wide), fc.constant(axis)))
-      .map(([x, axis]) => new OpSample(`${label}(_, ${axis})`, [x], (t) => fn(t, axis), (r) => alongAxis(r, norm(axis, r.shape.length), rowRef))),
+      .map(
+        ([x, axis]) =>
+          new OpSample(
+            `${label}(_, ${axis})`,
+            [x],
+            (t) => fn(t, axis),
+            (r) => alongAxis(r, norm(axis, r.shape.length), rowRef),
+          ),
+      ),
   };
 }
 
@@ -383,8 +504,15 @@ const logsumexpCase: OpCase = {
     .chain(([s, axis]) => fc.tuple(specArb(s, wide), fc.constant(axis), fc.boolean()))
     .map(
       ([x, axis, keepdim]) =>
-        new OpSample(`logsumexp(_, ${axis}, ${keepdim})`, [x], (t) => ag.logsumexp(t, axis, keepdim), (r) =>
-          map(reduce(map(r, Math.exp), [norm(axis, r.shape.length)], keepdim, 0, (a, v) => a + v), Math.log),
+        new OpSample(
+          `logsumexp(_, ${axis}, ${keepdim})`,
+          [x],
+          (t) => ag.logsumexp(t, axis, keepdim),
+          (r) =>
+            map(
+              reduce(map(r, Math.exp), [norm(axis, r.shape.length)], keepdim, 0, (a, v) => a + v),
+              Math.log,
+            ),
         ),
     ),
 };
@@ -398,10 +526,19 @@ const layerNormCase: OpCase = {
     .chain((s) => fc.tuple(fc.constant(s), fc.integer({ min: 1, max: s.length })))
     .filter(([s, nd]) => sizeOf(s.slice(s.length - nd)) >= 2)
     // Scale 0.01 makes the variance comparable to eps, so a missing or misplaced eps shows in the values.
-    .chain(([s, nd]) => fc.tuple(fc.constantFrom(1, 0.01), fc.constant(nd), fc.boolean()).chain(([scale, n, affine]) => {
-      const inner = s.slice(s.length - n);
-      return fc.tuple(specArb(s, valueArb().map((v) => v * scale)), fc.constant(n), affine ? fc.tuple(specArb(inner), specArb(inner)) : fc.constant(null));
-    }))
+    .chain(([s, nd]) =>
+      fc.tuple(fc.constantFrom(1, 0.01), fc.constant(nd), fc.boolean()).chain(([scale, n, affine]) => {
+        const inner = s.slice(s.length - n);
+        return fc.tuple(
+          specArb(
+            s,
+            valueArb().map((v) => v * scale),
+          ),
+          fc.constant(n),
+          affine ? fc.tuple(specArb(inner), specArb(inner)) : fc.constant(null),
+        );
+      }),
+    )
     .map(([x, nd, affine]) => {
       const reference = (xr: Ref, w?: Ref, b?: Ref): Ref => {
         const inner = sizeOf(xr.shape.slice(xr.shape.length - nd));
@@ -415,7 +552,12 @@ const layerNormCase: OpCase = {
         return ref(xr.shape, out);
       };
       const inputs = affine ? [x, ...affine] : [x];
-      return new OpSample(`layerNorm(_, ${affine ? 'w, b' : '-, -'}, 1e-5, ${nd})`, inputs, (t, w, b) => ag.layerNorm(t, w, b, LN_EPS, nd), reference);
+      return new OpSample(
+        `layerNorm(_, ${affine ? 'w, b' : '-, -'}, 1e-5, ${nd})`,
+        inputs,
+        (t, w, b) => ag.layerNorm(t, w, b, LN_EPS, nd),
+        reference,
+      );
     }),
 };
 
@@ -423,7 +565,12 @@ const layerNormCase: OpCase = {
 const crossEntropyCase: OpCase = {
   differentiable: true,
   sample: fc
-    .tuple(shapeArb({ maxRank: 2, maxDim: 3 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom<'mean' | 'sum' | 'none'>('mean', 'sum', 'none'), fc.boolean())
+    .tuple(
+      shapeArb({ maxRank: 2, maxDim: 3 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.constantFrom<'mean' | 'sum' | 'none'>('mean', 'sum', 'none'),
+      fc.boolean(),
+    )
     .chain(([batch, classes, reduction, withIgnore]) =>
       fc.tuple(
         specArb([...batch, classes], wide),
@@ -438,14 +585,20 @@ const crossEntropyCase: OpCase = {
       const targets = raw.map((t) => (t < 0 ? IGNORE : t));
       const reference = (x: Ref): Ref => {
         const c = x.shape[x.shape.length - 1]!;
-        const losses = targets.map((t, i) => (t === IGNORE ? 0 : logSumExpRow(Array.from(x.data.subarray(i * c, (i + 1) * c))) - x.data[i * c + t]!));
+        const losses = targets.map((t, i) =>
+          t === IGNORE ? 0 : logSumExpRow(Array.from(x.data.subarray(i * c, (i + 1) * c))) - x.data[i * c + t]!,
+        );
         const kept = targets.filter((t) => t !== IGNORE).length;
         const total = losses.reduce((a, v) => a + v, 0);
         if (reduction === 'none') return ref(batch, losses);
         return ref([], [reduction === 'sum' ? total : total / Math.max(kept, 1)]);
       };
-      return new OpSample(`crossEntropy(_, ${JSON.stringify(targets)}, ${reduction})`, [logits], (t) =>
-        ag.crossEntropy(t, targets, { ignoreIndex: IGNORE, reduction }), reference);
+      return new OpSample(
+        `crossEntropy(_, ${JSON.stringify(targets)}, ${reduction})`,
+        [logits],
+        (t) => ag.crossEntropy(t, targets, { ignoreIndex: IGNORE, reduction }),
+        reference,
+      );
     }),
 };
 
@@ -453,15 +606,24 @@ const crossEntropyCase: OpCase = {
 const dropoutCase: OpCase = {
   differentiable: true,
   sample: fc
-    .tuple(shapeArb().chain((s) => specArb(s)), fc.constantFrom(0, 0.25, 0.5, 0.9), fc.boolean(), fc.nat(1000))
+    .tuple(
+      shapeArb().chain((s) => specArb(s)),
+      fc.constantFrom(0, 0.25, 0.5, 0.9),
+      fc.boolean(),
+      fc.nat(1000),
+    )
     .map(([x, p, training, seed]) => {
       const reference = (r: Ref): Ref => {
         if (!training || p === 0) return r;
         const gen = new Generator(seed);
         return map(r, (v) => (gen.random() < p ? 0 : v / (1 - p)));
       };
-      return new OpSample(`dropout(_, ${p}, training=${training}, seed=${seed})`, [x], (t) =>
-        ag.dropout(t, p, { generator: new Generator(seed), training }), reference);
+      return new OpSample(
+        `dropout(_, ${p}, training=${training}, seed=${seed})`,
+        [x],
+        (t) => ag.dropout(t, p, { generator: new Generator(seed), training }),
+        reference,
+      );
     }),
 };
 
@@ -469,10 +631,18 @@ const mseLossCase: OpCase = {
   differentiable: true,
   sample: broadcastPairArb()
     .chain(([sa, sb]) => fc.tuple(specArb(sa), specArb(sb)))
-    .map(([a, b]) => new OpSample('mseLoss', [a, b], (x, y) => ag.mseLoss(x, y), (x, y) => {
-      const sq = zip([x, y], (u, v) => (u - v) * (u - v));
-      return ref([], [sq.data.reduce((s, v) => s + v, 0) / sq.data.length]);
-    })),
+    .map(
+      ([a, b]) =>
+        new OpSample(
+          'mseLoss',
+          [a, b],
+          (x, y) => ag.mseLoss(x, y),
+          (x, y) => {
+            const sq = zip([x, y], (u, v) => (u - v) * (u - v));
+            return ref([], [sq.data.reduce((s, v) => s + v, 0) / sq.data.length]);
+          },
+        ),
+    ),
 };
 
 const softplusRef = (v: number): number => Math.log(1 + Math.exp(v));
@@ -536,4 +706,3 @@ export const CASES: Record<PrimitiveName | CompositeName, OpCase> = {
   dropout: dropoutCase,
   mseLoss: mseLossCase,
 };
-

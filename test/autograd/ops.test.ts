@@ -111,7 +111,10 @@ describe('conventions at kinks and ties', () => {
 
   test('max and min split the gradient evenly among tied extremes', () => {
     expect(gradOf((x) => ops.max(x), [1, 3, 3, 0])).toBeAllclose([0, 0.5, 0.5, 0], { atol: 0, rtol: 0 });
-    expect(gradOf((x) => ops.min(ops.reshape(x, [2, 3]), 1), [2, 2, 2, 5, 1, 9])).toBeAllclose([1 / 3, 1 / 3, 1 / 3, 0, 1, 0], { atol: 0, rtol: 0 });
+    expect(gradOf((x) => ops.min(ops.reshape(x, [2, 3]), 1), [2, 2, 2, 5, 1, 9])).toBeAllclose([1 / 3, 1 / 3, 1 / 3, 0, 1, 0], {
+      atol: 0,
+      rtol: 0,
+    });
   });
 
   test('maximum and minimum split a tie in half', () => {
@@ -126,7 +129,13 @@ describe('conventions at kinks and ties', () => {
   });
 
   test('logsumexp of a row of -inf is -inf, and +inf entries give +inf, without NaN', () => {
-    const x = tensor([[-Infinity, -Infinity], [0, Infinity]], { dtype: 'float64' });
+    const x = tensor(
+      [
+        [-Infinity, -Infinity],
+        [0, Infinity],
+      ],
+      { dtype: 'float64' },
+    );
     expect(ops.logsumexp(x, 1)).toBeAllclose([-Infinity, Infinity], { atol: 0, rtol: 0 });
   });
 

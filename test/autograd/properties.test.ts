@@ -77,11 +77,14 @@ describe('gradient algebra', () => {
 
   test('a tensor used twice accumulates: d(x * x)/dx = 2x', () => {
     fc.assert(
-      fc.property(shapeArb().chain((s) => specArb(s)), (x) => {
-        const xt = toTensor(x);
-        ag.sum(ag.mul(xt, xt)).backward();
-        expect(xt.grad!).toBeAllclose(ag.mul(xt.detach(), 2), { atol: 0, rtol: 0 });
-      }),
+      fc.property(
+        shapeArb().chain((s) => specArb(s)),
+        (x) => {
+          const xt = toTensor(x);
+          ag.sum(ag.mul(xt, xt)).backward();
+          expect(xt.grad!).toBeAllclose(ag.mul(xt.detach(), 2), { atol: 0, rtol: 0 });
+        },
+      ),
     );
   });
 
@@ -116,7 +119,11 @@ describe('recording', () => {
   });
 
   test('noGrad restores grad mode after an exception', () => {
-    expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(ag.isGradEnabled()).toBe(true);
   });
 
@@ -151,9 +158,15 @@ describe('createGraph: gradients of gradients', () => {
         const f = ag.sum(ag.add(ag.mul(ag.mul(x, x), x), ag.exp(x)));
         const [d1] = grad(f, [x], { createGraph: true });
         expect(d1!.requiresGrad).toBe(true);
-        expect(d1!).toBeAllclose(v.map((u) => 3 * u * u + Math.exp(u)), { atol: 1e-12, rtol: 1e-12 });
+        expect(d1!).toBeAllclose(
+          v.map((u) => 3 * u * u + Math.exp(u)),
+          { atol: 1e-12, rtol: 1e-12 },
+        );
         const [d2] = grad(ag.sum(d1!), [x]);
-        expect(d2!).toBeAllclose(v.map((u) => 6 * u + Math.exp(u)), { atol: 1e-12, rtol: 1e-12 });
+        expect(d2!).toBeAllclose(
+          v.map((u) => 6 * u + Math.exp(u)),
+          { atol: 1e-12, rtol: 1e-12 },
+        );
       }),
     );
   });
@@ -175,10 +188,19 @@ describe('createGraph: gradients of gradients', () => {
     const dL = (t: Tensor): Tensor => grad(ag.sum(ag.mul(ag.softmax(t), g)), [t], { createGraph: true })[0]!;
     const [hv] = grad(ag.sum(ag.mul(dL(x), f64(v))), [x]);
     const eps = 1e-5;
-    const at = (s: number): Float64Array => dL(f64(Array.from(x.data, (u, i) => u + s * v[i]!), true)).data as Float64Array;
+    const at = (s: number): Float64Array =>
+      dL(
+        f64(
+          Array.from(x.data, (u, i) => u + s * v[i]!),
+          true,
+        ),
+      ).data as Float64Array;
     const plus = at(eps);
     const minus = at(-eps);
-    expect(hv!).toBeAllclose(Array.from(plus, (p, i) => (p - minus[i]!) / (2 * eps)), { atol: 1e-8, rtol: 1e-6 });
+    expect(hv!).toBeAllclose(
+      Array.from(plus, (p, i) => (p - minus[i]!) / (2 * eps)),
+      { atol: 1e-8, rtol: 1e-6 },
+    );
   });
 });
 
@@ -193,7 +215,9 @@ describe('engine errors', () => {
 
   test('backward from a non-scalar output without an upstream gradient raises', () => {
     const x = f64([1, 2], true);
-    expect(() => ag.exp(x).backward()).toThrow('backward: a gradient can be created implicitly only for one-element outputs, got shape [2]');
+    expect(() => ag.exp(x).backward()).toThrow(
+      'backward: a gradient can be created implicitly only for one-element outputs, got shape [2]',
+    );
   });
 
   test('backward of an output of a non-differentiable op raises', () => {
@@ -230,7 +254,9 @@ describe('engine errors', () => {
   test('a rule that returns a wrongly-shaped gradient is caught, naming the op and both shapes', () => {
     const rule = doubling((g) => ag.reshape(ag.slice(g, [[0, 2]]), [2]));
     const x = f64([1, 2, 3], true);
-    expect(() => ag.sum(apply(rule, [x], {})).backward()).toThrow("backward: op 'badDouble' produced a gradient of shape [2] float64 for input 0 of shape [3] float64");
+    expect(() => ag.sum(apply(rule, [x], {})).backward()).toThrow(
+      "backward: op 'badDouble' produced a gradient of shape [2] float64 for input 0 of shape [3] float64",
+    );
   });
 
   test('a rule whose gradient has a higher rank that does not broadcast back is caught too', () => {
@@ -240,13 +266,17 @@ describe('engine errors', () => {
     expect(x.grad!).toBeAllclose([[2, 2, 2]], { atol: 0, rtol: 0 });
     const wrong = doubling((g) => ag.expand(ag.reshape(g, [3, 1]), [3, 2]));
     const y = f64([1, 2, 3], true);
-    expect(() => ag.sum(apply(wrong, [y], {})).backward()).toThrow(/op 'badDouble' produced a gradient of shape \[3,2\] float64 for input 0 of shape \[3\] float64/);
+    expect(() => ag.sum(apply(wrong, [y], {})).backward()).toThrow(
+      /op 'badDouble' produced a gradient of shape \[3,2\] float64 for input 0 of shape \[3\] float64/,
+    );
   });
 
   test('a rule that returns a gradient of the wrong dtype is caught', () => {
     const rule = doubling((g) => ag.cast(ag.mul(g, 2), 'float32'));
     const x = f64([1, 2, 3], true);
-    expect(() => ag.sum(apply(rule, [x], {})).backward()).toThrow("op 'badDouble' produced a gradient of shape [3] float32 for input 0 of shape [3] float64");
+    expect(() => ag.sum(apply(rule, [x], {})).backward()).toThrow(
+      "op 'badDouble' produced a gradient of shape [3] float32 for input 0 of shape [3] float64",
+    );
   });
 });
 
@@ -308,4 +338,3 @@ describe('seeded randomness', () => {
     expect(ag.dropout(ag.ones([8], { dtype: 'float64' }), 0.5).data).toEqual(drop1.data);
   });
 });
-

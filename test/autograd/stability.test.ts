@@ -67,24 +67,26 @@ const FORMS: Record<'softmax' | 'logSoftmax' | 'logsumexp' | 'logsigmoid' | 'sof
     op: (x) => ag.softmax(x, -1),
     value: (x) => rows(x).flatMap(softmaxRow),
     // d<g, s>/dx = s * (g - <g, s>) per row
-    vjp: (x, g) => rows(x).flatMap((row, r) => {
-      const s = softmaxRow(row);
-      const gr = rows(g)[r]!;
-      const gs = dot(gr, s);
-      return s.map((si, i) => si * (gr[i]! - gs));
-    }),
+    vjp: (x, g) =>
+      rows(x).flatMap((row, r) => {
+        const s = softmaxRow(row);
+        const gr = rows(g)[r]!;
+        const gs = dot(gr, s);
+        return s.map((si, i) => si * (gr[i]! - gs));
+      }),
     outShape: [ROWS, COLS],
   },
   logSoftmax: {
     op: (x) => ag.logSoftmax(x, -1),
     value: (x) => rows(x).flatMap((row) => row.map((v) => v - logsumexpRow(row))),
     // d<g, x - lse(x)>/dx = g - softmax(x) sum(g)
-    vjp: (x, g) => rows(x).flatMap((row, r) => {
-      const s = softmaxRow(row);
-      const gr = rows(g)[r]!;
-      const total = gr.reduce((a, b) => a + b, 0);
-      return gr.map((gi, i) => gi - s[i]! * total);
-    }),
+    vjp: (x, g) =>
+      rows(x).flatMap((row, r) => {
+        const s = softmaxRow(row);
+        const gr = rows(g)[r]!;
+        const total = gr.reduce((a, b) => a + b, 0);
+        return gr.map((gi, i) => gi - s[i]! * total);
+      }),
     outShape: [ROWS, COLS],
   },
   logsumexp: {
@@ -149,19 +151,23 @@ describe.each(Object.keys(FORMS) as (keyof typeof FORMS)[])('%s at shifted input
 describe('crossEntropy at shifted logits', () => {
   test.each(SETTINGS)('%s, %s: mean loss and its gradient (softmax - onehot) / N equal the closed form', (dtype, range) => {
     fc.assert(
-      fc.property(SHIFTED[range]!(ROWS * COLS), fc.array(fc.integer({ min: 0, max: COLS - 1 }), { minLength: ROWS, maxLength: ROWS }), (xs, targets) => {
-        const x = tensor(Float64Array.from(xs), { shape: [ROWS, COLS], dtype, requiresGrad: true });
-        const loss = ag.crossEntropy(x, targets);
-        const [dx] = grad(loss, [x]);
-        const seen = rows(Array.from(x.data));
-        const expected = seen.reduce((s, row, r) => s + logsumexpRow(row) - row[targets[r]!]!, 0) / ROWS;
-        const expectedGrad = seen.flatMap((row, r) => softmaxRow(row).map((p, i) => (p - (i === targets[r] ? 1 : 0)) / ROWS));
-        expect(Number.isFinite(loss.item())).toBe(true);
-        expect(dx!.data.every(Number.isFinite)).toBe(true);
-        const tol = dtype === 'float64' ? F64 : F32;
-        expect(loss).toBeAllclose(expected, tol);
-        expect(dx!).toBeAllclose(tensor(expectedGrad, { shape: [ROWS, COLS], dtype: 'float64' }), tol);
-      }),
+      fc.property(
+        SHIFTED[range]!(ROWS * COLS),
+        fc.array(fc.integer({ min: 0, max: COLS - 1 }), { minLength: ROWS, maxLength: ROWS }),
+        (xs, targets) => {
+          const x = tensor(Float64Array.from(xs), { shape: [ROWS, COLS], dtype, requiresGrad: true });
+          const loss = ag.crossEntropy(x, targets);
+          const [dx] = grad(loss, [x]);
+          const seen = rows(Array.from(x.data));
+          const expected = seen.reduce((s, row, r) => s + logsumexpRow(row) - row[targets[r]!]!, 0) / ROWS;
+          const expectedGrad = seen.flatMap((row, r) => softmaxRow(row).map((p, i) => (p - (i === targets[r] ? 1 : 0)) / ROWS));
+          expect(Number.isFinite(loss.item())).toBe(true);
+          expect(dx!.data.every(Number.isFinite)).toBe(true);
+          const tol = dtype === 'float64' ? F64 : F32;
+          expect(loss).toBeAllclose(expected, tol);
+          expect(dx!).toBeAllclose(tensor(expectedGrad, { shape: [ROWS, COLS], dtype: 'float64' }), tol);
+        },
+      ),
     );
   });
 });
@@ -172,7 +178,17 @@ describe('layerNorm stability', () => {
       const x = tensor(new Float64Array(6).fill(c), { shape: [2, 3], dtype: 'float64', requiresGrad: true });
       const y = ag.layerNorm(x);
       expect(y).toBeAllclose(new Float64Array(6), { atol: 0, rtol: 0 });
-      const [dx] = grad(y, [x], { gradOutputs: [tensor([[1, -2, 0.5], [3, 0, -1]], { dtype: 'float64' })] });
+      const [dx] = grad(y, [x], {
+        gradOutputs: [
+          tensor(
+            [
+              [1, -2, 0.5],
+              [3, 0, -1],
+            ],
+            { dtype: 'float64' },
+          ),
+        ],
+      });
       expect(dx!.data.every(Number.isFinite)).toBe(true);
     }
   });

@@ -70,8 +70,35 @@ describe('bench smoke', () => {
 
   it('parses every flag', () => {
     expect(parseArgs(['-h'])).toBe('help');
-    const opts = parseArgs(['--peers', '--quick', '--only', 'train,memory', '--configs', 'tiny-gpt', '--backends', 'cpu,gpujs', '--train-steps', '5', '--warmup-steps', '2', '--steps', '30', '--no-write']);
-    expect(opts).toEqual({ peers: true, quick: true, tiny: false, sections: ['train', 'memory'], configs: ['tiny-gpt'], backends: ['cpu', 'gpujs'], trainSteps: 5, warmupSteps: 2, memorySteps: 30, outDir: null });
+    const opts = parseArgs([
+      '--peers',
+      '--quick',
+      '--only',
+      'train,memory',
+      '--configs',
+      'tiny-gpt',
+      '--backends',
+      'cpu,gpujs',
+      '--train-steps',
+      '5',
+      '--warmup-steps',
+      '2',
+      '--steps',
+      '30',
+      '--no-write',
+    ]);
+    expect(opts).toEqual({
+      peers: true,
+      quick: true,
+      tiny: false,
+      sections: ['train', 'memory'],
+      configs: ['tiny-gpt'],
+      backends: ['cpu', 'gpujs'],
+      trainSteps: 5,
+      warmupSteps: 2,
+      memorySteps: 30,
+      outDir: null,
+    });
   });
 
   it('defaults: no memory check unless named, 20 measured steps, 2000 memory steps', () => {

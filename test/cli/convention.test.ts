@@ -23,11 +23,14 @@ function tinyConfig(): string {
 
 /** Every line of stdout as a JSON object; fails the test on a line that is not one. */
 function records(stdout: string): Record<string, unknown>[] {
-  return stdout.trimEnd().split('\n').map((line) => {
-    const value: unknown = JSON.parse(line);
-    expect(typeof value === 'object' && value !== null && !Array.isArray(value), line).toBe(true);
-    return value as Record<string, unknown>;
-  });
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => {
+      const value: unknown = JSON.parse(line);
+      expect(typeof value === 'object' && value !== null && !Array.isArray(value), line).toBe(true);
+      return value as Record<string, unknown>;
+    });
 }
 
 /** Each command (with what it needs before its options) and the `command` its JSON records carry. */
@@ -56,8 +59,17 @@ describe('usage errors exit 2 on every command', () => {
     });
   }
 
-  it('a stray argument is an error, as is an unknown command or a flag before data\'s action', async () => {
-    for (const argv of [['tour', 'extra'], ['gradcheck', 'extra'], ['train', 'extra'], ['demo', 'extra'], ['eval', 'a', 'b'], ['data', '--bogus'], ['data'], ['bogus']]) {
+  it("a stray argument is an error, as is an unknown command or a flag before data's action", async () => {
+    for (const argv of [
+      ['tour', 'extra'],
+      ['gradcheck', 'extra'],
+      ['train', 'extra'],
+      ['demo', 'extra'],
+      ['eval', 'a', 'b'],
+      ['data', '--bogus'],
+      ['data'],
+      ['bogus'],
+    ]) {
       const r = await selm(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stdout, argv.join(' ')).toBe('');
@@ -68,7 +80,7 @@ describe('usage errors exit 2 on every command', () => {
 });
 
 describe('--version', () => {
-  it('prints package.json\'s version and nothing else', async () => {
+  it("prints package.json's version and nothing else", async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     const r = await selm('--version');
     expect(r.code).toBe(0);
@@ -79,7 +91,10 @@ describe('--version', () => {
 });
 
 describe('a bad config is exit 2 however it arrives', () => {
-  for (const [what, text] of [['invalid JSON', '{"world": '], ['an invalid field', JSON.stringify({ world: { kind: 'bandit' }, algorithm: { beta: 0 } })]] as const) {
+  for (const [what, text] of [
+    ['invalid JSON', '{"world": '],
+    ['an invalid field', JSON.stringify({ world: { kind: 'bandit' }, algorithm: { beta: 0 } })],
+  ] as const) {
     it(`${what}: with --config, as a run's config.json with --resume, and to eval`, async () => {
       const dir = scratch();
       writeFileSync(join(dir, 'config.json'), text);
@@ -169,7 +184,17 @@ describe('output helpers', () => {
     const reporter = plainReporter('train', (l) => lines.push(l));
     reporter.onEvent({ type: 'start', experiment: 'x', totalSteps: 200, doneSteps: 50 });
     for (let done = 51; done <= 200; done++) {
-      reporter.onEvent({ type: 'step', experiment: 'x', seed: 0, method: 'SELM', iteration: 1, step: done, doneSteps: done, totalSteps: 200, loss: 0.5 });
+      reporter.onEvent({
+        type: 'step',
+        experiment: 'x',
+        seed: 0,
+        method: 'SELM',
+        iteration: 1,
+        step: done,
+        doneSteps: done,
+        totalSteps: 200,
+        loss: 0.5,
+      });
     }
     reporter.onEvent({ type: 'iteration', experiment: 'x', seed: 0, method: 'SELM', iteration: 1, meanGreedy: 1, meanSampled: 1 });
     expect(lines.map((l) => l.match(/(\d+)%/)![1])).toEqual(['30', '40', '50', '60', '70', '80', '90', '100']);

@@ -19,7 +19,10 @@ describe('selm demo --quick', () => {
     expect(code).toBe(0);
     expect(seconds).toBeLessThan(40); // the budget is 20 s on an idle 2-core machine; leave room for a busy CI
 
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; results?: { rows: unknown[] }[] });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; results?: { rows: unknown[] }[] });
     expect(lines.some((l) => l.type === 'step')).toBe(true);
     expect(lines[lines.length - 1]!.type).toBe('result');
     expect(lines[lines.length - 1]!.results).toHaveLength(2);
@@ -27,22 +30,44 @@ describe('selm demo --quick', () => {
 
     for (const config of demoConfigs(true)) {
       const run = join(dir, config.world.kind);
-      for (const f of ['config.json', 'metrics.jsonl', 'eval.json', 'summary.md', 'state.json']) expect(existsSync(join(run, f)), f).toBe(true);
-      const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      for (const f of ['config.json', 'metrics.jsonl', 'eval.json', 'summary.md', 'state.json'])
+        expect(existsSync(join(run, f)), f).toBe(true);
+      const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const step = metrics.find((m) => m.method === 'SELM')!;
-      for (const key of ['loss', 'loss/dpo', 'loss/optimism', 'rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'logps/pi_response', 'logps/ref_response', 'learning_rate', 'epoch', 'grad_norm']) {
+      for (const key of [
+        'loss',
+        'loss/dpo',
+        'loss/optimism',
+        'rewards/chosen',
+        'rewards/rejected',
+        'rewards/accuracies',
+        'rewards/margins',
+        'logps/chosen',
+        'logps/rejected',
+        'logps/pi_response',
+        'logps/ref_response',
+        'learning_rate',
+        'epoch',
+        'grad_norm',
+      ]) {
         expect(typeof step[key], key).toBe('number');
       }
       for (const seed of config.seeds) {
         expect(existsSync(join(run, 'checkpoints', `seed${seed}`, 'sft.safetensors'))).toBe(true);
         for (const m of methodsOf(config)) {
-          for (let t = 1; t <= config.algorithm.iterations; t++) expect(existsSync(join(run, 'checkpoints', `seed${seed}`, methodSlug(m.name), `iter${t}.safetensors`))).toBe(true);
+          for (let t = 1; t <= config.algorithm.iterations; t++)
+            expect(existsSync(join(run, 'checkpoints', `seed${seed}`, methodSlug(m.name), `iter${t}.safetensors`))).toBe(true);
         }
       }
       const figures = readdirSync(join(run, 'figures'));
       expect(figures.length).toBeGreaterThanOrEqual(6);
       for (const f of figures) expect(checkXml(readFileSync(join(run, 'figures', f), 'utf8')), f).toBe('svg');
-      const evalJson = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8')) as { summary: { rows: unknown[]; differences: unknown[]; implicitDifference: { chosen: { mean: number }[] } } };
+      const evalJson = JSON.parse(readFileSync(join(run, 'eval.json'), 'utf8')) as {
+        summary: { rows: unknown[]; differences: unknown[]; implicitDifference: { chosen: { mean: number }[] } };
+      };
       expect(evalJson.summary.rows.length).toBe(1 + methodsOf(config).length * config.algorithm.iterations);
       expect(evalJson.summary.differences).toHaveLength(config.algorithm.iterations);
       // Training really moved the models: SELM's and DPO's implicit rewards differ somewhere (Figure 4).

@@ -69,10 +69,13 @@ describe('bad input', () => {
     for (const r of [a, b, c, d]) expect(existsSync(r.out)).toBe(false);
   });
 
-  it('names the file and line of a bad JSONL record, on import and as a run\'s preference set', async () => {
+  it("names the file and line of a bad JSONL record, on import and as a run's preference set", async () => {
     const dir = scratch();
     const file = join(dir, 'prefs.jsonl');
-    writeFileSync(file, '{"prompt": "task 0 #1", "chosen": "r3", "rejected": "r4"}\n{"prompt": "task 0 #1", "chosen": "r99", "rejected": "r4"}\n');
+    writeFileSync(
+      file,
+      '{"prompt": "task 0 #1", "chosen": "r3", "rejected": "r4"}\n{"prompt": "task 0 #1", "chosen": "r99", "rejected": "r4"}\n',
+    );
     const imported = await selm('data', 'import', file, '--world', 'bandit');
     expect(imported.code).toBe(2);
     expect(imported.stderr).toContain(`${file}:2: response r99 is out of range`);

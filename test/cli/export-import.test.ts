@@ -39,14 +39,26 @@ describe('selm export / import', () => {
     expect(existsSync(join(root, 'model.safetensors'))).toBe(true);
   });
 
-  it('exports the TRL hand-off: every iteration\'s D_t, the SFT model, the config mapping', async () => {
+  it("exports the TRL hand-off: every iteration's D_t, the SFT model, the config mapping", async () => {
     const out = join(root, 'trl');
     const e = await selm('export', 'trl', run, '--out', out);
     expect(e.code).toBe(0);
-    for (const f of ['data/dpo/iter1.jsonl', 'data/dpo/iter2.jsonl', 'data/selm/iter1.jsonl', 'data/selm/iter2.jsonl', 'model/config.json', 'trl_config.json', 'README.md']) {
+    for (const f of [
+      'data/dpo/iter1.jsonl',
+      'data/dpo/iter2.jsonl',
+      'data/selm/iter1.jsonl',
+      'data/selm/iter2.jsonl',
+      'model/config.json',
+      'trl_config.json',
+      'README.md',
+    ]) {
       expect(existsSync(join(out, f))).toBe(true);
     }
-    const mapping = JSON.parse(readFileSync(join(out, 'trl_config.json'), 'utf8')) as { selm: { alpha: number }; xpo: { alpha: number }; dpo_config: { beta: number } };
+    const mapping = JSON.parse(readFileSync(join(out, 'trl_config.json'), 'utf8')) as {
+      selm: { alpha: number };
+      xpo: { alpha: number };
+      dpo_config: { beta: number };
+    };
     expect(mapping.selm.alpha).toBe(0.1);
     expect(mapping.xpo.alpha).toBe(0.01);
     expect(mapping.dpo_config.beta).toBe(0.1);

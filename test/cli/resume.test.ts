@@ -51,7 +51,9 @@ function snapshot(dir: string): Map<string, Buffer> {
 async function runWithInterruptions(config: ExperimentConfig, dir: string, stops: number[]): Promise<void> {
   let resume = false;
   for (const stop of stops) {
-    await expect(runExperiment(config, { storage: new FolderStorage(dir), resume, stopAfterIterations: stop })).rejects.toBeInstanceOf(RunInterrupted);
+    await expect(runExperiment(config, { storage: new FolderStorage(dir), resume, stopAfterIterations: stop })).rejects.toBeInstanceOf(
+      RunInterrupted,
+    );
     // A crash in the middle of the next iteration leaves metrics lines the state does not cover.
     appendFileSync(join(dir, 'metrics.jsonl'), '{"partial": true}\n{"trunc');
     resume = true;

@@ -25,7 +25,16 @@ const scratch = mkdtempSync(join(tmpdir(), 'selm-lock-'));
 beforeAll(async () => {
   bundleDir = mkdtempSync(join(ROOT, 'tmp-lock-'));
   cli = join(bundleDir, 'cli.mjs');
-  await build({ entryPoints: [join(ROOT, 'src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['gpu.js'], outfile: cli, logLevel: 'warning' });
+  await build({
+    entryPoints: [join(ROOT, 'src/cli/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['gpu.js'],
+    outfile: cli,
+    logLevel: 'warning',
+  });
 }, 60_000);
 
 afterAll(() => {
@@ -50,7 +59,9 @@ function run(...args: string[]): Promise<Exit> {
 const CONFIG = { world: { kind: 'bandit' }, seeds: [0], alphaSweep: [] };
 
 function metricsLines(dir: string): string[] {
-  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 /** Both outcomes of a race: one ran (0), the other was refused (2) naming the lock's owner. */
@@ -68,7 +79,10 @@ describe('run lock', () => {
     let expectedLines = -1;
     for (let trial = 0; trial < 20; trial++) {
       const out = join(scratch, `race${trial}`);
-      const [a, b] = await Promise.all([run('train', '--config', config, '--out', out, '--json'), run('train', '--config', config, '--out', out, '--json')]);
+      const [a, b] = await Promise.all([
+        run('train', '--config', config, '--out', out, '--json'),
+        run('train', '--config', config, '--out', out, '--json'),
+      ]);
       expectOneWinner(a, b);
       const lines = metricsLines(out);
       expect(new Set(lines).size).toBe(lines.length);
@@ -84,7 +98,9 @@ describe('run lock', () => {
     config.alphaSweep = [];
     for (let trial = 0; trial < 3; trial++) {
       const dir = join(scratch, `resume${trial}`);
-      await expect(runExperiment(config, { storage: new FolderStorage(dir), stopAfterIterations: 1 })).rejects.toBeInstanceOf(RunInterrupted);
+      await expect(runExperiment(config, { storage: new FolderStorage(dir), stopAfterIterations: 1 })).rejects.toBeInstanceOf(
+        RunInterrupted,
+      );
       const [a, b] = await Promise.all([run('train', '--resume', dir, '--json'), run('train', '--resume', dir, '--json')]);
       expectOneWinner(a, b);
       const lines = metricsLines(dir);
@@ -115,7 +131,11 @@ describe('run lock', () => {
       writeFileSync(join(dir, 'config.json'), JSON.stringify(CONFIG));
       const config = join(scratch, 'held.json');
       writeFileSync(config, JSON.stringify(CONFIG));
-      for (const args of [['eval', dir], ['train', '--resume', dir], ['train', '--config', config, '--out', dir]]) {
+      for (const args of [
+        ['eval', dir],
+        ['train', '--resume', dir],
+        ['train', '--config', config, '--out', dir],
+      ]) {
         const r = await selm(...args);
         expect(r.code, args.join(' ')).toBe(2);
         expect(r.stderr).toContain(`is in use by process ${process.pid} on host ${hostname()}`);

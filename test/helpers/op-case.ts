@@ -47,12 +47,26 @@ export function specArb(shape: readonly number[], values: Values = valueArb(), r
   return fc.array(values, { minLength: n, maxLength: n }).map((v) => spec(shape, v, requiresGrad));
 }
 
-export function unary(label: string, fn: (x: Tensor) => Tensor, f: (v: number) => number, values: Values = valueArb(), shapes: ShapeOptions = {}): OpCase {
+export function unary(
+  label: string,
+  fn: (x: Tensor) => Tensor,
+  f: (v: number) => number,
+  values: Values = valueArb(),
+  shapes: ShapeOptions = {},
+): OpCase {
   return {
     differentiable: true,
     sample: shapeArb(shapes)
       .chain((s) => specArb(s, values))
-      .map((x) => new OpSample(label, [x], (t) => fn(t), (r) => map(r, f))),
+      .map(
+        (x) =>
+          new OpSample(
+            label,
+            [x],
+            (t) => fn(t),
+            (r) => map(r, f),
+          ),
+      ),
   };
 }
 
@@ -63,17 +77,53 @@ const gradFlags = fc.constantFrom<[boolean, boolean]>([true, true], [true, true]
  * A broadcasting binary op: two tensors of broadcastable shapes (either may be the constant), or a tensor and
  * a plain number on either side (numbers lift to 0-d constants).
  */
-export function binary(label: string, fn: (a: TensorLike, b: TensorLike) => Tensor, f: (a: number, b: number) => number, va: Values = valueArb(), vb: Values = va): OpCase {
+export function binary(
+  label: string,
+  fn: (a: TensorLike, b: TensorLike) => Tensor,
+  f: (a: number, b: number) => number,
+  va: Values = valueArb(),
+  vb: Values = va,
+): OpCase {
   const pair = fc
     .tuple(broadcastPairArb(), gradFlags)
     .chain(([[sa, sb], [ga, gb]]) => fc.tuple(specArb(sa, va, ga), specArb(sb, vb, gb)))
-    .map(([a, b]) => new OpSample(label, [a, b], (x, y) => fn(x, y), (x, y) => zip([x, y], f)));
+    .map(
+      ([a, b]) =>
+        new OpSample(
+          label,
+          [a, b],
+          (x, y) => fn(x, y),
+          (x, y) => zip([x, y], f),
+        ),
+    );
   const numberRight = fc
-    .tuple(shapeArb().chain((s) => specArb(s, va)), vb)
-    .map(([a, c]) => new OpSample(`${label}(_, ${c})`, [a], (x) => fn(x, c), (x) => map(x, (v) => f(v, c))));
+    .tuple(
+      shapeArb().chain((s) => specArb(s, va)),
+      vb,
+    )
+    .map(
+      ([a, c]) =>
+        new OpSample(
+          `${label}(_, ${c})`,
+          [a],
+          (x) => fn(x, c),
+          (x) => map(x, (v) => f(v, c)),
+        ),
+    );
   const numberLeft = fc
-    .tuple(va, shapeArb().chain((s) => specArb(s, vb)))
-    .map(([c, b]) => new OpSample(`${label}(${c}, _)`, [b], (y) => fn(c, y), (y) => map(y, (v) => f(c, v))));
+    .tuple(
+      va,
+      shapeArb().chain((s) => specArb(s, vb)),
+    )
+    .map(
+      ([c, b]) =>
+        new OpSample(
+          `${label}(${c}, _)`,
+          [b],
+          (y) => fn(c, y),
+          (y) => map(y, (v) => f(c, v)),
+        ),
+    );
   return { differentiable: true, sample: fc.oneof({ arbitrary: pair, weight: 3 }, numberRight, numberLeft) };
 }
 

@@ -41,7 +41,11 @@ async function evalAfter(change: (dir: string) => string): Promise<{ code: numbe
   return { code: r.code, stderr: r.stderr, file, reportKept };
 }
 
-function rewrite(path: string, edit: (name: string, values: number[]) => { values: number[]; dtype?: 'float32' | 'float64' }, metadata?: (m: Record<string, string>) => Record<string, string>): void {
+function rewrite(
+  path: string,
+  edit: (name: string, values: number[]) => { values: number[]; dtype?: 'float32' | 'float64' },
+  metadata?: (m: Record<string, string>) => Record<string, string>,
+): void {
   const { tensors, metadata: m } = decodeSafetensors(readFileSync(path));
   const entries = [...tensors].map(([name, t]) => {
     const out = edit(name, Array.from(t.data));
@@ -85,7 +89,11 @@ describe('selm eval on damaged checkpoints', () => {
   it('another iteration or seed copied into place: the stored iteration and seed are checked', async () => {
     const r = await evalAfter((dir) => {
       const file = join(dir, checkpointPath(0, 'DPO', 3));
-      rewrite(file, (_, v) => ({ values: v }), (m) => ({ ...m, iteration: '2', seed: '5' }));
+      rewrite(
+        file,
+        (_, v) => ({ values: v }),
+        (m) => ({ ...m, iteration: '2', seed: '5' }),
+      );
       return file;
     });
     expect(r.code).toBe(2);

@@ -29,16 +29,47 @@ async function train(text: string): Promise<{ code: number; stderr: string; out:
 
 describe('configs are validated whole, before anything is created', () => {
   for (const [what, text, patterns] of [
-    ['eval.samples 1e9 (language)', { world: { kind: 'language' }, eval: { samples: 1e9 } }, [/limits\.samples: about 1\.2e\+10 responses held at once, over the limit 1\.0e\+7; make eval\.samples/]],
-    ['a 4096-wide 48-layer GPT', { world: { kind: 'language' }, model: { width: 4096, layers: 48, heads: 32 } }, [/limits\.parameters: about 6\.4e\+9 parameters .* make model\.width, model\.layers or model\.mlpRatio smaller, or raise limits\.parameters/, /limits\.activationBytes/]],
+    [
+      'eval.samples 1e9 (language)',
+      { world: { kind: 'language' }, eval: { samples: 1e9 } },
+      [/limits\.samples: about 1\.2e\+10 responses held at once, over the limit 1\.0e\+7; make eval\.samples/],
+    ],
+    [
+      'a 4096-wide 48-layer GPT',
+      { world: { kind: 'language' }, model: { width: 4096, layers: 48, heads: 32 } },
+      [
+        /limits\.parameters: about 6\.4e\+9 parameters .* make model\.width, model\.layers or model\.mlpRatio smaller, or raise limits\.parameters/,
+        /limits\.activationBytes/,
+      ],
+    ],
     ['tasks 1e7', { world: { kind: 'bandit', tasks: 1e7 } }, [/limits\.parameters: about 1\.2e\+8 parameters/]],
     ['100,000 layers', { world: { kind: 'language' }, model: { layers: 100000 } }, [/limits\.parameters/]],
     ['width 65536', { world: { kind: 'language' }, model: { width: 65536 } }, [/limits\.parameters/]],
-    ['mlpRatio 0.001', { world: { kind: 'language' }, model: { mlpRatio: 0.001 } }, [/model\.mlpRatio: gives an MLP of 0 units at width 32; needs at least 1/]],
-    ['a seed whose streams collide', { world: { kind: 'bandit' }, seeds: [9e12] }, [new RegExp(`seeds\\[0\\]: must be an integer in \\[0, ${MAX_SEED}\\]`)]],
-    ['a model section in a bandit config', { world: { kind: 'bandit' }, model: { width: 64 } }, [/model: the bandit world ignores this section/]],
-    ['an sft section in a bandit config', { world: { kind: 'bandit' }, sft: { steps: 10 } }, [/sft: the bandit world ignores this section/]],
-    ['limits that are not positive', { world: { kind: 'bandit' }, limits: { samples: 0 } }, [/limits\.samples: must be a number > 0, got 0/]],
+    [
+      'mlpRatio 0.001',
+      { world: { kind: 'language' }, model: { mlpRatio: 0.001 } },
+      [/model\.mlpRatio: gives an MLP of 0 units at width 32; needs at least 1/],
+    ],
+    [
+      'a seed whose streams collide',
+      { world: { kind: 'bandit' }, seeds: [9e12] },
+      [new RegExp(`seeds\\[0\\]: must be an integer in \\[0, ${MAX_SEED}\\]`)],
+    ],
+    [
+      'a model section in a bandit config',
+      { world: { kind: 'bandit' }, model: { width: 64 } },
+      [/model: the bandit world ignores this section/],
+    ],
+    [
+      'an sft section in a bandit config',
+      { world: { kind: 'bandit' }, sft: { steps: 10 } },
+      [/sft: the bandit world ignores this section/],
+    ],
+    [
+      'limits that are not positive',
+      { world: { kind: 'bandit' }, limits: { samples: 0 } },
+      [/limits\.samples: must be a number > 0, got 0/],
+    ],
   ] as const) {
     it(`${what}: exit 2, the field and the fix, nothing on disk`, async () => {
       const r = await train(JSON.stringify(text));
@@ -49,7 +80,9 @@ describe('configs are validated whole, before anything is created', () => {
   }
 
   it('1e999 is reported as a non-finite number (not "got null"); constructor and __proto__ as unknown fields', async () => {
-    const r = await train('{"world": {"kind": "bandit"}, "algorithm": {"learningRates": [1e999, 1, 1]}, "constructor": 1, "__proto__": {"seeds": [1]}}');
+    const r = await train(
+      '{"world": {"kind": "bandit"}, "algorithm": {"learningRates": [1e999, 1, 1]}, "constructor": 1, "__proto__": {"seeds": [1]}}',
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('algorithm.learningRates[0]: must be a finite number, got Infinity');
     expect(r.stderr).not.toContain('null');
@@ -66,7 +99,9 @@ describe('configs are validated whole, before anything is created', () => {
 
   it('raising a limit is the explicit override', () => {
     expect(() => parseExperimentConfig({ world: { kind: 'bandit', tasks: 5e6 } })).toThrow(/limits\.parameters/);
-    expect(parseExperimentConfig({ world: { kind: 'bandit', tasks: 5e6 }, limits: { parameters: 1e8, samples: 1e10 } }).world).toMatchObject({ tasks: 5e6 });
+    expect(
+      parseExperimentConfig({ world: { kind: 'bandit', tasks: 5e6 }, limits: { parameters: 1e8, samples: 1e10 } }).world,
+    ).toMatchObject({ tasks: 5e6 });
   });
 
   it('the written config.json of a bandit run (with its default model and sft) parses back', () => {
@@ -81,7 +116,9 @@ describe('configs are validated whole, before anything is created', () => {
   });
 
   it('a config file with a byte-order mark is accepted', async () => {
-    const r = await train(`\uFEFF${JSON.stringify({ world: { kind: 'bandit' }, seeds: [0], alphaSweep: [], algorithm: { iterations: 1, learningRates: 3 } })}`);
+    const r = await train(
+      `\uFEFF${JSON.stringify({ world: { kind: 'bandit' }, seeds: [0], alphaSweep: [], algorithm: { iterations: 1, learningRates: 3 } })}`,
+    );
     expect(r.code, r.stderr).toBe(0);
   });
 

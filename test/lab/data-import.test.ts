@@ -28,7 +28,7 @@ const long = 'ü'.repeat(200_000);
 describe('formats', () => {
   test('standard: strings with unicode, CRLF line ends, a BOM and a 200,000-character line', async () => {
     const lines = [
-      { prompt: 'Wie geht\'s? 🦊', chosen: 'Gut, danke.', rejected: 'Nein.' },
+      { prompt: "Wie geht's? 🦊", chosen: 'Gut, danke.', rejected: 'Nein.' },
       { prompt: '東京', chosen: long, rejected: 'x' },
     ].map((r) => JSON.stringify(r));
     const file = fixture(`\uFEFF${lines.join('\r\n')}\r\n\r\n`);
@@ -60,9 +60,18 @@ describe('formats', () => {
     const row = {
       prompt,
       prompt_id: 'abc',
-      chosen: [{ role: 'user', content: prompt }, { role: 'assistant', content: 'Rayleigh scattering.' }],
-      rejected: [{ role: 'user', content: prompt }, { role: 'assistant', content: 'Paint.' }],
-      messages: [{ role: 'user', content: prompt }, { role: 'assistant', content: 'Rayleigh scattering.' }],
+      chosen: [
+        { role: 'user', content: prompt },
+        { role: 'assistant', content: 'Rayleigh scattering.' },
+      ],
+      rejected: [
+        { role: 'user', content: prompt },
+        { role: 'assistant', content: 'Paint.' },
+      ],
+      messages: [
+        { role: 'user', content: prompt },
+        { role: 'assistant', content: 'Rayleigh scattering.' },
+      ],
       score_chosen: 8.5,
       score_rejected: 2,
       reference_response: [{ role: 'assistant', content: 'Because of scattering.' }],
@@ -72,7 +81,13 @@ describe('formats', () => {
     const summary = await importPreferenceFile(file, out);
     expect(summary).toEqual({ records: 2, extras: { messages: 2, prompt_id: 2 }, withReference: 2, withScores: 2 });
     const back = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!) as Record<string, unknown>;
-    expect(back).toMatchObject({ prompt: formatChatPrompt([{ role: 'user', content: prompt }]), chosen: 'Rayleigh scattering.', reference_response: 'Because of scattering.', score_chosen: 8.5, prompt_id: 'abc' });
+    expect(back).toMatchObject({
+      prompt: formatChatPrompt([{ role: 'user', content: prompt }]),
+      chosen: 'Rayleigh scattering.',
+      reference_response: 'Because of scattering.',
+      score_chosen: 8.5,
+      prompt_id: 'abc',
+    });
     // The normalised file imports again to the same records.
     expect((await readAll(out)).map((r) => r.chosen)).toEqual(['Rayleigh scattering.', 'Rayleigh scattering.']);
   });
@@ -87,17 +102,35 @@ describe('errors name FILE:LINE and the field', () => {
     ['not json', '{"prompt": "a", "chosen": "b", "rejected": "c"}\n{oops\n', /:2: not valid JSON/],
     ['missing field', '{"prompt": "a", "chosen": "b"}\n', /:1: field 'rejected': is missing/],
     ['wrong type', '{"prompt": 3, "chosen": "b", "rejected": "c"}\n', /:1: field 'prompt': must be a string, got 3/],
-    ['bad message', '{"prompt": "a", "chosen": [{"role": "assistant"}], "rejected": "c"}\n', /:1: field 'chosen\[0\]': must be a \{"role": str, "content": str\} message/],
-    ['not ending with the assistant', '{"prompt": "a", "chosen": [{"role": "user", "content": "x"}], "rejected": [{"role": "assistant", "content": "y"}]}\n', /:1: field 'chosen': must end with an assistant message/],
-    ['prompt mismatch', '{"prompt": "a", "chosen": [{"role": "user", "content": "b"}, {"role": "assistant", "content": "y"}], "rejected": [{"role": "assistant", "content": "z"}]}\n', /:1: field 'chosen': its messages before the last do not match/],
-    ['bad score', '{"prompt": "a", "chosen": "b", "rejected": "c", "score_chosen": "high"}\n', /:1: field 'score_chosen': must be a finite number/],
+    [
+      'bad message',
+      '{"prompt": "a", "chosen": [{"role": "assistant"}], "rejected": "c"}\n',
+      /:1: field 'chosen\[0\]': must be a \{"role": str, "content": str\} message/,
+    ],
+    [
+      'not ending with the assistant',
+      '{"prompt": "a", "chosen": [{"role": "user", "content": "x"}], "rejected": [{"role": "assistant", "content": "y"}]}\n',
+      /:1: field 'chosen': must end with an assistant message/,
+    ],
+    [
+      'prompt mismatch',
+      '{"prompt": "a", "chosen": [{"role": "user", "content": "b"}, {"role": "assistant", "content": "y"}], "rejected": [{"role": "assistant", "content": "z"}]}\n',
+      /:1: field 'chosen': its messages before the last do not match/,
+    ],
+    [
+      'bad score',
+      '{"prompt": "a", "chosen": "b", "rejected": "c", "score_chosen": "high"}\n',
+      /:1: field 'score_chosen': must be a finite number/,
+    ],
     ['an array line', '\n\n[1, 2]\n', /:3: expected a JSON object/],
   ];
   for (const [name, text, pattern] of cases) {
     test(name, async () => {
       const file = fixture(text);
       const out = join(dir, `bad-${count}.jsonl`);
-      await expect(importPreferenceFile(file, out)).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${pattern.source}`));
+      await expect(importPreferenceFile(file, out)).rejects.toThrow(
+        new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${pattern.source}`),
+      );
       expect(existsSync(out)).toBe(false);
     });
   }

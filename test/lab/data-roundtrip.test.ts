@@ -43,7 +43,9 @@ describe('data import round-trips or refuses', () => {
     ['leading zeros', '007', '#7'],
   ] as const) {
     it(`${what} is refused, saying how it would be written back`, () => {
-      expect(error(line(`task 0 #${index}`, 'r3', 'r4'))).toContain(`d.jsonl:1: field 'prompt' "task 0 #${index}" would be written back as "task 0 ${shown}"`);
+      expect(error(line(`task 0 #${index}`, 'r3', 'r4'))).toContain(
+        `d.jsonl:1: field 'prompt' "task 0 #${index}" would be written back as "task 0 ${shown}"`,
+      );
     });
   }
 
@@ -52,7 +54,9 @@ describe('data import round-trips or refuses', () => {
   });
 
   it('chosen == rejected is refused', () => {
-    expect(error(`${line('task 0 #1', 'r3', 'r4')}\n${line('task 0 #2', 'r5', 'r5')}`)).toContain('d.jsonl:2: chosen and rejected are the same response ("r5")');
+    expect(error(`${line('task 0 #1', 'r3', 'r4')}\n${line('task 0 #2', 'r5', 'r5')}`)).toContain(
+      'd.jsonl:2: chosen and rejected are the same response ("r5")',
+    );
   });
 
   it('repeated triples are found, with the line they repeat', () => {

@@ -29,7 +29,9 @@ describe('divergence is reported', () => {
   it('a bandit run at lr 1e6 finishes with exit 1, and its summary and stderr name the exploding weights and where they began', async () => {
     const r = await train({ world: { kind: 'bandit' }, seeds: [0], alphaSweep: [], algorithm: { learningRates: 1e6 } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/seed 0, DPO: exploding weights: max \|weight\| [\d.]+e\+\d+ at iteration 1 \(over 1000\), from iteration 1, step \d+/);
+    expect(r.stderr).toMatch(
+      /seed 0, DPO: exploding weights: max \|weight\| [\d.]+e\+\d+ at iteration 1 \(over 1000\), from iteration 1, step \d+/,
+    );
     const summary = readFileSync(join(r.out, 'summary.md'), 'utf8');
     expect(summary).toContain('## Warnings: this run diverged');
     expect(summary).toMatch(/seed 0, SELM: exploding weights/);
@@ -44,7 +46,9 @@ describe('divergence is reported', () => {
   it('an SFT divergence says "during SFT" and that no checkpoint exists yet (not "iteration -1")', async () => {
     const r = await train({ world: { kind: 'language' }, seeds: [0], alphaSweep: [], sft: { steps: 6, lr: 1e300, warmupRatio: 0 } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/seed 0: non-finite loss\/sft \(\w+\) during SFT, at step \d+; training stopped; seed 0 has no checkpoint \(SFT is its first stage\); no checkpoint exists yet/);
+    expect(r.stderr).toMatch(
+      /seed 0: non-finite loss\/sft \(\w+\) during SFT, at step \d+; training stopped; seed 0 has no checkpoint \(SFT is its first stage\); no checkpoint exists yet/,
+    );
     expect(r.stderr).not.toContain('-1');
   });
 
@@ -52,13 +56,35 @@ describe('divergence is reported', () => {
     const config = defaultsFor('bandit');
     config.seeds = [0];
     config.alphaSweep = [];
-    const spread: ModelEval = { greedy: [0.5], sampled: [{ values: [0.2, 0.8], weights: [0.5, 0.5] }], meanGreedy: 0.5, meanSampled: 0.5, examples: [] };
-    const single: ModelEval = { greedy: [0.1], sampled: [{ values: [0.1, 0.9], weights: [0.995, 0.005] }], meanGreedy: 0.1, meanSampled: 0.104, examples: [] };
-    const evals: Record<string, ModelEval> = { '0/SFT/0': spread, '0/DPO/1': spread, '0/DPO/2': single, '0/DPO/3': single, '0/SELM/1': spread, '0/SELM/2': spread, '0/SELM/3': spread };
+    const spread: ModelEval = {
+      greedy: [0.5],
+      sampled: [{ values: [0.2, 0.8], weights: [0.5, 0.5] }],
+      meanGreedy: 0.5,
+      meanSampled: 0.5,
+      examples: [],
+    };
+    const single: ModelEval = {
+      greedy: [0.1],
+      sampled: [{ values: [0.1, 0.9], weights: [0.995, 0.005] }],
+      meanGreedy: 0.1,
+      meanSampled: 0.104,
+      examples: [],
+    };
+    const evals: Record<string, ModelEval> = {
+      '0/SFT/0': spread,
+      '0/DPO/1': spread,
+      '0/DPO/2': single,
+      '0/DPO/3': single,
+      '0/SELM/1': spread,
+      '0/SELM/2': spread,
+      '0/SELM/3': spread,
+    };
     const warnings = divergenceWarnings(new MemoryStorage(), { config, methods: methodsOf(config), evals, bestReward: 1 });
     expect(warnings.map((w) => [w.method, w.kind, w.iteration])).toEqual([['DPO', 'collapse', 2]]);
     // Concentrated on a good response (better than SFT) is convergence, not collapse.
     const good: ModelEval = { ...single, sampled: [{ values: [0.9, 0.1], weights: [0.995, 0.005] }], meanSampled: 0.896 };
-    expect(divergenceWarnings(new MemoryStorage(), { config, methods: methodsOf(config), evals: { ...evals, '0/DPO/3': good }, bestReward: 1 })).toEqual([]);
+    expect(
+      divergenceWarnings(new MemoryStorage(), { config, methods: methodsOf(config), evals: { ...evals, '0/DPO/3': good }, bestReward: 1 }),
+    ).toEqual([]);
   });
 });

@@ -15,12 +15,16 @@ describe('win rates by r*', () => {
     // A beats B only with 2 vs 1: 0.3 · 0.6; ties only 1 vs 1: 0.5 · 0.6 / 2.
     expect(winProbability(a, b)).toBeCloseTo(0.18 + 0.15, 15);
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 5 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 5 }), (va, vb) => {
-        const da = { values: va, weights: va.map(() => 1 / va.length) };
-        const db = { values: vb, weights: vb.map(() => 1 / vb.length) };
-        expect(winProbability(da, db) + winProbability(db, da)).toBeCloseTo(1, 12);
-        expect(winProbability(da, da)).toBeCloseTo(0.5, 12);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 5 }),
+        (va, vb) => {
+          const da = { values: va, weights: va.map(() => 1 / va.length) };
+          const db = { values: vb, weights: vb.map(() => 1 / vb.length) };
+          expect(winProbability(da, db) + winProbability(db, da)).toBeCloseTo(1, 12);
+          expect(winProbability(da, da)).toBeCloseTo(0.5, 12);
+        },
+      ),
     );
   });
 
@@ -29,7 +33,10 @@ describe('win rates by r*', () => {
     const policy = new TabularPolicy(world.sftLogProbs);
     const e = evaluateModel(world, policy, null, { samples: 4, beta: 0.1 }, new Generator(0));
     const exact =
-      world.testPrompts.reduce((acc, x) => acc + world.sftLogProbs[x[0]!]!.reduce((s, lp, k) => s + Math.exp(lp) * world.rewards[x[0]!]![k]!, 0), 0) / world.testPrompts.length;
+      world.testPrompts.reduce(
+        (acc, x) => acc + world.sftLogProbs[x[0]!]!.reduce((s, lp, k) => s + Math.exp(lp) * world.rewards[x[0]!]![k]!, 0),
+        0,
+      ) / world.testPrompts.length;
     expect(e.meanSampled).toBeCloseTo(exact, 12);
     expect(e.greedy.every((r) => r === 1)).toBe(true); // π_SFT's mode is the local optimum
     expect(winRate(e, e)).toBeCloseTo(0.5, 12);

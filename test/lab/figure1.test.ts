@@ -4,7 +4,15 @@
  * fixed y; L_lr the soft-labelled logistic loss written out again here), and the best y kept. The page draws figure1()'s numbers, so they must agree.
  */
 import { describe, expect, it } from 'vitest';
-import { FIGURE1_DEFAULTS, features, figure1, figure1Grid, figure1TrueReward, labelPair, type Figure1Settings } from '../../src/lab/figure1.js';
+import {
+  FIGURE1_DEFAULTS,
+  features,
+  figure1,
+  figure1Grid,
+  figure1TrueReward,
+  labelPair,
+  type Figure1Settings,
+} from '../../src/lab/figure1.js';
 
 interface Direct {
   weights: number[];
@@ -53,7 +61,8 @@ function direct(s: Figure1Settings): Direct {
   return best!;
 }
 
-const reward = (w: ArrayLike<number>, y: number, s: Figure1Settings): number => features(y, s.centres, s.width).reduce((a, v, j) => a + v * w[j]!, 0);
+const reward = (w: ArrayLike<number>, y: number, s: Figure1Settings): number =>
+  features(y, s.centres, s.width).reduce((a, v, j) => a + v * w[j]!, 0);
 
 describe('figure1: the plain and optimistic reward fits of objective (1.1)', () => {
   const cases: [string, Figure1Settings][] = [
@@ -61,7 +70,16 @@ describe('figure1: the plain and optimistic reward fits of objective (1.1)', () 
     ['α = 1, default width (y_u on the data)', { ...FIGURE1_DEFAULTS, alpha: 1, points: 41 }],
     ['α = 3, default width (y_u off the data)', { ...FIGURE1_DEFAULTS, alpha: 3, points: 41 }],
     ['α = 5, wide features', { ...FIGURE1_DEFAULTS, alpha: 5, width: 0.2, points: 41 }],
-    ['α = 0.5, narrow features, more pairs', { ...FIGURE1_DEFAULTS, alpha: 0.5, width: 0.05, points: 41, pairs: [...FIGURE1_DEFAULTS.pairs, labelPair(0.7, 0.25), labelPair(0.9, 0.6)] }],
+    [
+      'α = 0.5, narrow features, more pairs',
+      {
+        ...FIGURE1_DEFAULTS,
+        alpha: 0.5,
+        width: 0.05,
+        points: 41,
+        pairs: [...FIGURE1_DEFAULTS.pairs, labelPair(0.7, 0.25), labelPair(0.9, 0.6)],
+      },
+    ],
   ];
   for (const [name, s] of cases) {
     it(`${name}: agrees with a direct float64 maximisation of (1.1)`, () => {

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { Generator } from '../../src/autograd/index.js';
 import { BradleyTerryRanker, TrueRewardRanker, makeRanker } from '../../src/lab/judges.js';
 
-const reward = (values: number[]) => (_x: readonly number[], y: readonly number[]): number => values[y[0]!]!;
+const reward =
+  (values: number[]) =>
+  (_x: readonly number[], y: readonly number[]): number =>
+    values[y[0]!]!;
 
 describe('TrueRewardRanker', () => {
   it('returns a permutation with non-increasing r*, equal rewards in the given order', () => {

@@ -50,7 +50,11 @@ describe('learned judge', () => {
   });
 
   test('config errors name the field', () => {
-    expect(() => parseExperimentConfig({ world: { kind: 'language' }, ranker: { kind: 'learned', steps: 0, temperature: 1 } })).toThrow(/ranker\.temperature: unknown field[\s\S]*ranker\.steps: must be an integer >= 1/);
-    expect(() => parseExperimentConfig({ world: { kind: 'bandit' }, ranker: { kind: 'learned' } })).toThrow(/a learned judge needs token sequences/);
+    expect(() => parseExperimentConfig({ world: { kind: 'language' }, ranker: { kind: 'learned', steps: 0, temperature: 1 } })).toThrow(
+      /ranker\.temperature: unknown field[\s\S]*ranker\.steps: must be an integer >= 1/,
+    );
+    expect(() => parseExperimentConfig({ world: { kind: 'bandit' }, ranker: { kind: 'learned' } })).toThrow(
+      /a learned judge needs token sequences/,
+    );
   });
 });

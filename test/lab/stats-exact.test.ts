@@ -3,10 +3,25 @@
  * tolerance anywhere, so a wrong formula fails here instead of loosening another test).
  */
 import { describe, expect, it } from 'vitest';
-import { expectedValue, histogram, mean, sortedImplicitDifference, winProbability, winRate, type ModelEval } from '../../src/lab/evaluate.js';
+import {
+  expectedValue,
+  histogram,
+  mean,
+  sortedImplicitDifference,
+  winProbability,
+  winRate,
+  type ModelEval,
+} from '../../src/lab/evaluate.js';
 import { curveIntervals, formatInterval, meanInterval, pairedDifference, tQuantile975 } from '../../src/lab/stats.js';
 
-const evalOf = (sampled: ModelEval['sampled'], implicit: Partial<ModelEval> = {}): ModelEval => ({ greedy: [], sampled, meanGreedy: 0, meanSampled: 0, examples: [], ...implicit });
+const evalOf = (sampled: ModelEval['sampled'], implicit: Partial<ModelEval> = {}): ModelEval => ({
+  greedy: [],
+  sampled,
+  meanGreedy: 0,
+  meanSampled: 0,
+  examples: [],
+  ...implicit,
+});
 
 describe('intervals over seeds', () => {
   it("Student's t quantiles: 12.706 at 1 degree of freedom, 2.042 at 30, 1.96 beyond, none below 1", () => {

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor, grad, noGrad, randn } from '../../src/autograd/index.js';
+import { Generator, type Tensor, grad, noGrad, randn } from '../../src/autograd/index.js';
 import { AdamW, SGD } from '../../src/nn/optim.js';
 import { DEFAULT_ALGORITHM } from '../../src/selm/algorithm.js';
 import { dpoLoss } from '../../src/selm/losses.js';
@@ -31,10 +31,11 @@ const instance = fc.integer({ min: 0, max: 1_000_000 }).map((seed) => {
   });
   return { logits, ref, data, alpha: 0.1 + 2 * gen.random(), beta: 0.1 + gen.random() };
 });
-const rows = (t: Tensor): Float64Array[] => Array.from({ length: t.shape[0]! }, (_, x) => t.data.slice(x * t.shape[1]!, (x + 1) * t.shape[1]!) as Float64Array);
+const rows = (t: Tensor): Float64Array[] =>
+  Array.from({ length: t.shape[0]! }, (_, x) => t.data.slice(x * t.shape[1]!, (x + 1) * t.shape[1]!) as Float64Array);
 
 describe('the identities of section 3.3 (issue 12)', () => {
-  it('the tabular optimism gradient is αβ (n_x/N)(π_ref − πθ) row by row: zero at πθ = π_ref, and along DPO\'s move otherwise', () => {
+  it("the tabular optimism gradient is αβ (n_x/N)(π_ref − πθ) row by row: zero at πθ = π_ref, and along DPO's move otherwise", () => {
     fc.assert(
       fc.property(instance, ({ logits, ref, data, alpha, beta }) => {
         const [g] = grad(exactOptimismTerm(tabularLogProbs(logits), ref, data, { alpha, beta }), [logits]);
@@ -50,7 +51,7 @@ describe('the identities of section 3.3 (issue 12)', () => {
     );
   });
 
-  it('SELM\'s loss is L_DPO − αβ·KL(π_ref‖πθ) + a constant (αβ·E_{π_ref}[log π_ref]) for every θ', () => {
+  it("SELM's loss is L_DPO − αβ·KL(π_ref‖πθ) + a constant (αβ·E_{π_ref}[log π_ref]) for every θ", () => {
     fc.assert(
       fc.property(instance, ({ logits, ref, data, alpha, beta }) => {
         const lp = noGrad(() => tabularLogProbs(logits));
@@ -64,7 +65,7 @@ describe('the identities of section 3.3 (issue 12)', () => {
     );
   });
 
-  it('Figure 4 on π_ref samples: E[r̂_A − r̂_B] = −β(KL(π_ref‖π_A) − KL(π_ref‖π_B)) exactly; on A\'s own samples β·KL(π_A‖π_B) ≥ 0', () => {
+  it("Figure 4 on π_ref samples: E[r̂_A − r̂_B] = −β(KL(π_ref‖π_A) − KL(π_ref‖π_B)) exactly; on A's own samples β·KL(π_A‖π_B) ≥ 0", () => {
     fc.assert(
       fc.property(instance, instance, ({ logits: a, ref, beta }, { logits: b }) => {
         const pops = figure4Populations(rows(noGrad(() => tabularLogProbs(a))), rows(noGrad(() => tabularLogProbs(b))), rows(ref), beta);
@@ -107,7 +108,13 @@ describe('a table with Adam (issue 12)', () => {
     const effect = (optimizer: 'adamw' | 'sgd', alpha: number): number => {
       const lr = optimizer === 'sgd' ? 3 : 0.05;
       const alg = { ...DEFAULT_ALGORITHM, beta: 0.5, optimizer, gradClip: 0, learningRates: lr };
-      const methods: ComparisonMethod[] = [0, alpha].map((a) => ({ name: String(a), alpha: a, learningRate: lr, epochs: 2, yRefTemperature: 1 }));
+      const methods: ComparisonMethod[] = [0, alpha].map((a) => ({
+        name: String(a),
+        alpha: a,
+        learningRate: lr,
+        epochs: 2,
+        yRefTemperature: 1,
+      }));
       let d = 0;
       for (let s = 0; s < 3; s++) {
         const r = runComparisonSeed(DEFAULT_BANDIT, alg, methods, s);
@@ -140,7 +147,7 @@ describe('exploration metrics and the protocol', () => {
     expect(r.methods.a![0]!.klSft).toBeCloseTo(0, 12); // the SFT model
   });
 
-  it('tuning and evaluation seeds must be disjoint; the demo\'s are, with at least 100 evaluation seeds', async () => {
+  it("tuning and evaluation seeds must be disjoint; the demo's are, with at least 100 evaluation seeds", async () => {
     for (const s of demoStudies(false)) {
       expect(validateStudy(s)).toEqual([]);
       expect(s.evaluationSeeds.length).toBeGreaterThanOrEqual(100);

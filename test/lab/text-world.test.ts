@@ -32,8 +32,12 @@ describe('module judge', () => {
 
   test('a broken module is a clear error naming it', async () => {
     await expect(loadJudgeModule(join(dir, 'missing.mjs'))).rejects.toThrow(/judge .*missing\.mjs: no such file/);
-    await expect(loadJudgeModule(judgeFile('syntax.mjs', 'export function score( {'))).rejects.toThrow(/judge .*syntax\.mjs: cannot be loaded/);
-    await expect(loadJudgeModule(judgeFile('none.mjs', 'export const x = 1;'))).rejects.toThrow(/none\.mjs: exports neither score\(prompt, response\) nor rank\(prompt, responses\) \(it exports x\)/);
+    await expect(loadJudgeModule(judgeFile('syntax.mjs', 'export function score( {'))).rejects.toThrow(
+      /judge .*syntax\.mjs: cannot be loaded/,
+    );
+    await expect(loadJudgeModule(judgeFile('none.mjs', 'export const x = 1;'))).rejects.toThrow(
+      /none\.mjs: exports neither score\(prompt, response\) nor rank\(prompt, responses\) \(it exports x\)/,
+    );
     const nan = await loadJudgeModule(judgeFile('nan.mjs', 'export function score() { return NaN; }'));
     expect(() => nan.score!('p', 'r')).toThrow(/nan\.mjs: score\("p", "r"\) returned NaN, not a finite number/);
     const throws = await loadJudgeModule(judgeFile('throws.mjs', 'export function score() { throw new Error("boom"); }'));
@@ -55,17 +59,35 @@ describe('text world', () => {
     expect(world.preferences.length + world.testPreferences.length).toBe(36);
     expect(world.tokenizer.vocabSize).toBeLessThanOrEqual(360);
     // TRL's tokenisation of the D_t rows equals the training rows, every one.
-    const rows = iterationRows(world, world.preferences.map((p) => ({ ...p, yRef: p.rejected })), null);
-    const matched = rows.filter((r, i) => trlRowMatches((s) => world.tokenizer.encode(s), r.prompt, r.chosen, [...world.preferences[i]!.prompt, ...world.preferences[i]!.chosen], world.preferences[i]!.prompt.length)).length;
+    const rows = iterationRows(
+      world,
+      world.preferences.map((p) => ({ ...p, yRef: p.rejected })),
+      null,
+    );
+    const matched = rows.filter((r, i) =>
+      trlRowMatches(
+        (s) => world.tokenizer.encode(s),
+        r.prompt,
+        r.chosen,
+        [...world.preferences[i]!.prompt, ...world.preferences[i]!.chosen],
+        world.preferences[i]!.prompt.length,
+      ),
+    ).length;
     expect(matched).toBe(rows.length);
     // Evaluation without a judge says why it cannot.
     const blind = buildWorld(config, 0, preferencesText);
     expect(() => blind.trueReward(blind.testPrompts[0]!, [2])).toThrow(/no hidden reward: evaluation needs a judge/);
   });
 
-  test('a run on the sample set with the module judge writes D_t with the judge\'s scores', async () => {
+  test("a run on the sample set with the module judge writes D_t with the judge's scores", async () => {
     let loads = 0;
-    const small = { ...config, model: { width: 16, heads: 2, layers: 1, mlpRatio: 2 }, sft: { ...config.sft, steps: 10 }, algorithm: { ...config.algorithm, iterations: 1, epochs: 1 }, eval: { ...config.eval, samples: 1 } };
+    const small = {
+      ...config,
+      model: { width: 16, heads: 2, layers: 1, mlpRatio: 2 },
+      sft: { ...config.sft, steps: 10 },
+      algorithm: { ...config.algorithm, iterations: 1, epochs: 1 },
+      eval: { ...config.eval, samples: 1 },
+    };
     const storage = new MemoryStorage();
     await runExperiment(small, {
       storage,
@@ -76,7 +98,10 @@ describe('text world', () => {
       },
     });
     expect(loads).toBe(1);
-    const rows = readText(storage, 'data/seed0/selm/iter1.jsonl').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = readText(storage, 'data/seed0/selm/iter1.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.length).toBe(27);
     expect(rows.every((r) => typeof r.score_chosen === 'number' && (r.score_chosen as number) >= (r.score_rejected as number))).toBe(true);
   });
@@ -85,6 +110,8 @@ describe('text world', () => {
     expect(() => parseExperimentConfig({ world: { kind: 'text' }, preferences: null, ranker: { kind: 'true-reward' } })).toThrow(
       /preferences: the text world needs a JSONL preference file[\s\S]*ranker\.kind: the text world has no true reward|ranker\.kind: the text world has no true reward[\s\S]*preferences: the text world needs/,
     );
-    expect(() => parseExperimentConfig({ world: { kind: 'text', tokenizer: 'words' }, ranker: { kind: 'module' } })).toThrow(/world\.tokenizer: must be 'byte' or 'bpe'[\s\S]*ranker\.path: must be the path/);
+    expect(() => parseExperimentConfig({ world: { kind: 'text', tokenizer: 'words' }, ranker: { kind: 'module' } })).toThrow(
+      /world\.tokenizer: must be 'byte' or 'bpe'[\s\S]*ranker\.path: must be the path/,
+    );
   });
 });

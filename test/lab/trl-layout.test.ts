@@ -38,7 +38,9 @@ describe('TRL layout', () => {
         const t = d[i]!;
         exported++;
         if (row.truncated) truncated++;
-        const ok = [t.chosen, t.rejected].every((y, k) => trlRowMatches(encode, row.prompt, k === 0 ? row.chosen : row.rejected, [...t.prompt, ...y], t.prompt.length));
+        const ok = [t.chosen, t.rejected].every((y, k) =>
+          trlRowMatches(encode, row.prompt, k === 0 ? row.chosen : row.rejected, [...t.prompt, ...y], t.prompt.length),
+        );
         if (ok) matched++;
         expect(ok).toBe(!row.truncated);
         expect(row.score_chosen).toBe(world.trueReward(t.prompt, t.chosen));
@@ -53,13 +55,19 @@ describe('TRL layout', () => {
       });
       imported += back.length;
     }
-    console.log(`TRL layout (language world): ${matched} of ${exported} exported rows tokenise exactly (${truncated} truncated); ${imported} imported back`);
+    console.log(
+      `TRL layout (language world): ${matched} of ${exported} exported rows tokenise exactly (${truncated} truncated); ${imported} imported back`,
+    );
     expect(exported).toBe(96);
     expect(matched).toBe(exported - truncated);
   });
 
   test('byte-level text: prompt<sep> + response tokenises to BOS prompt SEP response EOS, for tricky joins', () => {
-    const tok = new ByteBpeTokenizer([['Ġ', 'w'], ['o', 'r'], ['Ġw', 'or']]);
+    const tok = new ByteBpeTokenizer([
+      ['Ġ', 'w'],
+      ['o', 'r'],
+      ['Ġw', 'or'],
+    ]);
     for (const [prompt, response] of [
       ['hello', ' world'],
       ['ends with space ', 'starts'],
@@ -73,7 +81,7 @@ describe('TRL layout', () => {
     }
   });
 
-  test('a run writes each iteration\'s D_t into its storage', async () => {
+  test("a run writes each iteration's D_t into its storage", async () => {
     const c = defaultsFor('language');
     c.name = 'dt';
     c.seeds = [0];
@@ -86,9 +94,16 @@ describe('TRL layout', () => {
     const storage = new MemoryStorage();
     await runExperiment(c, { storage });
     const files = storage.paths().filter((p) => p.startsWith('data/'));
-    expect(files).toEqual(['data/seed0/dpo/iter1.jsonl', 'data/seed0/dpo/iter2.jsonl', 'data/seed0/selm/iter1.jsonl', 'data/seed0/selm/iter2.jsonl']);
+    expect(files).toEqual([
+      'data/seed0/dpo/iter1.jsonl',
+      'data/seed0/dpo/iter2.jsonl',
+      'data/seed0/selm/iter1.jsonl',
+      'data/seed0/selm/iter2.jsonl',
+    ]);
     const first = JSON.parse(readText(storage, files[0]!).split('\n')[0]!) as Record<string, unknown>;
-    expect(Object.keys(first)).toEqual(expect.arrayContaining(['prompt', 'chosen', 'rejected', 'reference_response', 'score_chosen', 'score_rejected', 'score_reference']));
+    expect(Object.keys(first)).toEqual(
+      expect.arrayContaining(['prompt', 'chosen', 'rejected', 'reference_response', 'score_chosen', 'score_rejected', 'score_reference']),
+    );
     expect(first.prompt).toMatch(/<sep>$/);
   });
 });

@@ -35,7 +35,12 @@ describe('bandit world', () => {
     const policy = new TabularPolicy(world.sftLogProbs);
     const x = world.testPrompts[1]!;
     const exact = policy.responseLogProbs(x);
-    const viaTable = noGrad(() => policy.logProbs(Array.from(exact, () => x), Array.from(exact, (_, k) => [k])));
+    const viaTable = noGrad(() =>
+      policy.logProbs(
+        Array.from(exact, () => x),
+        Array.from(exact, (_, k) => [k]),
+      ),
+    );
     Array.from(viaTable.data).forEach((v, k) => expect(v).toBeCloseTo(exact[k]!, 12));
     expect(Array.from(exact).reduce((a, v) => a + Math.exp(v), 0)).toBeCloseTo(1, 12);
   });
@@ -53,7 +58,7 @@ describe('language world', () => {
   const world = makeLanguageWorld(DEFAULT_LANGUAGE, 0);
   const x = world.testPrompts[0]!;
 
-  it('r* has a local optimum at the demonstrators\' answer, a valley, and the best response away from it', () => {
+  it("r* has a local optimum at the demonstrators' answer, a valley, and the best response away from it", () => {
     const demo = world.demoResponse(x);
     const best = world.bestResponse(x);
     expect(world.trueReward(x, demo)).toBe(1);
@@ -77,19 +82,25 @@ describe('language world', () => {
     expect(world.testPrompts.every((p) => !train.has(p.join()))).toBe(true);
   });
 
-  it('under the demo\'s SFT model, expected r* is well below the best and the best responses are rare but possible', () => {
+  it("under the demo's SFT model, expected r* is well below the best and the best responses are rare but possible", () => {
     const config = defaultsFor('language');
     const w = buildWorld(config, 0);
     const policy = initialPolicy(config, w, 0);
     runSft(policy, w.demonstrations, config.sft, new Generator(1));
     const gen = new Generator(2);
     const rewards: number[] = [];
-    for (let s = 0; s < 8; s++) policy.generate(w.testPrompts, 'sample', gen).forEach((y, i) => rewards.push(w.trueReward(w.testPrompts[i]!, y)));
+    for (let s = 0; s < 8; s++)
+      policy.generate(w.testPrompts, 'sample', gen).forEach((y, i) => rewards.push(w.trueReward(w.testPrompts[i]!, y)));
     const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
     const se = Math.sqrt(rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / (rewards.length - 1) / rewards.length);
     expect(mean + 4 * se).toBeLessThan(0.65 * 2);
     const lw = w as ReturnType<typeof makeLanguageWorld>;
-    const logp = noGrad(() => policy.logProbs(w.testPrompts, w.testPrompts.map((p) => lw.bestResponse(p))));
+    const logp = noGrad(() =>
+      policy.logProbs(
+        w.testPrompts,
+        w.testPrompts.map((p) => lw.bestResponse(p)),
+      ),
+    );
     for (const lp of Array.from(logp.data)) {
       expect(lp).toBeGreaterThan(Math.log(1e-8)); // possible: sampling can find it
       expect(lp).toBeLessThan(Math.log(0.05)); // rare: the SFT model rarely produces it

@@ -75,9 +75,17 @@ describe('Hugging Face tokenizer files', () => {
     const back = tokenizerFromHfFiles(files['vocab.json']!, files['merges.txt']!);
     expect(back.vocab).toEqual(trained.vocab);
     for (const s of corpus) expect(back.encode(s)).toEqual(trained.encode(s));
-    const fast = JSON.parse(files['tokenizer.json']!) as { model: { vocab: Record<string, number>; merges: string[] }; added_tokens: { content: string; id: number }[] };
+    const fast = JSON.parse(files['tokenizer.json']!) as {
+      model: { vocab: Record<string, number>; merges: string[] };
+      added_tokens: { content: string; id: number }[];
+    };
     expect(fast.model.merges).toHaveLength(trained.merges.length);
-    expect(fast.added_tokens.map((t) => [t.content, t.id])).toEqual([['<pad>', 0], ['<bos>', 1], ['<eos>', 2], ['<sep>', 3]]);
+    expect(fast.added_tokens.map((t) => [t.content, t.id])).toEqual([
+      ['<pad>', 0],
+      ['<bos>', 1],
+      ['<eos>', 2],
+      ['<sep>', 3],
+    ]);
   });
 
   test('a vocabulary in another layout is an error naming the token', () => {

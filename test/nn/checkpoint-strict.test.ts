@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Generator, tensor, type Tensor } from '../../src/autograd/index.js';
-import { AdamW, CheckpointError, SGD, decodeSafetensors, encodeModel, encodeSafetensors, loadModelBytes, trainStep } from '../../src/nn/index.js';
+import {
+  AdamW,
+  CheckpointError,
+  SGD,
+  decodeSafetensors,
+  encodeModel,
+  encodeSafetensors,
+  loadModelBytes,
+  trainStep,
+} from '../../src/nn/index.js';
 import { loadModel, loadTrainingCheckpoint, saveModel, saveTrainingCheckpoint } from '../../src/nn/node/checkpoint-file.js';
 import { randomIds, sameAsSnapshot, snapshot, tinyGPT } from './helpers.js';
 
@@ -106,7 +115,9 @@ describe('non-finite weights', () => {
     const model = tinyGPT(3);
     model.parameters()[2]!.data[5] = Number.NaN;
     const path = join(dir, 'nan.safetensors');
-    expect(() => saveModel(path, model)).toThrow(new RegExp(`^${path.replace(/[.]/g, '\\.')}: checkpoint: not saved: the weights are not finite:\\n.*holds NaN at index 5`));
+    expect(() => saveModel(path, model)).toThrow(
+      new RegExp(`^${path.replace(/[.]/g, '\\.')}: checkpoint: not saved: the weights are not finite:\\n.*holds NaN at index 5`),
+    );
     expect(() => encodeModel(model, {}, { allowNonFinite: true })).not.toThrow();
   });
 
@@ -118,7 +129,9 @@ describe('non-finite weights', () => {
     writeFileSync(path, bytes);
     const target = tinyGPT(4);
     const before = snapshot(target.parameters());
-    expect(() => loadModel(path, target)).toThrow(/inf\.safetensors: checkpoint: does not match \(nothing was loaded\):\n.*holds -Infinity at index 1/);
+    expect(() => loadModel(path, target)).toThrow(
+      /inf\.safetensors: checkpoint: does not match \(nothing was loaded\):\n.*holds -Infinity at index 1/,
+    );
     expect(sameAsSnapshot(target.parameters(), before)).toBe(true);
     loadModelBytes(target, bytes, { allowNonFinite: true });
     expect(target.parameters()[0]!.data[1]).toBe(Number.NEGATIVE_INFINITY);

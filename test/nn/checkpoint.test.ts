@@ -19,7 +19,13 @@ import {
   trainStep,
   type GPT,
 } from '../../src/nn/index.js';
-import { loadModel, loadTrainingCheckpoint, saveModel, saveTrainingCheckpoint, writeFileAtomic } from '../../src/nn/node/checkpoint-file.js';
+import {
+  loadModel,
+  loadTrainingCheckpoint,
+  saveModel,
+  saveTrainingCheckpoint,
+  writeFileAtomic,
+} from '../../src/nn/node/checkpoint-file.js';
 import { randomIds, sameAsSnapshot, snapshot, tinyGPT } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'selm-nn-ckpt-'));
@@ -50,12 +56,26 @@ describe('safetensors round trip', () => {
     const specials = [0, -0, 1, -1.5, 5e-324, 1.7976931348623157e308, -Infinity, Infinity, Math.PI];
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.constantFrom(...specials), fc.integer({ min: -1e6, max: 1e6 }).map((k) => k / 7)), { minLength: 0, maxLength: 12 }),
+        fc.array(
+          fc.oneof(
+            fc.constantFrom(...specials),
+            fc.integer({ min: -1e6, max: 1e6 }).map((k) => k / 7),
+          ),
+          { minLength: 0, maxLength: 12 },
+        ),
         fc.constantFrom('float32' as const, 'float64' as const),
         (values, dtype) => {
           const t = tensor(values, { dtype, shape: [values.length] });
           const s = tensor([[1, 2, 3]], { dtype });
-          const { tensors, metadata } = decodeSafetensors(encodeSafetensors([['a', t], ['b.c', s]], { note: 'x' }));
+          const { tensors, metadata } = decodeSafetensors(
+            encodeSafetensors(
+              [
+                ['a', t],
+                ['b.c', s],
+              ],
+              { note: 'x' },
+            ),
+          );
           expect(metadata).toEqual({ note: 'x' });
           expect(tensors.get('a')!.dtype).toBe(dtype);
           expect(tensors.get('b.c')!.shape).toEqual([1, 3]);
@@ -178,10 +198,16 @@ describe('corrupted files: a clear error, and nothing loaded', () => {
   test('unknown or unsupported dtypes', () => {
     fc.assert(
       fc.property(fc.nat(), fc.constantFrom('F16', 'BF16', 'I64', 'XYZ', 'f32', ''), (i, code) => {
-        expectRejected(editEntry(i, (e) => (e.dtype = code)), /(unknown dtype|is not supported)/);
+        expectRejected(
+          editEntry(i, (e) => (e.dtype = code)),
+          /(unknown dtype|is not supported)/,
+        );
       }),
     );
-    expectRejected(editEntry(0, (e) => (e.dtype = 32)), /dtype is missing or not a string/);
+    expectRejected(
+      editEntry(0, (e) => (e.dtype = 32)),
+      /dtype is missing or not a string/,
+    );
   });
 
   test('shapes that do not match their byte ranges', () => {
@@ -193,8 +219,14 @@ describe('corrupted files: a clear error, and nothing loaded', () => {
         );
       }),
     );
-    expectRejected(editEntry(0, (e) => (e.shape = [-1])), /shape must be an array of non-negative integers/);
-    expectRejected(editEntry(0, (e) => (e.shape = [2 ** 40, 2 ** 40])), /too large/);
+    expectRejected(
+      editEntry(0, (e) => (e.shape = [-1])),
+      /shape must be an array of non-negative integers/,
+    );
+    expectRejected(
+      editEntry(0, (e) => (e.shape = [2 ** 40, 2 ** 40])),
+      /too large/,
+    );
   });
 
   test('offsets out of bounds, reversed, overlapping or leaving gaps', () => {
@@ -210,13 +242,25 @@ describe('corrupted files: a clear error, and nothing loaded', () => {
         );
       }),
     );
-    expectRejected(editEntry(1, (e) => (e.data_offsets = [0, (e.data_offsets as number[])[1]! - (e.data_offsets as number[])[0]!])), /overlap/);
-    expectRejected(editEntry(0, (e) => (e.data_offsets = [8, 0])), /end before they begin/);
-    expectRejected(editEntry(0, (e) => (e.data_offsets = [0])), /data_offsets must be \[begin, end\]/);
+    expectRejected(
+      editEntry(1, (e) => (e.data_offsets = [0, (e.data_offsets as number[])[1]! - (e.data_offsets as number[])[0]!])),
+      /overlap/,
+    );
+    expectRejected(
+      editEntry(0, (e) => (e.data_offsets = [8, 0])),
+      /end before they begin/,
+    );
+    expectRejected(
+      editEntry(0, (e) => (e.data_offsets = [0])),
+      /data_offsets must be \[begin, end\]/,
+    );
   });
 
   test('extra fields and bad metadata', () => {
-    expectRejected(editEntry(0, (e) => Object.assign(e, { extra: 1 })), /unexpected header field/);
+    expectRejected(
+      editEntry(0, (e) => Object.assign(e, { extra: 1 })),
+      /unexpected header field/,
+    );
     const { header, data } = split(good);
     expectRejected(join2({ ...header, __metadata__: { a: 1 } }, data), /__metadata__ value of 'a' is not a string/);
   });

@@ -22,7 +22,7 @@ describe('nn defaults', () => {
     expect(new SGD([p], { lr: 0.1 }).groups.map((g) => g.weightDecay)).toEqual([0]);
   });
 
-  it("weightDecayGroups: matrices get the given decay, vectors 0, by value (not only membership)", () => {
+  it('weightDecayGroups: matrices get the given decay, vectors 0, by value (not only membership)', () => {
     const gpt = new GPT({ vocabSize: 7, contextLength: 5, width: 8, heads: 2, layers: 1 }, new Generator(0));
     const groups = weightDecayGroups(gpt, 0.3);
     expect(groups.map((g) => g.weightDecay)).toEqual([0.3, 0]);
@@ -53,10 +53,23 @@ describe('selm defaults', () => {
   });
 
   it('every numeric field of the algorithm config refuses NaN and ±Infinity (as a number, not only as a non-number)', () => {
-    for (const field of ['alpha', 'beta', 'iterations', 'epochs', 'batchSize', 'warmupRatio', 'gradClip', 'weightDecay', 'learningRates'] as const) {
+    for (const field of [
+      'alpha',
+      'beta',
+      'iterations',
+      'epochs',
+      'batchSize',
+      'warmupRatio',
+      'gradClip',
+      'weightDecay',
+      'learningRates',
+    ] as const) {
       for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
         const problems = validateAlgorithmConfig({ ...DEFAULT_ALGORITHM, [field]: v });
-        expect(problems.some((p) => p.startsWith(field)), `${field} = ${v}`).toBe(true);
+        expect(
+          problems.some((p) => p.startsWith(field)),
+          `${field} = ${v}`,
+        ).toBe(true);
       }
     }
   });

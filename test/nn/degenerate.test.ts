@@ -11,7 +11,13 @@ import { tinyGPT } from './helpers.js';
 describe('batch size 1 and T = 1', () => {
   it('a GPT forward of one sequence equals that row of a two-sequence batch (T = 1 and T = 4)', () => {
     const gpt = tinyGPT(5);
-    for (const rows of [[[3], [7]], [[1, 2, 3, 4], [5, 6, 7, 8]]]) {
+    for (const rows of [
+      [[3], [7]],
+      [
+        [1, 2, 3, 4],
+        [5, 6, 7, 8],
+      ],
+    ]) {
       const both = noGrad(() => gpt.forward(rows));
       const one = noGrad(() => gpt.forward([rows[1]!]));
       const [, T, V] = both.shape as [number, number, number];
@@ -33,7 +39,10 @@ describe('batch size 1 and T = 1', () => {
     const gpt = tinyGPT(2);
     const ids = [[1, 4, 2, 9]];
     const logits = gpt.forward(ids.map((r) => r.slice(0, 3)));
-    const nested = languageModelLoss(logits, ids.map((r) => r.slice(1))).item();
+    const nested = languageModelLoss(
+      logits,
+      ids.map((r) => r.slice(1)),
+    ).item();
     const asTensor = languageModelLoss(logits, tensor([ids[0]!.slice(1)], { dtype: 'float64' })).item();
     expect(nested).toBe(asTensor);
   });

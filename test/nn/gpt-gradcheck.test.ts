@@ -11,7 +11,11 @@ import { randomIds, tinyGPT } from './helpers.js';
 function checkEveryParameter(model: GPT, ids: number[][], targets: number[][], paddingMask?: number[][]): void {
   const named = model.namedParameters();
   const loss = () => languageModelLoss(model.forward(ids, paddingMask ? { paddingMask } : {}), targets);
-  const report = gradcheckReport(loss, named.map(([, p]) => p), { fastMode: true, seed: 7 });
+  const report = gradcheckReport(
+    loss,
+    named.map(([, p]) => p),
+    { fastMode: true, seed: 7 },
+  );
   const failing = report.mismatches.map((m) => named[m.input]![0]);
   expect(failing, describeReport(report)).toEqual([]);
   expect(report.ok, describeReport(report)).toBe(true);

@@ -12,12 +12,16 @@ import { maxAbsDiff, randomIds, tinyGPT, TINY } from './helpers.js';
 function logitRows(model: GPT, ids: number[][], paddingMask?: number[][]): number[][][] {
   const logits = model.forward(ids, paddingMask ? { paddingMask } : {});
   const [B, T, V] = logits.shape as [number, number, number];
-  return Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => Array.from(logits.data.subarray((b * T + t) * V, (b * T + t + 1) * V))));
+  return Array.from({ length: B }, (_, b) =>
+    Array.from({ length: T }, (_, t) => Array.from(logits.data.subarray((b * T + t) * V, (b * T + t + 1) * V))),
+  );
 }
 
 describe('GPT structure and initialisation', () => {
   test('parameter names follow the module tree; tied embeddings have no separate output matrix', () => {
-    const names = tinyGPT(0).namedParameters().map(([n]) => n);
+    const names = tinyGPT(0)
+      .namedParameters()
+      .map(([n]) => n);
     expect(names).toEqual([
       'wte.weight',
       'wpe.weight',
@@ -47,8 +51,16 @@ describe('GPT structure and initialisation', () => {
       return Math.sqrt(a.reduce((s, v) => s + (v - mu) ** 2, 0) / a.length);
     };
     for (const [name, p] of model.namedParameters()) {
-      if (name.endsWith('.bias')) expect(p.data.every((v) => v === 0), name).toBe(true);
-      else if (/ln1|ln2|lnF/.test(name)) expect(p.data.every((v) => v === 1), name).toBe(true);
+      if (name.endsWith('.bias'))
+        expect(
+          p.data.every((v) => v === 0),
+          name,
+        ).toBe(true);
+      else if (/ln1|ln2|lnF/.test(name))
+        expect(
+          p.data.every((v) => v === 1),
+          name,
+        ).toBe(true);
       else {
         const expected = /proj\.weight$/.test(name) ? 0.02 / Math.sqrt(2 * layers) : 0.02;
         // A sample standard deviation over >= 4096 draws is within 5% of the truth with overwhelming probability.

@@ -19,7 +19,10 @@ type Weights = Map<string, { shape: number[]; data: Float32Array }>;
 /** safetensors by hand: u64 header length, JSON header, little-endian F32 data. */
 function readSafetensors(bytes: Buffer): { weights: Weights; metadata: Record<string, string> } {
   const n = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> };
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  > & { __metadata__?: Record<string, string> };
   const weights: Weights = new Map();
   for (const [name, e] of Object.entries(header)) {
     if (name === '__metadata__') continue;
@@ -57,7 +60,9 @@ function gpt2Forward(dir: string, ids: number[]): number[][] {
     return y;
   };
   const gelu = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
-  let h = ids.map((id, t) => Array.from({ length: C }, (_, c) => W('transformer.wte.weight')[id * C + c]! + W('transformer.wpe.weight')[t * C + c]!));
+  let h = ids.map((id, t) =>
+    Array.from({ length: C }, (_, c) => W('transformer.wte.weight')[id * C + c]! + W('transformer.wpe.weight')[t * C + c]!),
+  );
   for (let l = 0; l < (cfg.n_layer as number); l++) {
     const p = `transformer.h.${l}.`;
     const qkv = h.map((x) => conv(ln(x, W(`${p}ln_1.weight`), W(`${p}ln_1.bias`)), W(`${p}attn.c_attn.weight`), W(`${p}attn.c_attn.bias`)));
@@ -90,7 +95,10 @@ function gpt2Forward(dir: string, ids: number[]): number[][] {
 }
 
 function randomModel(tied: boolean, seed: number): GPT {
-  const model = new GPT({ vocabSize: 270, contextLength: 16, width: 24, heads: 3, layers: 2, mlpWidth: 40, tiedEmbeddings: tied }, new Generator(seed));
+  const model = new GPT(
+    { vocabSize: 270, contextLength: 16, width: 24, heads: 3, layers: 2, mlpWidth: 40, tiedEmbeddings: tied },
+    new Generator(seed),
+  );
   // Every parameter random (LayerNorm weights and all biases too), so each one is exercised by the comparison.
   const g = new Generator(seed + 100);
   for (const p of model.parameters()) for (let i = 0; i < p.data.length; i++) p.data[i] = (g.random() - 0.5) * 0.8;
@@ -126,16 +134,49 @@ describe('Hugging Face GPT-2 export', () => {
     const back = readHfFolder(dir);
     expect(back.model.config).toEqual(model.config);
     const original = new Map(model.namedParameters());
-    for (const [name, p] of back.model.namedParameters()) expect(Buffer.from(p.data.buffer).equals(Buffer.from(original.get(name)!.data.buffer))).toBe(true);
+    for (const [name, p] of back.model.namedParameters())
+      expect(Buffer.from(p.data.buffer).equals(Buffer.from(original.get(name)!.data.buffer))).toBe(true);
     expect(back.tokenizer!.vocab).toEqual(tok.vocab);
   });
 
   test('a folder that is not this GPT says what does not fit', () => {
     const model = randomModel(true, 4);
     const dir = mkdtempSync(join(tmpdir(), 'selm-hf-'));
-    writeHfFolder(dir, model, {}, { 'config.json': JSON.stringify({ model_type: 'gpt2', vocab_size: 270, n_positions: 16, n_embd: 24, n_layer: 3, n_head: 3, n_inner: 40 }) });
-    expect(() => readHfFolder(dir)).toThrow(/model\.safetensors: hf-gpt2: the weights do not fit a GPT-2 of this config: missing transformer\.h\.2/);
-    writeHfFolder(dir, model, {}, { 'config.json': JSON.stringify({ model_type: 'gpt2', vocab_size: 270, n_positions: 16, n_embd: 24, n_layer: 2, n_head: 3, activation_function: 'relu' }) });
+    writeHfFolder(
+      dir,
+      model,
+      {},
+      {
+        'config.json': JSON.stringify({
+          model_type: 'gpt2',
+          vocab_size: 270,
+          n_positions: 16,
+          n_embd: 24,
+          n_layer: 3,
+          n_head: 3,
+          n_inner: 40,
+        }),
+      },
+    );
+    expect(() => readHfFolder(dir)).toThrow(
+      /model\.safetensors: hf-gpt2: the weights do not fit a GPT-2 of this config: missing transformer\.h\.2/,
+    );
+    writeHfFolder(
+      dir,
+      model,
+      {},
+      {
+        'config.json': JSON.stringify({
+          model_type: 'gpt2',
+          vocab_size: 270,
+          n_positions: 16,
+          n_embd: 24,
+          n_layer: 2,
+          n_head: 3,
+          activation_function: 'relu',
+        }),
+      },
+    );
     expect(() => readHfFolder(dir)).toThrow(/activation_function 'relu' is not the tanh GELU/);
   });
 });
@@ -152,6 +193,10 @@ describe('run checkpoints', () => {
     const storage = new MemoryStorage();
     saveCheckpoint(storage, 'c.safetensors', policy, { seed: '0' });
     const { metadata } = decodeSafetensors(storage.read('c.safetensors'));
-    expect(JSON.parse(metadata['selm-ts.model']!)).toMatchObject({ heads: config.model.heads, width: config.model.width, layers: config.model.layers });
+    expect(JSON.parse(metadata['selm-ts.model']!)).toMatchObject({
+      heads: config.model.heads,
+      width: config.model.width,
+      layers: config.model.layers,
+    });
   });
 });

@@ -150,7 +150,11 @@ describe('CausalSelfAttention', () => {
     jiggle(layer.parameters(), seed + 100);
     return layer;
   };
-  const context = (keyValid: number[][], T: number) => ({ allowed: buildAttentionMask(keyValid, T, f64), cache: null, generator: new Generator(0) });
+  const context = (keyValid: number[][], T: number) => ({
+    allowed: buildAttentionMask(keyValid, T, f64),
+    cache: null,
+    generator: new Generator(0),
+  });
 
   test('forward equals naive loops: scores scaled by 1/sqrt(headDim), causal mask, key padding mask', () => {
     const layer = make(12);
@@ -170,7 +174,12 @@ describe('CausalSelfAttention', () => {
       // the layer a finite uniform average. Compare the others.
       const ref = referenceAttention(layer, x, keyValid);
       const keep = ref.map((v, i) => (Number.isNaN(v) ? NaN : y.data[i]!)).filter((v) => !Number.isNaN(v));
-      expect(maxAbsDiff(keep, ref.filter((v) => !Number.isNaN(v)))).toBeLessThan(1e-13);
+      expect(
+        maxAbsDiff(
+          keep,
+          ref.filter((v) => !Number.isNaN(v)),
+        ),
+      ).toBeLessThan(1e-13);
     }
   });
 
@@ -184,8 +193,34 @@ describe('CausalSelfAttention', () => {
   test('gradcheck w.r.t. input and every parameter (slow mode), with and without padding', () => {
     const layer = make(16);
     const x = input([2, 3, 4], 17);
-    expectGradcheck(() => layer.forward(x, context([[1, 1, 1], [1, 1, 1]], 3)), [x, ...layer.parameters()]);
-    expectGradcheck(() => layer.forward(x, context([[0, 1, 1], [1, 1, 0]], 3)), [x, ...layer.parameters()]);
+    expectGradcheck(
+      () =>
+        layer.forward(
+          x,
+          context(
+            [
+              [1, 1, 1],
+              [1, 1, 1],
+            ],
+            3,
+          ),
+        ),
+      [x, ...layer.parameters()],
+    );
+    expectGradcheck(
+      () =>
+        layer.forward(
+          x,
+          context(
+            [
+              [0, 1, 1],
+              [1, 1, 0],
+            ],
+            3,
+          ),
+        ),
+      [x, ...layer.parameters()],
+    );
   });
 
   test('width not divisible by heads is a clear error', () => {

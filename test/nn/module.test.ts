@@ -88,17 +88,23 @@ describe('stateDict / loadStateDict', () => {
   });
 
   test('a wrong shape is rejected', () => {
-    expectRejected((s) => (s['wpe.weight'] = zeros([5, 8], { dtype: 'float64' })), /'wpe\.weight': shape \[5,8\] in the state, \[4,8\] in the model/);
+    expectRejected(
+      (s) => (s['wpe.weight'] = zeros([5, 8], { dtype: 'float64' })),
+      /'wpe\.weight': shape \[5,8\] in the state, \[4,8\] in the model/,
+    );
   });
 
   test('a wrong dtype is rejected', () => {
-    expectRejected((s) => (s['lnF.weight'] = tensor(new Array<number>(8).fill(1), { dtype: 'float32' })), /'lnF\.weight': dtype float32 in the state, float64/);
+    expectRejected(
+      (s) => (s['lnF.weight'] = tensor(new Array<number>(8).fill(1), { dtype: 'float32' })),
+      /'lnF\.weight': dtype float32 in the state, float64/,
+    );
   });
 
   test('every problem is listed at once', () => {
     expectRejected((s) => {
       delete s['lnF.bias'];
-      s['extra'] = zeros([1], { dtype: 'float64' });
+      s.extra = zeros([1], { dtype: 'float64' });
     }, /missing 'lnF\.bias'[\s\S]*unexpected 'extra'/);
   });
 });

@@ -78,7 +78,13 @@ describe('AdamW', () => {
   });
 
   test('getState / setState resumes bit-identically', () => {
-    const grads = [[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2], [0.05, -0.1], [0.2, 0.2]];
+    const grads = [
+      [0.3, -0.2],
+      [0.1, 0.4],
+      [-0.5, 0.2],
+      [0.05, -0.1],
+      [0.2, 0.2],
+    ];
     const a = param([1, 2]);
     const optA = new AdamW([a], { lr: 0.05 });
     grads.slice(0, 3).forEach((g) => (setGrad(a, g), optA.step()));
@@ -100,8 +106,12 @@ describe('AdamW', () => {
     const opt = new AdamW([p]);
     const sgdState = new SGD([param([1])], { lr: 1 }).getState();
     expect(() => opt.setState(sgdState)).toThrow(/the state is for 'SGD'/);
-    expect(() => opt.setState({ type: 'AdamW', lr: 1e-3, buffers: { 'exp_avg.0': tensor([1, 2, 3], { dtype: 'float64' }) } })).toThrow(/buffer 'exp_avg\.0'/);
-    expect(() => opt.setState({ type: 'AdamW', lr: 1e-3, buffers: { 'exp_avg.5': tensor([1, 2], { dtype: 'float64' }) } })).toThrow(/unexpected buffer 'exp_avg\.5'/);
+    expect(() => opt.setState({ type: 'AdamW', lr: 1e-3, buffers: { 'exp_avg.0': tensor([1, 2, 3], { dtype: 'float64' }) } })).toThrow(
+      /buffer 'exp_avg\.0'/,
+    );
+    expect(() => opt.setState({ type: 'AdamW', lr: 1e-3, buffers: { 'exp_avg.5': tensor([1, 2], { dtype: 'float64' }) } })).toThrow(
+      /unexpected buffer 'exp_avg\.5'/,
+    );
     expect(opt.getState().buffers).toEqual({});
   });
 });

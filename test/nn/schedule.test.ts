@@ -95,7 +95,10 @@ describe('restartSchedule (paper appendix C)', () => {
   test('equals the single-cycle schedule shifted to each iteration (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 1, max: 10 }).map((k) => k * 1e-7), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.integer({ min: 1, max: 10 }).map((k) => k * 1e-7),
+          { minLength: 1, maxLength: 4 },
+        ),
         fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 4, maxLength: 4 }),
         fc.integer({ min: 0, max: 5 }).map((k) => k / 10),
         fc.constantFrom<Decay>('constant', 'linear', 'cosine'),

@@ -21,7 +21,12 @@ describe('Tokenizer', () => {
         return words.decode(words.encode(ws.join('  '))) === ws.join(' ');
       }),
     );
-    fc.assert(fc.property(fc.array(fc.constantFrom('a', 'b', 'c', 'd', ' '), { maxLength: 8 }), (cs) => chars.decode(chars.encode(cs.join(''))) === cs.join('')));
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', 'b', 'c', 'd', ' '), { maxLength: 8 }),
+        (cs) => chars.decode(chars.encode(cs.join(''))) === cs.join(''),
+      ),
+    );
   });
 
   test('an unknown piece is a clear error; specials are dropped by decode unless kept', () => {
@@ -48,9 +53,21 @@ describe('Tokenizer', () => {
     expect(right.paddingMask[0]).toEqual([1, 1, 1, 1, 1, 0, 0]);
     expect(right.responseMask[0]).toEqual([0, 0, 0, 1, 1, 0, 0]);
     expect(right.responseMask[1]).toEqual(b.responseMask);
-    const left = words.padBatch([[1, 2], [1, 2, 3]], { side: 'left' });
-    expect(left.ids).toEqual([[PAD_ID, 1, 2], [1, 2, 3]]);
-    expect(left.paddingMask).toEqual([[0, 1, 1], [1, 1, 1]]);
+    const left = words.padBatch(
+      [
+        [1, 2],
+        [1, 2, 3],
+      ],
+      { side: 'left' },
+    );
+    expect(left.ids).toEqual([
+      [PAD_ID, 1, 2],
+      [1, 2, 3],
+    ]);
+    expect(left.paddingMask).toEqual([
+      [0, 1, 1],
+      [1, 1, 1],
+    ]);
     expect(() => words.padBatch([[1, 2, 3]], { length: 2 })).toThrow(/more than length 2/);
   });
 

@@ -4,7 +4,17 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Generator } from '../../src/autograd/index.js';
-import { AdamW, GPT, SGD, languageModelLoss, makeReferenceConfig, nextTokenBatch, syntheticBatch, trainStep, type TrainBatch } from '../../src/nn/index.js';
+import {
+  AdamW,
+  GPT,
+  SGD,
+  languageModelLoss,
+  makeReferenceConfig,
+  nextTokenBatch,
+  syntheticBatch,
+  trainStep,
+  type TrainBatch,
+} from '../../src/nn/index.js';
 import { tinyGPT } from './helpers.js';
 
 function train(seed: number, steps: number, batch: TrainBatch): GPT {
@@ -57,7 +67,7 @@ describe('trainStep', () => {
 });
 
 describe('reference configurations', () => {
-  test('tiny-gpt and small-gpt have the issue\'s shapes, and one float32 step runs', () => {
+  test("tiny-gpt and small-gpt have the issue's shapes, and one float32 step runs", () => {
     const tiny = makeReferenceConfig('tiny-gpt');
     expect(tiny.model).toMatchObject({ vocabSize: 64, contextLength: 32, width: 64, heads: 4, layers: 2, mlpWidth: 256 });
     expect([tiny.batchSize, tiny.optimizer.lr]).toEqual([16, 1e-3]);

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor, logsigmoid, mean, mul, neg, sub } from '../../src/autograd/index.js';
+import { Generator, type Tensor, logsigmoid, mean, mul, neg, sub } from '../../src/autograd/index.js';
 import {
   DEFAULT_ALGORITHM,
   NonFiniteLossError,
@@ -39,18 +39,22 @@ const ranks = (rewards: number[]): Ranker => new TrueRewardRanker((_x, y) => rew
 describe('the data update (step 3)', () => {
   it('keeps the best of {y_w, y_l, y_ref} as chosen and the worst as rejected', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 6, maxLength: 6 }), fc.array(fc.tuple(fc.nat(5), fc.nat(5), fc.nat(5)), { minLength: 1, maxLength: 8 }), (rewards, triples) => {
-        const portion: Preference[] = triples.map(([w, l]) => ({ prompt: [0, 0], chosen: [w], rejected: [l] }));
-        const yRefs = triples.map(([, , r]) => [r]);
-        const updated = updatePreferences(portion, yRefs, ranks(rewards), 'best-worst');
-        updated.forEach((u, i) => {
-          const [w, l, r] = triples[i]!;
-          const values = [rewards[w]!, rewards[l]!, rewards[r]!];
-          expect(rewards[u.chosen[0]!]).toBe(Math.max(...values));
-          expect(rewards[u.rejected[0]!]).toBe(Math.min(...values));
-          expect(u.yRef).toEqual([r]);
-        });
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 6, maxLength: 6 }),
+        fc.array(fc.tuple(fc.nat(5), fc.nat(5), fc.nat(5)), { minLength: 1, maxLength: 8 }),
+        (rewards, triples) => {
+          const portion: Preference[] = triples.map(([w, l]) => ({ prompt: [0, 0], chosen: [w], rejected: [l] }));
+          const yRefs = triples.map(([, , r]) => [r]);
+          const updated = updatePreferences(portion, yRefs, ranks(rewards), 'best-worst');
+          updated.forEach((u, i) => {
+            const [w, l, r] = triples[i]!;
+            const values = [rewards[w]!, rewards[l]!, rewards[r]!];
+            expect(rewards[u.chosen[0]!]).toBe(Math.max(...values));
+            expect(rewards[u.rejected[0]!]).toBe(Math.min(...values));
+            expect(u.yRef).toEqual([r]);
+          });
+        },
+      ),
     );
   });
 
@@ -159,7 +163,13 @@ describe('one training step, traced by hand (tabular policy, SGD)', () => {
 });
 
 /** A hand-rolled iterative DPO (the baseline as section 5.1 describes it), independent of the driver. */
-function iterativeDpo(start: TabularPolicy, data: readonly Preference[], rewards: (x: Tokens, y: Tokens) => number, config: AlgorithmConfig, seed: number): number[][] {
+function iterativeDpo(
+  start: TabularPolicy,
+  data: readonly Preference[],
+  rewards: (x: Tokens, y: Tokens) => number,
+  config: AlgorithmConfig,
+  seed: number,
+): number[][] {
   const generator = new Generator(seed);
   const ranker = new TrueRewardRanker(rewards);
   const T = config.iterations;
@@ -168,7 +178,11 @@ function iterativeDpo(start: TabularPolicy, data: readonly Preference[], rewards
   for (let t = 0; t < T; t++) {
     const portion = data.slice(Math.floor((t * data.length) / T), Math.floor(((t + 1) * data.length) / T));
     const reference = policy.clone();
-    const yRefs = reference.generate(portion.map((p) => p.prompt), config.yRef, generator);
+    const yRefs = reference.generate(
+      portion.map((p) => p.prompt),
+      config.yRef,
+      generator,
+    );
     const updated = portion.map((p, i) => {
       const c = [p.chosen, p.rejected, yRefs[i]!];
       const o = ranker.rank(p.prompt, c);
@@ -185,10 +199,26 @@ function iterativeDpo(start: TabularPolicy, data: readonly Preference[], rewards
       for (let s = 0; s < order.length; s += config.batchSize) {
         const batch = order.slice(s, s + config.batchSize).map((i) => updated[i]!);
         const x = batch.map((b) => b.prompt);
-        const pw = policy.logProbs(x, batch.map((b) => b.chosen));
-        const pl = policy.logProbs(x, batch.map((b) => b.rejected));
-        const rw = reference.logProbs(x, batch.map((b) => b.chosen)).detach();
-        const rl = reference.logProbs(x, batch.map((b) => b.rejected)).detach();
+        const pw = policy.logProbs(
+          x,
+          batch.map((b) => b.chosen),
+        );
+        const pl = policy.logProbs(
+          x,
+          batch.map((b) => b.rejected),
+        );
+        const rw = reference
+          .logProbs(
+            x,
+            batch.map((b) => b.chosen),
+          )
+          .detach();
+        const rl = reference
+          .logProbs(
+            x,
+            batch.map((b) => b.rejected),
+          )
+          .detach();
         const loss = mean(neg(logsigmoid(mul(sub(sub(pw, pl), sub(rw, rl)), config.beta))));
         policy.logits.grad = null;
         loss.backward();
@@ -224,7 +254,12 @@ describe('Algorithm 1 on the bandit world', () => {
     const seen: { iteration: number; prompts: Tokens[]; reference: number[]; policy: number[] }[] = [];
     runAlgorithm(start, world.preferences, new TrueRewardRanker(world.trueReward), { ...config, alpha: 0.2 }, new Generator(5), {
       onIterationEnd: ({ iteration, policy, reference, data }) =>
-        seen.push({ iteration, prompts: data.map((d) => d.prompt), reference: Array.from((reference as TabularPolicy).logits.data), policy: Array.from((policy as TabularPolicy).logits.data) }),
+        seen.push({
+          iteration,
+          prompts: data.map((d) => d.prompt),
+          reference: Array.from((reference as TabularPolicy).logits.data),
+          policy: Array.from((policy as TabularPolicy).logits.data),
+        }),
     });
     const portions = splitPortions(world.preferences, 3);
     expect(seen.map((s) => s.iteration)).toEqual([1, 2, 3]);
@@ -238,9 +273,16 @@ describe('Algorithm 1 on the bandit world', () => {
   it('the Zephyr recipe first trains plain DPO on the offline labels of the first of T + 1 portions', () => {
     const start = new TabularPolicy(world.sftLogProbs);
     const seen: { iteration: number; data: readonly TrainingTriple[] }[] = [];
-    runAlgorithm(start, world.preferences, new TrueRewardRanker(world.trueReward), { ...config, zephyr: true, alpha: 0.2 }, new Generator(5), {
-      onIterationEnd: ({ iteration, data }) => seen.push({ iteration, data }),
-    });
+    runAlgorithm(
+      start,
+      world.preferences,
+      new TrueRewardRanker(world.trueReward),
+      { ...config, zephyr: true, alpha: 0.2 },
+      new Generator(5),
+      {
+        onIterationEnd: ({ iteration, data }) => seen.push({ iteration, data }),
+      },
+    );
     const portions = splitPortions(world.preferences, 4);
     expect(seen.map((s) => s.iteration)).toEqual([0, 1, 2, 3]);
     expect(seen[0]!.data).toEqual(portions[0]!.map((p) => ({ ...p, yRef: null })));
@@ -259,9 +301,17 @@ describe('Algorithm 1 on the bandit world', () => {
       },
     });
     const resumed: number[][] = [];
-    runAlgorithm(states[0]!.policy, world.preferences, new TrueRewardRanker(world.trueReward), { ...config, alpha: 0.2 }, new Generator(0).setState(states[0]!.generator), {
-      onIterationEnd: ({ policy }) => resumed.push(Array.from((policy as TabularPolicy).logits.data)),
-    }, 2);
+    runAlgorithm(
+      states[0]!.policy,
+      world.preferences,
+      new TrueRewardRanker(world.trueReward),
+      { ...config, alpha: 0.2 },
+      new Generator(0).setState(states[0]!.generator),
+      {
+        onIterationEnd: ({ policy }) => resumed.push(Array.from((policy as TabularPolicy).logits.data)),
+      },
+      2,
+    );
     expect(resumed).toEqual(full.slice(1));
   });
 });

@@ -34,15 +34,22 @@ describe('a batch of one preference example', () => {
     const before = Array.from(policy.parameters()[0]!.data);
     const triple = { ...world.preferences[0]!, yRef: world.preferences[0]!.rejected };
     let steps = 0;
-    trainIteration(policy, reference, [triple], { ...DEFAULT_ALGORITHM, batchSize: 1, epochs: 2, warmupRatio: 0, optimizer: 'sgd' }, new Generator(0), {
-      alpha: 0.1,
-      peakLr: 0.5,
-      iteration: 1,
-      onStep: (r) => {
-        steps++;
-        expect(Number.isFinite(r.loss)).toBe(true);
+    trainIteration(
+      policy,
+      reference,
+      [triple],
+      { ...DEFAULT_ALGORITHM, batchSize: 1, epochs: 2, warmupRatio: 0, optimizer: 'sgd' },
+      new Generator(0),
+      {
+        alpha: 0.1,
+        peakLr: 0.5,
+        iteration: 1,
+        onStep: (r) => {
+          steps++;
+          expect(Number.isFinite(r.loss)).toBe(true);
+        },
       },
-    });
+    );
     expect(steps).toBe(2);
     expect(Array.from(policy.parameters()[0]!.data)).not.toEqual(before);
   });
@@ -50,7 +57,9 @@ describe('a batch of one preference example', () => {
 
 describe('non-finite loss messages', () => {
   it('name SFT for iteration −1 only; the Zephyr iteration 0 is an iteration', () => {
-    expect(new NonFiniteLossError(-1, 4, 'loss/sft', Number.NaN).message).toBe('non-finite loss/sft (NaN) during SFT, at step 4; training stopped');
+    expect(new NonFiniteLossError(-1, 4, 'loss/sft', Number.NaN).message).toBe(
+      'non-finite loss/sft (NaN) during SFT, at step 4; training stopped',
+    );
     expect(new NonFiniteLossError(0, 2, 'loss', Number.NaN).message).toMatch(/^non-finite loss \(NaN\) at iteration 0, step 2; /);
   });
 });
@@ -60,7 +69,10 @@ describe('a GPT policy on one sequence', () => {
   const policy = new GptPolicy(gpt, { eosId: 1, padId: 0, maxResponseTokens: 3 });
 
   it('log π(y|x) of a single-sequence batch equals its row in a two-sequence batch (one-token and longer responses)', () => {
-    const prompts = [[2, 3], [2, 4, 5]];
+    const prompts = [
+      [2, 3],
+      [2, 4, 5],
+    ];
     const responses = [[6], [7, 8, 1]];
     const both = policy.logProbs(prompts, responses).data;
     for (const i of [0, 1]) expect(policy.logProbs([prompts[i]!], [responses[i]!]).data[0]!).toBeCloseTo(both[i]!, 12);

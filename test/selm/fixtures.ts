@@ -3,7 +3,7 @@
  * grids (never raw doubles), and random tabular problems from a seeded Generator.
  */
 import fc from 'fast-check';
-import { Generator, randn, tensor, type Tensor } from '../../src/autograd/index.js';
+import { type Generator, randn, tensor, type Tensor } from '../../src/autograd/index.js';
 import type { TablePreference } from '../../src/selm/index.js';
 
 /** A log-probability on a grid in [-8, -0.01] (sequence log-probs are negative). */

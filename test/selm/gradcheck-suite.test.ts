@@ -27,7 +27,10 @@ describe('the SELM gradcheck suite', () => {
     // A "decomposition" that uses exp(+r̂/β): the backward scales the optimism coefficients by (πθ/π_ref)^2.
     const rule: Rule<Record<string, never>> = {
       name: 'wrong-importance-weight',
-      forward: () => ({ data: noGrad(() => exactOptimismTerm(problem.policy.logProbTable(), problem.logReference, problem.data, problem)).data.slice(), shape: [] }),
+      forward: () => ({
+        data: noGrad(() => exactOptimismTerm(problem.policy.logProbTable(), problem.logReference, problem.data, problem)).data.slice(),
+        shape: [],
+      }),
       backward: (g) => {
         const table = noGrad(() => problem.policy.logProbTable());
         const d = decomposedGradient(problem);
@@ -49,6 +52,12 @@ describe('the SELM gradcheck suite', () => {
 
   it('checkTerm reports the worst errors of gradcheckReport for a term', () => {
     const { result, report } = checkTerm(SELM_TERMS[0]!, tinyGptCheckProblem());
-    expect(result).toEqual({ term: 'dpo', problem: 'tiny-gpt', maxAbsError: report.maxAbsError, maxRelError: report.maxRelError, pass: true });
+    expect(result).toEqual({
+      term: 'dpo',
+      problem: 'tiny-gpt',
+      maxAbsError: report.maxAbsError,
+      maxRelError: report.maxRelError,
+      pass: true,
+    });
   });
 });

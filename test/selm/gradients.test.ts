@@ -35,7 +35,11 @@ function tabularProblem(seed: number, alpha: number, beta: number): FiniteSelmPr
 
 function autogradOfLoss(problem: FiniteSelmProblem): Float64Array {
   const loss = exactSelmLoss(problem.policy.logProbTable(), problem.logReference, problem.data, problem);
-  return flattenGradients(grad(loss, problem.policy.params, { allowUnused: true }).map((g, i) => g ?? tensor(new Float64Array(problem.policy.params[i]!.size), { shape: problem.policy.params[i]!.shape })));
+  return flattenGradients(
+    grad(loss, problem.policy.params, { allowUnused: true }).map(
+      (g, i) => g ?? tensor(new Float64Array(problem.policy.params[i]!.size), { shape: problem.policy.params[i]!.shape }),
+    ),
+  );
 }
 
 describe('eq. (3.3): the gradient through σ(r̂_l − r̂_w) and exp(−r̂/β) equals autograd of the SELM loss', () => {
@@ -54,14 +58,19 @@ describe('eq. (3.3): the gradient through σ(r̂_l − r̂_w) and exp(−r̂/β)
 
   it('tabular policies: the decomposition (each line and the total) equals finite differences (gradcheck)', () => {
     fc.assert(
-      fc.property(seedArb, betaArb, alphaArb.filter((a) => a > 0), (seed, beta, alpha) => {
-        const problem = tabularProblem(seed, alpha, beta);
-        for (const part of ['dpo', 'optimism', 'total'] as const) {
-          const report = gradcheckReport(withDecomposedGradient(problem, part), problem.policy.params);
-          expect(report.problems).toEqual([]);
-          expect(report.ok).toBe(true);
-        }
-      }),
+      fc.property(
+        seedArb,
+        betaArb,
+        alphaArb.filter((a) => a > 0),
+        (seed, beta, alpha) => {
+          const problem = tabularProblem(seed, alpha, beta);
+          for (const part of ['dpo', 'optimism', 'total'] as const) {
+            const report = gradcheckReport(withDecomposedGradient(problem, part), problem.policy.params);
+            expect(report.problems).toEqual([]);
+            expect(report.ok).toBe(true);
+          }
+        },
+      ),
       { numRuns: 10 },
     );
   });
@@ -93,7 +102,7 @@ describe('eq. (3.3): the gradient through σ(r̂_l − r̂_w) and exp(−r̂/β)
 });
 
 describe('the weights of eq. (3.3)', () => {
-  it("the DPO pair weight σ(r̂_l − r̂_w) is −1/β times ∂ℓ_DPO/∂ log πθ(y_w) and +1/β times ∂ℓ_DPO/∂ log πθ(y_l)", () => {
+  it('the DPO pair weight σ(r̂_l − r̂_w) is −1/β times ∂ℓ_DPO/∂ log πθ(y_w) and +1/β times ∂ℓ_DPO/∂ log πθ(y_l)', () => {
     fc.assert(
       fc.property(logpsArb(4), logpsArb(4), logpsArb(4), logpsArb(4), betaArb, (pc, pr, rc, rr, beta) => {
         const c = f64(pc, true);
@@ -116,7 +125,15 @@ describe('the weights of eq. (3.3)', () => {
       iw.forEach((w, k) => expect(w).toBeCloseTo(Math.exp(problem.logReference.data[k]! - table.data[k]!), 10));
       const shape = table.shape;
       const lhs = flattenGradients(scoreCombination(problem.policy, tensor(problem.logReference.data.map(Math.exp), { shape })));
-      const rhs = flattenGradients(scoreCombination(problem.policy, tensor(table.data.map((l, k) => Math.exp(l) * iw[k]!), { shape })));
+      const rhs = flattenGradients(
+        scoreCombination(
+          problem.policy,
+          tensor(
+            table.data.map((l, k) => Math.exp(l) * iw[k]!),
+            { shape },
+          ),
+        ),
+      );
       expect(maxAbsDiff(lhs, rhs)).toBeLessThan(1e-12);
       expect(Math.max(...Array.from(lhs, Math.abs))).toBeGreaterThan(1e-3);
     };
@@ -207,12 +224,28 @@ describe('signs and scales', () => {
     fc.assert(
       fc.property(seedArb, betaArb, (seed, beta) => {
         const problem = tabularProblem(seed, 1, beta);
-        const value = (): number => noGrad(() => exactOptimismTerm(problem.policy.logProbTable(), problem.logReference, problem.data, problem)).item();
+        const value = (): number =>
+          noGrad(() => exactOptimismTerm(problem.policy.logProbTable(), problem.logReference, problem.data, problem)).item();
         const margin = (): number =>
           noGrad(() => {
             const table = problem.policy.logProbTable();
             const xs = problem.data.map((d) => d.prompt);
-            return mean(tableEntries(table, xs, problem.data.map((d) => d.chosen))).item() - mean(tableEntries(table, xs, problem.data.map((d) => d.rejected))).item();
+            return (
+              mean(
+                tableEntries(
+                  table,
+                  xs,
+                  problem.data.map((d) => d.chosen),
+                ),
+              ).item() -
+              mean(
+                tableEntries(
+                  table,
+                  xs,
+                  problem.data.map((d) => d.rejected),
+                ),
+              ).item()
+            );
           });
         const before = value();
         const d = decomposedGradient(problem);

@@ -19,7 +19,10 @@ const B = 3;
 const batchArb = fc.tuple(logpsArb(B), logpsArb(B), logpsArb(B), logpsArb(B), logpsArb(B), logpsArb(B));
 type Batch = [number[], number[], number[], number[], number[], number[]];
 
-function build(b: Batch, requiresGrad = false): { logps: PreferenceLogps; response: { policyResponse: Tensor; referenceResponse: Tensor }; inputs: Tensor[] } {
+function build(
+  b: Batch,
+  requiresGrad = false,
+): { logps: PreferenceLogps; response: { policyResponse: Tensor; referenceResponse: Tensor }; inputs: Tensor[] } {
   const inputs = b.map((v) => f64(v, requiresGrad));
   const [pc, pr, rc, rr, pResp, rResp] = inputs as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
   return {
@@ -65,7 +68,7 @@ describe('regression table of hand-computed losses', () => {
       expected: 2.1269280110429727,
     },
     {
-      what: 'πθ = π_ref (start of an iteration): h=0, DPO = log 2, authors\' optimism = 0',
+      what: "πθ = π_ref (start of an iteration): h=0, DPO = log 2, authors' optimism = 0",
       input: [[-2], [-4], [-2], [-4], [-3], [-3]],
       options: { beta: 0.3, alpha: 5, optimismForm: 'authors' },
       expected: Math.LN2,
@@ -90,7 +93,14 @@ describe('regression table of hand-computed losses', () => {
     },
     {
       what: 'batch of two at β=0.1: h=1 and h=(−3+1)−0=−2, so the mean of log1p(exp(−0.1)) and log1p(exp(0.2))',
-      input: [[-1, -3], [-2, -1], [-1.5, -1], [-1.5, -1], [-3, -3], [-2.5, -2.5]],
+      input: [
+        [-1, -3],
+        [-2, -1],
+        [-1.5, -1],
+        [-1.5, -1],
+        [-3, -3],
+        [-2.5, -2.5],
+      ],
       options: { beta: 0.1, alpha: 0 },
       expected: (0.6443966600735709 + Math.log1p(Math.exp(0.2))) / 2,
     },
@@ -121,7 +131,10 @@ describe('DPO and its variants (TRL formulas)', () => {
 
   it('IPO is minimised (zero) at h = 1/(2β); hinge is zero once β h ≥ 1', () => {
     const at = (h: number, beta: number, lossType: DpoLossType): number =>
-      dpoLoss({ policyChosen: f64([h]), policyRejected: f64([0]), referenceChosen: f64([0]), referenceRejected: f64([0]) }, { beta, lossType }).item();
+      dpoLoss(
+        { policyChosen: f64([h]), policyRejected: f64([0]), referenceChosen: f64([0]), referenceRejected: f64([0]) },
+        { beta, lossType },
+      ).item();
     expect(at(1 / (2 * 0.25), 0.25, 'ipo')).toBe(0);
     expect(at(1 / (2 * 0.25) + 0.1, 0.25, 'ipo')).toBeGreaterThan(0);
     expect(at(4, 0.25, 'hinge')).toBe(0);
@@ -179,23 +192,40 @@ describe('SELM loss, eq. (3.2)', () => {
 
   it("the paper's and the authors' optimism forms have the same gradient in the policy's log-probs", () => {
     fc.assert(
-      fc.property(batchArb, betaArb, alphaArb.filter((a) => a > 0), (b, beta, alpha) => {
-        const paper = build(b as Batch, true);
-        const authors = build(b as Batch, true);
-        const gp = grad(selmLoss(paper.logps, paper.response, { beta, alpha }), paper.inputs.slice(0, 5));
-        const ga = grad(selmLoss(authors.logps, authors.response, { beta, alpha, optimismForm: 'authors' }), authors.inputs.slice(0, 5));
-        gp.forEach((g, k) => g!.data.forEach((v, i) => expect(v).toBeCloseTo(ga[k]!.data[i]!, 14)));
-        // and the optimism part's gradient in log πθ(y_ref) is α β / B, whatever the values
-        gp[4]!.data.forEach((v) => expect(v).toBeCloseTo((alpha * beta) / B, 14));
-      }),
+      fc.property(
+        batchArb,
+        betaArb,
+        alphaArb.filter((a) => a > 0),
+        (b, beta, alpha) => {
+          const paper = build(b as Batch, true);
+          const authors = build(b as Batch, true);
+          const gp = grad(selmLoss(paper.logps, paper.response, { beta, alpha }), paper.inputs.slice(0, 5));
+          const ga = grad(selmLoss(authors.logps, authors.response, { beta, alpha, optimismForm: 'authors' }), authors.inputs.slice(0, 5));
+          gp.forEach((g, k) => g!.data.forEach((v, i) => expect(v).toBeCloseTo(ga[k]!.data[i]!, 14)));
+          // and the optimism part's gradient in log πθ(y_ref) is α β / B, whatever the values
+          gp[4]!.data.forEach((v) => expect(v).toBeCloseTo((alpha * beta) / B, 14));
+        },
+      ),
     );
   });
 });
 
 describe('gradcheck of every loss and variant with respect to its log-prob inputs', () => {
   const cases = [
-    ...VARIANTS.map((v) => ({ name: `DPO ${v.name}`, alpha: 0, lossType: v.lossType, labelSmoothing: v.labelSmoothing ?? 0, optimismForm: 'paper' as const })),
-    ...VARIANTS.map((v) => ({ name: `SELM ${v.name}`, alpha: 0.7, lossType: v.lossType, labelSmoothing: v.labelSmoothing ?? 0, optimismForm: 'paper' as const })),
+    ...VARIANTS.map((v) => ({
+      name: `DPO ${v.name}`,
+      alpha: 0,
+      lossType: v.lossType,
+      labelSmoothing: v.labelSmoothing ?? 0,
+      optimismForm: 'paper' as const,
+    })),
+    ...VARIANTS.map((v) => ({
+      name: `SELM ${v.name}`,
+      alpha: 0.7,
+      lossType: v.lossType,
+      labelSmoothing: v.labelSmoothing ?? 0,
+      optimismForm: 'paper' as const,
+    })),
     { name: "SELM authors' form", alpha: 0.7, lossType: 'sigmoid' as const, labelSmoothing: 0, optimismForm: 'authors' as const },
   ];
   it.each(cases)('$name: per-example losses and their mean', (c) => {

@@ -9,7 +9,12 @@ describe('preference metrics (TRL names)', () => {
   //   accuracies: 0.5 > 0 yes, −0.5 > 1 no -> 0.5;  margins: (0.5 − 0 + (−0.5 − 1)) / 2 = −0.5
   //   DPO: β h = r̂_w − r̂_l = 0.5 and −1.5 -> (log1p(exp(−0.5)) + log1p(exp(1.5))) / 2
   //   optimism (α = 2, paper form): 2·0.5·mean(−4, −6) = −5
-  const logps = { policyChosen: f64([-1, -3]), policyRejected: f64([-2, -1]), referenceChosen: f64([-2, -2]), referenceRejected: f64([-2, -3]) };
+  const logps = {
+    policyChosen: f64([-1, -3]),
+    policyRejected: f64([-2, -1]),
+    referenceChosen: f64([-2, -2]),
+    referenceRejected: f64([-2, -3]),
+  };
   const response = { policyResponse: f64([-4, -6]), referenceResponse: f64([-5, -5]) };
 
   it('match hand-computed values', () => {
@@ -36,7 +41,7 @@ describe('preference metrics (TRL names)', () => {
     expect(preferenceMetrics(logps, response, { beta: 0.5 })['loss/optimism']).toBe(0);
   });
 
-  it('carry exactly the names of TRL and the authors\' trainer, plus loss/dpo and loss/optimism', () => {
+  it("carry exactly the names of TRL and the authors' trainer, plus loss/dpo and loss/optimism", () => {
     expect(Object.keys(preferenceMetrics(logps, response, { beta: 0.5, alpha: 1 })).sort()).toEqual(
       [
         'loss',

@@ -34,15 +34,26 @@ describe('the SELM loss for a batch through models', () => {
     const options = { beta: 0.2, alpha: 0.5 };
     const result = selmLossForModels(policy.model, reference.model, batch, options);
     const lp = (m: (ids: Tensor) => Tensor, resp: 'chosen' | 'rejected' | 'referenceResponse'): Tensor =>
-      sequenceLogProbs(m, batch.map((e) => ({ prompt: e.prompt, response: e[resp]! })));
+      sequenceLogProbs(
+        m,
+        batch.map((e) => ({ prompt: e.prompt, response: e[resp]! })),
+      );
     const expected = selmLoss(
-      { policyChosen: lp(policy.model, 'chosen'), policyRejected: lp(policy.model, 'rejected'), referenceChosen: lp(reference.model, 'chosen'), referenceRejected: lp(reference.model, 'rejected') },
+      {
+        policyChosen: lp(policy.model, 'chosen'),
+        policyRejected: lp(policy.model, 'rejected'),
+        referenceChosen: lp(reference.model, 'chosen'),
+        referenceRejected: lp(reference.model, 'rejected'),
+      },
       { policyResponse: lp(policy.model, 'referenceResponse') },
       options,
     ).item();
     expect(result.loss.item()).toBeCloseTo(expected, 13);
     expect(result.metrics.loss).toBeCloseTo(expected, 13);
-    expect(result.metrics['logps/pi_response']).toBeCloseTo((lp(policy.model, 'referenceResponse').data[0]! + lp(policy.model, 'referenceResponse').data[1]!) / 2, 13);
+    expect(result.metrics['logps/pi_response']).toBeCloseTo(
+      (lp(policy.model, 'referenceResponse').data[0]! + lp(policy.model, 'referenceResponse').data[1]!) / 2,
+      13,
+    );
   });
 
   it('sends gradients to the policy only; a precomputed reference gives the same loss', () => {
@@ -67,15 +78,29 @@ describe('the SELM loss for a batch through models', () => {
     expect(() => selmLossForModels(policy.model, reference.model, noRef, { beta: 0.3, alpha: 0.1 })).toThrow(/referenceResponse/);
   });
 
-  it('at the start of an iteration (policy = reference) the loss is log 2 in the authors\' form, for the tiny GPT', () => {
+  it("at the start of an iteration (policy = reference) the loss is log 2 in the authors' form, for the tiny GPT", () => {
     const gpt = tinyGpt(new Generator(7));
     const ref = gpt.clone('float64');
-    const lm = (m: typeof gpt) => (ids: Tensor): Tensor => m.forward(ids);
-    const result = selmLossForModels(lm(gpt), lm(ref), batch.map((e) => ({ ...e, prompt: e.prompt.map((t) => t % 3), chosen: e.chosen.map((t) => t % 3), rejected: e.rejected.map((t) => (t + 1) % 3), referenceResponse: e.referenceResponse!.map((t) => t % 3) })), {
-      beta: 0.1,
-      alpha: 0.5,
-      optimismForm: 'authors',
-    });
+    const lm =
+      (m: typeof gpt) =>
+      (ids: Tensor): Tensor =>
+        m.forward(ids);
+    const result = selmLossForModels(
+      lm(gpt),
+      lm(ref),
+      batch.map((e) => ({
+        ...e,
+        prompt: e.prompt.map((t) => t % 3),
+        chosen: e.chosen.map((t) => t % 3),
+        rejected: e.rejected.map((t) => (t + 1) % 3),
+        referenceResponse: e.referenceResponse!.map((t) => t % 3),
+      })),
+      {
+        beta: 0.1,
+        alpha: 0.5,
+        optimismForm: 'authors',
+      },
+    );
     expect(result.loss.item()).toBeCloseTo(Math.LN2, 13);
     expect(result.metrics['rewards/margins']).toBe(0);
   });
@@ -89,7 +114,8 @@ describe('the exact SELM loss on a finite space', () => {
     const data = randomTriples(gen, 3, 4, 5);
     const [alpha, beta] = [0.4, 0.7];
     let optimism = 0;
-    for (const d of data) for (let y = 0; y < 4; y++) optimism += Math.exp(logRef.data[d.prompt * 4 + y]!) * logTheta.data[d.prompt * 4 + y]!;
+    for (const d of data)
+      for (let y = 0; y < 4; y++) optimism += Math.exp(logRef.data[d.prompt * 4 + y]!) * logTheta.data[d.prompt * 4 + y]!;
     optimism *= (alpha * beta) / data.length;
     expect(exactOptimismTerm(logTheta, logRef, data, { alpha, beta }).item()).toBeCloseTo(optimism, 13);
     const dpo = exactSelmLoss(logTheta, logRef, data, { alpha: 0, beta }).item();

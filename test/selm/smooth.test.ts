@@ -15,21 +15,36 @@ import { DEFAULT_BANDIT, makeBanditWorld } from '../../src/lab/worlds/bandit.js'
 function run(policy: TabularPolicy | SmoothPolicy, seed: number, config: AlgorithmConfig): { logits: number[]; steps: StepRecord[] } {
   const world = makeBanditWorld(DEFAULT_BANDIT, seed);
   const steps: StepRecord[] = [];
-  const out = runAlgorithm(policy, world.preferences, new TrueRewardRanker(world.trueReward), config, new Generator(seed + 11), { onStep: (r) => steps.push(r) });
+  const out = runAlgorithm(policy, world.preferences, new TrueRewardRanker(world.trueReward), config, new Generator(seed + 11), {
+    onStep: (r) => steps.push(r),
+  });
   return { logits: Array.from(out.policy.parameters()[0]!.data), steps };
 }
 
 describe('SmoothPolicy', () => {
   it('width 0 reproduces the table bit for bit: Algorithm 1 ends with the same logits and the same step records', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1000 }), fc.constantFrom<'adamw' | 'sgd'>('adamw', 'sgd'), fc.constantFrom(0, 0.5, 3), (seed, optimizer, alpha) => {
-        const world = makeBanditWorld(DEFAULT_BANDIT, seed);
-        const config: AlgorithmConfig = { ...DEFAULT_ALGORITHM, alpha, beta: 0.5, learningRates: optimizer === 'sgd' ? 3 : 0.05, optimizer, iterations: 2, epochs: 2 };
-        const table = run(new TabularPolicy(world.sftLogProbs), seed, config);
-        const smooth = run(new SmoothPolicy(world.sftLogProbs, { featureWidth: 0 }), seed, config);
-        expect(smooth.logits).toEqual(table.logits);
-        expect(smooth.steps).toEqual(table.steps);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1000 }),
+        fc.constantFrom<'adamw' | 'sgd'>('adamw', 'sgd'),
+        fc.constantFrom(0, 0.5, 3),
+        (seed, optimizer, alpha) => {
+          const world = makeBanditWorld(DEFAULT_BANDIT, seed);
+          const config: AlgorithmConfig = {
+            ...DEFAULT_ALGORITHM,
+            alpha,
+            beta: 0.5,
+            learningRates: optimizer === 'sgd' ? 3 : 0.05,
+            optimizer,
+            iterations: 2,
+            epochs: 2,
+          };
+          const table = run(new TabularPolicy(world.sftLogProbs), seed, config);
+          const smooth = run(new SmoothPolicy(world.sftLogProbs, { featureWidth: 0 }), seed, config);
+          expect(smooth.logits).toEqual(table.logits);
+          expect(smooth.steps).toEqual(table.steps);
+        },
+      ),
       { numRuns: 6 },
     );
   });
@@ -49,7 +64,13 @@ describe('SmoothPolicy', () => {
     const world = makeBanditWorld(DEFAULT_BANDIT, 1);
     for (const w of [0, 2]) {
       const p = new SmoothPolicy(world.sftLogProbs, { featureWidth: w });
-      const lp = p.logProbs([[0, 0], [0, 0]], [[6], [2]]);
+      const lp = p.logProbs(
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        [[6], [2]],
+      );
       const [g] = grad(sub(narrow(lp, 0, 0, 1), narrow(lp, 0, 1, 1)), p.parameters());
       noGrad(() => p.theta.data.forEach((v, i) => (p.theta.data[i] = v + 0.5 * g!.data[i]!)));
       const before = world.sftLogProbs[0]!;
@@ -85,7 +106,9 @@ describe('SmoothPolicy', () => {
     const cold = new SmoothPolicy(world.sftLogProbs, { featureWidth: 1 });
     const prompts = Array.from({ length: 2000 }, () => [0, 0]);
     const far = (ys: readonly (readonly number[])[]): number => ys.filter((y) => y[0]! >= DEFAULT_BANDIT.responses / 2).length;
-    expect(far(hot.generate(prompts, 'sample', new Generator(1)))).toBeGreaterThan(2 * far(cold.generate(prompts, 'sample', new Generator(1))));
+    expect(far(hot.generate(prompts, 'sample', new Generator(1)))).toBeGreaterThan(
+      2 * far(cold.generate(prompts, 'sample', new Generator(1))),
+    );
     expect(hot.generate([[0, 0]], 'greedy', new Generator(1))).toEqual(cold.generate([[0, 0]], 'greedy', new Generator(1)));
     expect(Array.from(hot.responseLogProbs([0, 0]))).toEqual(Array.from(cold.responseLogProbs([0, 0])));
   });

@@ -1,14 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Generator, gradcheckReport, noGrad, sum, type Tensor } from '../../src/autograd/index.js';
-import { enumerateResponses, expectation, frozen, klDivergence, modelLogProbTable, sampleResponses, tableEntries, tabularLogProbs } from '../../src/selm/index.js';
+import {
+  enumerateResponses,
+  expectation,
+  frozen,
+  klDivergence,
+  modelLogProbTable,
+  sampleResponses,
+  tableEntries,
+  tabularLogProbs,
+} from '../../src/selm/index.js';
 import { TINY_GPT_PROMPTS, TINY_GPT_RESPONSES, gptPolicy, tinyGpt } from '../../src/selm/gradcheck-suite.js';
 import { randomLogits, seedArb } from './fixtures.js';
 
 describe('finite response spaces', () => {
   it('enumerateResponses lists all V^L sequences once, in lexicographic order', () => {
     const all = enumerateResponses(3, 2);
-    expect(all).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [2, 0], [2, 1], [2, 2]]);
+    expect(all).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [2, 0],
+      [2, 1],
+      [2, 2],
+    ]);
     expect(enumerateResponses(2, 4)).toHaveLength(16);
     expect(new Set(enumerateResponses(2, 4).map((s) => s.join())).size).toBe(16);
     expect(enumerateResponses(5, 0)).toEqual([[]]);
@@ -19,7 +38,8 @@ describe('finite response spaces', () => {
     for (const p of model.parameters()) if (p.ndim > 1) p.data.forEach((v, i) => (p.data[i] = 30 * v));
     const table = noGrad(() => modelLogProbTable((ids) => model.forward(ids), TINY_GPT_PROMPTS, enumerateResponses(3, 3)));
     expect(table.shape).toEqual([2, 27]);
-    for (let x = 0; x < 2; x++) expect(Array.from(table.data.subarray(x * 27, (x + 1) * 27)).reduce((s, v) => s + Math.exp(v), 0)).toBeCloseTo(1, 13);
+    for (let x = 0; x < 2; x++)
+      expect(Array.from(table.data.subarray(x * 27, (x + 1) * 27)).reduce((s, v) => s + Math.exp(v), 0)).toBeCloseTo(1, 13);
   });
 
   it("the tiny GPT's log-prob table passes gradcheck with respect to all parameters (fast mode)", () => {

@@ -39,8 +39,12 @@ describe('the KL-regularised problem (2.3) and the inner problem F(π; r) of (3.
       fc.property(seedArb, betaArb, (seed, beta) => {
         const { logRef, reward, logOther } = setup(seed);
         const { logPolicy } = optimalPolicy(reward, logRef, beta);
-        expect(innerObjective(logPolicy, reward, logRef, beta).item()).toBeGreaterThanOrEqual(innerObjective(logOther, reward, logRef, beta).item());
-        expect(klRegularisedObjective(logPolicy, reward, logRef, beta).item()).toBeGreaterThanOrEqual(klRegularisedObjective(logOther, reward, logRef, beta).item());
+        expect(innerObjective(logPolicy, reward, logRef, beta).item()).toBeGreaterThanOrEqual(
+          innerObjective(logOther, reward, logRef, beta).item(),
+        );
+        expect(klRegularisedObjective(logPolicy, reward, logRef, beta).item()).toBeGreaterThanOrEqual(
+          klRegularisedObjective(logOther, reward, logRef, beta).item(),
+        );
         // π_ref itself is a feasible π: F(π_ref) = 0, so the optimum is ≥ 0
         expect(innerObjective(logRef, reward, logRef, beta).item()).toBeCloseTo(0, 13);
       }),
@@ -83,7 +87,10 @@ describe('the KL-regularised problem (2.3) and the inner problem F(π; r) of (3.
         }
         expect(optimum.value.item()).toBeCloseTo(byLoops, 11);
         // max J = E_x[β log Z(x)]: the same optimum without the baseline
-        expect(klRegularisedObjective(optimalPolicy(reward, logRef, beta).logPolicy, reward, logRef, beta).item()).toBeCloseTo(optimum.logPartitionTerm.item(), 12);
+        expect(klRegularisedObjective(optimalPolicy(reward, logRef, beta).logPolicy, reward, logRef, beta).item()).toBeCloseTo(
+          optimum.logPartitionTerm.item(),
+          12,
+        );
       }),
     );
   });
@@ -115,7 +122,9 @@ describe('Theorem 3.1', () => {
         logPartition.data.forEach((v) => expect(Math.abs(v)).toBeLessThan(1e-14));
         // and it does minimise (3.4): no random policy does better
         const other = frozen(tabularLogProbs(randomLogits(gen, X, Y, 2)));
-        expect(constrainedRewardObjective(logPolicy, logRho, logRef, beta).item()).toBeLessThanOrEqual(constrainedRewardObjective(other, logRho, logRef, beta).item() + 1e-15);
+        expect(constrainedRewardObjective(logPolicy, logRho, logRef, beta).item()).toBeLessThanOrEqual(
+          constrainedRewardObjective(other, logRho, logRef, beta).item() + 1e-15,
+        );
       }),
     );
   });
@@ -173,17 +182,24 @@ describe('section 3.3: E_{y~π_ref}[r̂θ(x, y)/β] = −KL(π_ref ‖ πθ) ≤
 
   it('is 0 exactly when πθ = π_ref, and strictly negative on exactly the prompts where they differ', () => {
     fc.assert(
-      fc.property(seedArb, betaArb, fc.integer({ min: 0, max: X - 1 }), fc.integer({ min: 0, max: Y - 1 }), fc.integer({ min: 1, max: 20 }), (seed, beta, x, y, k) => {
-        const gen = new Generator(seed);
-        const logits = randomLogits(gen, X, Y);
-        const logRef = frozen(tabularLogProbs(logits));
-        expectedImplicitRewardUnderReference(logRef, logRef, beta).data.forEach((v) => expect(v).toBe(0));
-        const moved = logits.data.slice();
-        moved[x * Y + y]! += k / 10;
-        const logTheta = tabularLogProbs(tensor(moved, { shape: [X, Y] }));
-        const values = expectedImplicitRewardUnderReference(logTheta, logRef, beta).data;
-        values.forEach((v, row) => (row === x ? expect(v).toBeLessThan(0) : expect(v).toBe(0)));
-      }),
+      fc.property(
+        seedArb,
+        betaArb,
+        fc.integer({ min: 0, max: X - 1 }),
+        fc.integer({ min: 0, max: Y - 1 }),
+        fc.integer({ min: 1, max: 20 }),
+        (seed, beta, x, y, k) => {
+          const gen = new Generator(seed);
+          const logits = randomLogits(gen, X, Y);
+          const logRef = frozen(tabularLogProbs(logits));
+          expectedImplicitRewardUnderReference(logRef, logRef, beta).data.forEach((v) => expect(v).toBe(0));
+          const moved = logits.data.slice();
+          moved[x * Y + y]! += k / 10;
+          const logTheta = tabularLogProbs(tensor(moved, { shape: [X, Y] }));
+          const values = expectedImplicitRewardUnderReference(logTheta, logRef, beta).data;
+          values.forEach((v, row) => (row === x ? expect(v).toBeLessThan(0) : expect(v).toBe(0)));
+        },
+      ),
     );
   });
 
@@ -191,7 +207,8 @@ describe('section 3.3: E_{y~π_ref}[r̂θ(x, y)/β] = −KL(π_ref ‖ πθ) ≤
     const theta = tinyGpt(new Generator(21));
     const ref = tinyGpt(new Generator(22));
     for (const m of [theta, ref]) for (const p of m.parameters()) if (p.ndim > 1) p.data.forEach((v, i) => (p.data[i] = 20 * v));
-    const table = (m: typeof theta): Tensor => noGrad(() => modelLogProbTable((ids) => m.forward(ids), TINY_GPT_PROMPTS, TINY_GPT_RESPONSES));
+    const table = (m: typeof theta): Tensor =>
+      noGrad(() => modelLogProbTable((ids) => m.forward(ids), TINY_GPT_PROMPTS, TINY_GPT_RESPONSES));
     const logTheta = table(theta);
     const logRef = table(ref);
     for (const t of [logTheta, logRef]) {

@@ -22,7 +22,10 @@ describe('selm-ts/testing', () => {
     );
     fc.assert(
       fc.property(pair, ([a, b]) => {
-        fc.assert(gradcheckProperty((x, w) => sum(tanh(matmul(x!, w!))), [fc.constant(a), fc.constant(b)], { secondOrder: true }), { numRuns: 1 });
+        fc.assert(
+          gradcheckProperty((x, w) => sum(tanh(matmul(x!, w!))), [fc.constant(a), fc.constant(b)], { secondOrder: true }),
+          { numRuns: 1 },
+        );
       }),
       { numRuns: 5 },
     );

@@ -10,7 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { FolderStorage } from '../../src/lab/node/folder-storage.js';
 import { runExperiment, unitKey } from '../../src/lab/runner.js';
 import { MemoryStorage } from '../../src/lab/storage.js';
-import { experimentConfig, PRESETS, responseProbabilities, runBanditComparison, validateSettings, type BanditComparison } from '../../web/bandit-run.js';
+import {
+  experimentConfig,
+  PRESETS,
+  responseProbabilities,
+  runBanditComparison,
+  validateSettings,
+  type BanditComparison,
+} from '../../web/bandit-run.js';
 
 /** Every file under `dir`, by '/'-separated relative path. */
 function folderFiles(dir: string): Map<string, Uint8Array> {
@@ -62,7 +69,11 @@ describe('page bandit experiment', () => {
   it('rejects bad settings, naming each problem', async () => {
     expect(validateSettings({ alpha: 1, beta: 0.5, iterations: 3, seed: 0 })).toEqual([]);
     const problems = validateSettings({ alpha: 0, beta: -1, iterations: 0, seed: 1.5 });
-    for (const field of ['alpha', 'beta', 'iterations', 'seed']) expect(problems.some((p) => p.startsWith(`${field}:`)), field).toBe(true);
+    for (const field of ['alpha', 'beta', 'iterations', 'seed'])
+      expect(
+        problems.some((p) => p.startsWith(`${field}:`)),
+        field,
+      ).toBe(true);
     await expect(runBanditComparison({ alpha: 1, beta: 0, iterations: 3, seed: 0 })).rejects.toThrow(/beta/);
   });
 

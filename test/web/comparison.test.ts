@@ -34,7 +34,9 @@ describe('runComparison: Algorithm 1 recorded per iteration', () => {
     }
     // Both methods see the same prompts and the same offline pairs in each portion.
     const [dpo, selm] = run.methods;
-    expect(selm!.records[1]!.triples.map((t) => [t.task, t.instance, t.offeredChosen])).toEqual(dpo!.records[1]!.triples.map((t) => [t.task, t.instance, t.offeredChosen]));
+    expect(selm!.records[1]!.triples.map((t) => [t.task, t.instance, t.offeredChosen])).toEqual(
+      dpo!.records[1]!.triples.map((t) => [t.task, t.instance, t.offeredChosen]),
+    );
     // Iteration 1's y_ref are sampled from π_SFT by the same generator stream for both: the same draws.
     expect(selm!.records[1]!.triples.map((t) => t.yRef)).toEqual(dpo!.records[1]!.triples.map((t) => t.yRef));
   });

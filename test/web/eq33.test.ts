@@ -21,7 +21,12 @@ const beta = 0.5;
 describe('eq. (3.3) response by response', () => {
   it('equals the library’s closed-form gradient, term by term', () => {
     const r = eq33({ policy, reference, pairs, alpha, beta });
-    const total = tabularDecomposedGradient(tensor(Float64Array.from(policy, Math.log), { shape: [1, 5], dtype: 'float64' }), tensor(Float64Array.from(reference, Math.log), { shape: [1, 5], dtype: 'float64' }), pairs.map((p) => ({ prompt: 0, ...p })), { alpha, beta });
+    const total = tabularDecomposedGradient(
+      tensor(Float64Array.from(policy, Math.log), { shape: [1, 5], dtype: 'float64' }),
+      tensor(Float64Array.from(reference, Math.log), { shape: [1, 5], dtype: 'float64' }),
+      pairs.map((p) => ({ prompt: 0, ...p })),
+      { alpha, beta },
+    );
     r.rows.forEach((row, k) => {
       expect(row.dpoPush + row.optimismPush).toBeCloseTo(-total.data[k]!, 12);
       expect(row.optimismPush).toBeCloseTo(alpha * beta * (policy[k]! - reference[k]!), 12);

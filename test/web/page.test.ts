@@ -58,9 +58,14 @@ function serve(bundleDir: string): Promise<string> {
 // (SELM_REQUIRE_BROWSER=1) a missing browser fails every test instead, so CI cannot pass them unseen.
 const missingBrowser = existsSync(CHROMIUM)
   ? null
-  : new Error(`${CHROMIUM} not found: the teaching-page test needs Debian's chromium. Install it with \`apt-get update && apt-get install -y chromium\``);
+  : new Error(
+      `${CHROMIUM} not found: the teaching-page test needs Debian's chromium. Install it with \`apt-get update && apt-get install -y chromium\``,
+    );
 const skipBrowser = missingBrowser !== null && process.env.SELM_REQUIRE_BROWSER !== '1';
-if (skipBrowser) console.log(`chromium not found at ${CHROMIUM}: the teaching-page tests were skipped; install it with \`apt-get update && apt-get install -y chromium\` (SELM_REQUIRE_BROWSER=1 makes this a failure)`);
+if (skipBrowser)
+  console.log(
+    `chromium not found at ${CHROMIUM}: the teaching-page tests were skipped; install it with \`apt-get update && apt-get install -y chromium\` (SELM_REQUIRE_BROWSER=1 makes this a failure)`,
+  );
 
 beforeAll(async () => {
   if (missingBrowser) return;
@@ -68,7 +73,11 @@ beforeAll(async () => {
   await build(webBuildOptions(join(WEB, 'main.ts'), join(outDir, 'main.js')));
   mkdirSync(SCREENSHOTS, { recursive: true });
   base = await serve(outDir);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 });
 
 afterAll(async () => {
@@ -131,13 +140,24 @@ async function shot(page: Page, name: string, selector?: string): Promise<void> 
 async function axeViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: readFileSync(AXE, 'utf8') });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, options: { preload: boolean }) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            options: { preload: boolean },
+          ) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }>;
+        };
+      }
+    ).axe;
     // No preload: axe would re-fetch the stylesheets by XHR, which file:// pages may not do (and the page never does).
     const r = await axe.run(document, { preload: false });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
   });
   console.log(`[axe] ${violations.length} violations: ${violations.map((v) => `${v.id} (${v.impact})`).join(', ') || 'none'}`);
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.where.join(' ')}`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}) at ${v.where.join(' ')}`);
 }
 
 const figure1Numbers = async (page: Page): Promise<{ alpha: number; yu: number; pairs: number; optimistic: string }> => ({
@@ -195,21 +215,38 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     await page.click('#step');
     await page.click('#step');
     expect(await page.getAttribute('#algorithm', 'data-t')).toBe('2');
-    const rows = await page.locator('#rstar-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const rows = await page
+      .locator('#rstar-table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     expect(rows).toHaveLength(3);
     rows.forEach((r, t) => expected.methods.forEach((m, i) => expect(r[i + 1]).toBe(m.records[t]!.meanReward.toFixed(3))));
     expect(await page.locator('table.triples').count()).toBe(expected.methods.length);
     await shot(page, 'desktop-3-algorithm-t2', '#algorithm');
 
     // 4. Eq. (3.3): the page's pushes equal the library's closed-form gradient (tabularDecomposedGradient).
-    const eqRows = await page.locator('#eq33-table tbody tr').evaluateAll((trs) => trs.map((tr) => ({ dpo: Number(tr.getAttribute('data-dpo')), optimism: Number(tr.getAttribute('data-optimism')), weight: Number(tr.getAttribute('data-weight')) })));
+    const eqRows = await page.locator('#eq33-table tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        dpo: Number(tr.getAttribute('data-dpo')),
+        optimism: Number(tr.getAttribute('data-optimism')),
+        weight: Number(tr.getAttribute('data-weight')),
+      })),
+    );
     const selm = expected.methods.find((m) => m.name === 'SELM')!;
     const task = 2;
     const ref = selm.records[1]!.probs[task]!;
     const pol = selm.records[2]!.probs[task]!;
-    const pairs = selm.records[2]!.triples.filter((x) => x.task === task).map((x) => ({ prompt: 0, chosen: x.chosen, rejected: x.rejected }));
+    const pairs = selm.records[2]!.triples.filter((x) => x.task === task).map((x) => ({
+      prompt: 0,
+      chosen: x.chosen,
+      rejected: x.rejected,
+    }));
     const K = pol.length;
-    const total = tabularDecomposedGradient(tensor(Float64Array.from(pol, Math.log), { shape: [1, K], dtype: 'float64' }), tensor(Float64Array.from(ref, Math.log), { shape: [1, K], dtype: 'float64' }), pairs, { alpha: 5, beta: 1 });
+    const total = tabularDecomposedGradient(
+      tensor(Float64Array.from(pol, Math.log), { shape: [1, K], dtype: 'float64' }),
+      tensor(Float64Array.from(ref, Math.log), { shape: [1, K], dtype: 'float64' }),
+      pairs,
+      { alpha: 5, beta: 1 },
+    );
     expect(eqRows).toHaveLength(K);
     eqRows.forEach((r, k) => {
       expect(r.dpo + r.optimism).toBeCloseTo(-total.data[k]!, 9);
@@ -219,7 +256,9 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     expect(await page.textContent('#eq33-lhs')).toBe(await page.textContent('#eq33-rhs'));
     await shot(page, 'desktop-4-eq33-end', '#eq33');
     await page.selectOption('#eq33-moment', 'start');
-    const atStart = await page.locator('#eq33-table tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-optimism'))));
+    const atStart = await page
+      .locator('#eq33-table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-optimism'))));
     expect(atStart.every((v) => Math.abs(v) < 1e-12)).toBe(true); // zero at the start of every iteration
     expect(await page.textContent('#eq33-lhs')).toBe('0.000000');
 
@@ -232,7 +271,12 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     await setSlider(page, 'in-alpha', 2);
     expect(await page.getAttribute('#algorithm', 'data-state')).toBe('stale');
     await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 15_000 });
-    for (const [id, v] of [['in-beta', 0.5], ['in-iterations', 3], ['in-seed', 7]] as const) await setSlider(page, id, v);
+    for (const [id, v] of [
+      ['in-beta', 0.5],
+      ['in-iterations', 3],
+      ['in-seed', 7],
+    ] as const)
+      await setSlider(page, id, v);
     await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 15_000 });
     expect(await page.textContent('#stepper-status')).toContain('α = 2, β = 0.5, seed 7');
     await page.selectOption('#task-select', '1');
@@ -270,7 +314,8 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
 
   it('phone 390 × 844, opened from disk: no sideways page scroll, controls work, accessible', async () => {
     const { page, errors, foreign } = await open({ url: diskUrl(), width: 390, height: 844 });
-    const fits = async (): Promise<void> => expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    const fits = async (): Promise<void> =>
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await fits();
     await shot(page, 'phone-1-figure1-alpha0', '#figure1');
     await setSlider(page, 'f1-alpha', 3);
@@ -303,7 +348,9 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
         const original = HTMLCanvasElement.prototype.getContext;
         // A browser without WebGL: every GL context request gets null, as the spec says it then must.
         HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, kind: string, ...rest: unknown[]) {
-          return /webgl/i.test(kind) ? null : (original as (k: string, ...r: unknown[]) => RenderingContext | null).call(this, kind, ...rest);
+          return /webgl/i.test(kind)
+            ? null
+            : (original as (k: string, ...r: unknown[]) => RenderingContext | null).call(this, kind, ...rest);
         } as typeof original;
       },
     });

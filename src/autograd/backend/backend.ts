@@ -5,20 +5,7 @@ import type { Shape } from '../shape.js';
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'tanh' | 'relu' | 'sign' | 'reciprocal' | 'step';
 
 /** Elementwise binary kernels with NumPy broadcasting. Comparisons return 1 or 0 in the output dtype. */
-export type BinaryOp =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'pow'
-  | 'maximum'
-  | 'minimum'
-  | 'gt'
-  | 'ge'
-  | 'lt'
-  | 'le'
-  | 'eq'
-  | 'ne';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 
@@ -54,9 +41,25 @@ export interface Backend {
    * [outer, count, inner] when `elementwise`, else a flat list of `count` indices shared by every outer/inner
    * (index_select). Returns [outer, count, inner].
    */
-  gather(x: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray;
+  gather(
+    x: TypedArray,
+    outer: number,
+    dim: number,
+    inner: number,
+    indices: ArrayLike<number>,
+    count: number,
+    elementwise: boolean,
+  ): TypedArray;
   /** The adjoint of gather: adds src [outer, count, inner] into a zero [outer, dim, inner] array. */
-  scatterAdd(src: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray;
+  scatterAdd(
+    src: TypedArray,
+    outer: number,
+    dim: number,
+    inner: number,
+    indices: ArrayLike<number>,
+    count: number,
+    elementwise: boolean,
+  ): TypedArray;
 
   // Data movement and selection (ops/shape.ts, ops/elementwise.ts, ops/indexing.ts, creation.ts).
   /** x of `shape` broadcast to `outShape` (NumPy rules; the caller has checked they broadcast). */

@@ -47,7 +47,12 @@ export function logsumexp(x: Tensor, axis = -1, keepdim = false): Tensor {
   const a = normalizeAxis('logsumexp', axis, x.ndim);
   const m = maxShift(x, a);
   const out = add(log(sum(exp(sub(x, m)), a, true)), m);
-  return keepdim ? out : reshape(out, x.shape.filter((_, i) => i !== a));
+  return keepdim
+    ? out
+    : reshape(
+        out,
+        x.shape.filter((_, i) => i !== a),
+      );
 }
 
 /**
@@ -106,8 +111,14 @@ export interface CrossEntropyOptions {
 export function crossEntropy(logits: Tensor, targets: Indices, options: CrossEntropyOptions = {}): Tensor {
   const { batchShape, index, kept } = crossEntropyTargets(logits, targets, options.ignoreIndex);
   // Ignored positions gather class 0 (any valid index) and are then multiplied by 0.
-  const safe = fromValues(logits.dtype, Array.from(index, (t) => Math.max(t, 0)));
-  const keep = fromValues(logits.dtype, Array.from(index, (t) => (t < 0 ? 0 : 1)));
+  const safe = fromValues(
+    logits.dtype,
+    Array.from(index, (t) => Math.max(t, 0)),
+  );
+  const keep = fromValues(
+    logits.dtype,
+    Array.from(index, (t) => (t < 0 ? 0 : 1)),
+  );
   const logp = logSoftmax(logits, -1);
   const picked = reshape(gather(logp, -1, new Tensor(safe, [...batchShape, 1])), batchShape);
   const losses = mul(neg(picked), new Tensor(keep, batchShape));
@@ -128,7 +139,10 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
   if (options.training === false || p === 0) return x;
   const gen = options.generator ?? defaultGenerator();
-  const mask = fromValues(x.dtype, Array.from({ length: x.size }, () => (gen.random() < p ? 0 : 1 / (1 - p))));
+  const mask = fromValues(
+    x.dtype,
+    Array.from({ length: x.size }, () => (gen.random() < p ? 0 : 1 / (1 - p))),
+  );
   return mul(x, new Tensor(mask, x.shape));
 }
 
@@ -139,4 +153,3 @@ export function mseLoss(prediction: Tensor, target: Tensor): Tensor {
     return mean(mul(d, d));
   });
 }
-

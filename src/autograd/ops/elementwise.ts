@@ -68,10 +68,7 @@ export const elementwiseRules = {
   // d(ab) = b da + a db
   mul: binaryRule('mul', (g, { inputs: [a, b] }) => [when(a!, () => mul(g, b!)), when(b!, () => mul(g, a!))]),
   // d(a/b) = da / b - a/b^2 db = da / b - (a/b)/b db
-  div: binaryRule('div', (g, { inputs: [a, b], output }) => [
-    when(a!, () => div(g, b!)),
-    when(b!, () => neg(div(mul(g, output), b!))),
-  ]),
+  div: binaryRule('div', (g, { inputs: [a, b], output }) => [when(a!, () => div(g, b!)), when(b!, () => neg(div(mul(g, output), b!)))]),
   // d(a^b) = b a^(b-1) da + a^b log(a) db
   pow: binaryRule('pow', (g, { inputs: [a, b], output }) => [
     when(a!, () => mul(g, mul(b!, pow(a!, sub(b!, 1))))),

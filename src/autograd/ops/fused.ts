@@ -61,7 +61,10 @@ const geluGradRule: Rule<NoAttrs> = {
   name: 'geluGrad',
   forward: ([x, g]) => ({ data: getBackend().geluGrad(x!.data, g!.data), shape: x!.shape }),
   // geluGrad(x, g) = g gelu'(x): d/dg = gelu'(x) (this op again), d/dx = g gelu''(x)
-  backward: (G, { inputs: [x, g] }) => [when(x!, () => mul(mul(G, g!), geluSecond(x!))), when(g!, () => apply(geluGradRule, [x!, G], NONE))],
+  backward: (G, { inputs: [x, g] }) => [
+    when(x!, () => mul(mul(G, g!), geluSecond(x!))),
+    when(g!, () => apply(geluGradRule, [x!, G], NONE)),
+  ],
 };
 
 const geluRule: Rule<NoAttrs> = {
@@ -96,7 +99,10 @@ const softmaxGradRule: Rule<RowAttrs> = {
    * F = y (g - s), s = sum(g y) per row. dF_i/dg_k = y_i (d_ik - y_k): the upstream G maps to y (G - sum(G y)),
    * this op again; for y see softmaxGradY.
    */
-  backward: (G, { inputs: [y, g], attrs }) => [when(y!, () => softmaxGradY(G, y!, g!)), when(g!, () => apply(softmaxGradRule, [y!, G], attrs))],
+  backward: (G, { inputs: [y, g], attrs }) => [
+    when(y!, () => softmaxGradY(G, y!, g!)),
+    when(g!, () => apply(softmaxGradRule, [y!, G], attrs)),
+  ],
 };
 
 const softmaxRule: Rule<RowAttrs> = {
@@ -221,7 +227,19 @@ const linearRule: Rule<NoAttrs> = {
   forward: ([x, w, b]) => {
     const [m, k] = x!.shape as [number, number];
     const n = w!.shape[0]!;
-    const args = { a: x!.data, b: w!.data, aBatch: [], bBatch: [], batchShape: [], m, k, n, transA: false, transB: true, bias: b?.data ?? null };
+    const args = {
+      a: x!.data,
+      b: w!.data,
+      aBatch: [],
+      bBatch: [],
+      batchShape: [],
+      m,
+      k,
+      n,
+      transA: false,
+      transB: true,
+      bias: b?.data ?? null,
+    };
     return { data: getBackend().matmul(args), shape: [m, n] };
   },
   // y = x W^T + b:  dx = g W,  dW = g^T x,  db = sum of g over rows
@@ -239,7 +257,9 @@ const linearRule: Rule<NoAttrs> = {
 export function linearFused(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const k = x.shape[1];
   if (x.ndim !== 2 || weight.ndim !== 2 || weight.shape[1] !== k) {
-    throw new Error(`linear: cannot multiply ${formatShape(x.shape)} by ${formatShape(weight.shape)}^T (x must be [m, k], the weight [n, k])`);
+    throw new Error(
+      `linear: cannot multiply ${formatShape(x.shape)} by ${formatShape(weight.shape)}^T (x must be [m, k], the weight [n, k])`,
+    );
   }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new Error(`linear: bias of shape ${formatShape(bias.shape)} does not match ${weight.shape[0]} outputs`);
@@ -269,7 +289,10 @@ function targetTensors(dtype: Tensor['dtype'], { rows, cols, targets }: CrossEnt
 
 const crossEntropyGradRule: Rule<CrossEntropyAttrs> = {
   name: 'crossEntropyRowsGrad',
-  forward: ([x, g], { rows, cols, targets }) => ({ data: getBackend().crossEntropyRowsGrad(x!.data, g!.data, rows, cols, targets), shape: x!.shape }),
+  forward: ([x, g], { rows, cols, targets }) => ({
+    data: getBackend().crossEntropyRowsGrad(x!.data, g!.data, rows, cols, targets),
+    shape: x!.shape,
+  }),
   /**
    * F = (p - onehot) g_r on kept rows, p = softmax(x). d/dg_r maps G to sum((p - onehot) G) over the row;
    * d/dx maps G to g_r y (G - sum(G p)), the softmax gradient of G scaled by g_r.

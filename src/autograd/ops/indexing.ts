@@ -110,7 +110,13 @@ export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor):
     throw new Error(`scatterAdd: src of shape ${formatShape(src.shape)} must have the index's shape ${formatShape(index.shape)}`);
   }
   const { index: flat } = toIndexArray('scatterAdd', index, x.shape[a]!);
-  const scattered = apply(indexingRules.scatter, [src], { axis: a, index: flat, indexShape: [...index.shape], elementwise: true, shape: x.shape });
+  const scattered = apply(indexingRules.scatter, [src], {
+    axis: a,
+    index: flat,
+    indexShape: [...index.shape],
+    elementwise: true,
+    shape: x.shape,
+  });
   return add(x, scattered);
 }
 
@@ -128,5 +134,8 @@ export function argmax(x: Tensor, axis = -1): Tensor {
   const [outer, dim, inner] = view(x.shape, a);
   if (dim === 0) throw new Error(`argmax: dimension ${axis} of ${formatShape(x.shape)} is empty`);
   const out = getBackend().argmax(x.data, outer, dim, inner);
-  return new Tensor(out, x.shape.filter((_, i) => i !== a));
+  return new Tensor(
+    out,
+    x.shape.filter((_, i) => i !== a),
+  );
 }

@@ -60,7 +60,8 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
  * promoted (a leading 1 for a, a trailing 1 for b) then squeezed back out.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)} (0-d operand)`);
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new Error(`matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)} (0-d operand)`);
   const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]!]) : a;
   const b2 = b.ndim === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
   const ka = a2.shape[a2.ndim - 1]!;

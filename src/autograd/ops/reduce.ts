@@ -18,7 +18,8 @@ function reduceRule(op: 'sum' | 'max' | 'min', backward: Rule<ReduceAttrs>['back
     forward: ([x], { axes, keepdim }) => {
       if (op !== 'sum' && x!.size === 0) throw new Error(`${op}: cannot reduce an empty tensor of shape ${formatShape(x!.shape)}`);
       for (const a of axes) {
-        if (op !== 'sum' && x!.shape[a] === 0) throw new Error(`${op}: cannot reduce over empty axis ${a} of shape ${formatShape(x!.shape)}`);
+        if (op !== 'sum' && x!.shape[a] === 0)
+          throw new Error(`${op}: cannot reduce over empty axis ${a} of shape ${formatShape(x!.shape)}`);
       }
       return { data: getBackend().reduce(op, x!.data, x!.shape, axes), shape: reducedShape(x!.shape, axes, keepdim) };
     },

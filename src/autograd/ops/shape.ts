@@ -51,7 +51,12 @@ export const shapeRules = {
   pad: {
     name: 'pad',
     forward: ([x], { starts, shape }) => ({ data: getBackend().pad(x!.data, x!.shape, starts, shape), shape }),
-    backward: (g, { inputs: [x], attrs: { starts } }) => [slice(g, x!.shape.map((d, i) => [starts[i]!, starts[i]! + d] as const))],
+    backward: (g, { inputs: [x], attrs: { starts } }) => [
+      slice(
+        g,
+        x!.shape.map((d, i) => [starts[i]!, starts[i]! + d] as const),
+      ),
+    ],
   } satisfies Rule<PadAttrs>,
   // concat: each input's gradient is its slice of the upstream gradient.
   concat: {
@@ -73,7 +78,10 @@ export const shapeRules = {
         const start = offset;
         offset += t.shape[axis]!;
         if (!t.requiresGrad) return null;
-        return slice(g, t.shape.map((d, i) => (i === axis ? [start, start + d] : [0, d]) as SliceRange));
+        return slice(
+          g,
+          t.shape.map((d, i) => (i === axis ? [start, start + d] : [0, d]) as SliceRange),
+        );
       });
     },
   } satisfies Rule<{ axis: number }>,
@@ -144,10 +152,17 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 /** Removes size-1 dimensions: the given one, or all. */
 export function squeeze(x: Tensor, axis?: number): Tensor {
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normalizeAxis('squeeze', axis, x.ndim);
   if (x.shape[a] !== 1) throw new Error(`squeeze: dimension ${axis} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Flattens dimensions start..end (inclusive) into one. */
@@ -187,12 +202,16 @@ export function slice(x: Tensor, ranges: readonly SliceRange[]): Tensor {
 /** `length` entries of dimension `axis` from `start` (PyTorch's narrow). */
 export function narrow(x: Tensor, axis: number, start: number, length: number): Tensor {
   const a = normalizeAxis('narrow', axis, x.ndim);
-  return slice(x, x.shape.map((d, i) => (i === a ? [start, start + length] : [0, d]) as SliceRange));
+  return slice(
+    x,
+    x.shape.map((d, i) => (i === a ? [start, start + length] : [0, d]) as SliceRange),
+  );
 }
 
 /** Places x into zeros of `shape` at offsets `starts` (the adjoint of slice). */
 export function pad(x: Tensor, starts: readonly number[], shape: Shape): Tensor {
-  const fits = starts.length === x.ndim && shape.length === x.ndim && x.shape.every((d, i) => starts[i]! >= 0 && starts[i]! + d <= shape[i]!);
+  const fits =
+    starts.length === x.ndim && shape.length === x.ndim && x.shape.every((d, i) => starts[i]! >= 0 && starts[i]! + d <= shape[i]!);
   if (!fits) throw new Error(`pad: ${formatShape(x.shape)} at offsets [${starts.join(',')}] does not fit in ${formatShape(shape)}`);
   if (shapesEqual(x.shape, shape)) return x;
   return apply(shapeRules.pad, [x], { starts: [...starts], shape: [...shape] });
@@ -218,8 +237,12 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new Error('stack: needs at least one tensor');
   const first = tensors[0]!;
   for (const t of tensors) {
-    if (!shapesEqual(t.shape, first.shape)) throw new Error(`stack: shapes differ: ${formatShape(first.shape)} and ${formatShape(t.shape)}`);
+    if (!shapesEqual(t.shape, first.shape))
+      throw new Error(`stack: shapes differ: ${formatShape(first.shape)} and ${formatShape(t.shape)}`);
   }
   const a = normalizeAxis('stack', axis, first.ndim + 1);
-  return concat(tensors.map((t) => unsqueeze(t, a)), a);
+  return concat(
+    tensors.map((t) => unsqueeze(t, a)),
+    a,
+  );
 }

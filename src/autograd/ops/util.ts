@@ -26,11 +26,22 @@ export function within<T>(op: string, body: () => T): T {
  * as in PyTorch: a weight that merely broadcasts (a [1], or one with leading dims) would silently change
  * which elements share a scale, or the output's shape.
  */
-export function checkLayerNormAffine(op: string, x: Tensor, normalizedDims: number, weight: Tensor | undefined, bias: Tensor | undefined): void {
+export function checkLayerNormAffine(
+  op: string,
+  x: Tensor,
+  normalizedDims: number,
+  weight: Tensor | undefined,
+  bias: Tensor | undefined,
+): void {
   const normalized = x.shape.slice(x.ndim - normalizedDims);
-  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
     if (t && (t.ndim !== normalized.length || t.shape.some((d, i) => d !== normalized[i]))) {
-      throw new Error(`${op}: ${name} of shape ${formatShape(t.shape)} does not match the normalised shape ${formatShape(normalized)} of input ${formatShape(x.shape)}`);
+      throw new Error(
+        `${op}: ${name} of shape ${formatShape(t.shape)} does not match the normalised shape ${formatShape(normalized)} of input ${formatShape(x.shape)}`,
+      );
     }
   }
 }
@@ -46,7 +57,11 @@ export function lift(values: readonly TensorLike[], op: string): Tensor[] {
  * Validates class targets for logits [..., C]: one integer in [0, C) per row, or `ignoreIndex`. Returns the
  * rows' shape, the targets with ignored rows as -1, and how many rows are kept (the 'mean' denominator).
  */
-export function crossEntropyTargets(logits: Tensor, targets: Indices, ignoreIndex: number | undefined): { batchShape: number[]; index: Int32Array; kept: number } {
+export function crossEntropyTargets(
+  logits: Tensor,
+  targets: Indices,
+  ignoreIndex: number | undefined,
+): { batchShape: number[]; index: Int32Array; kept: number } {
   const classes = logits.shape[logits.ndim - 1];
   if (classes === undefined) throw new Error('crossEntropy: logits must have a class dimension');
   const values = targets instanceof Tensor ? targets.data : targets;

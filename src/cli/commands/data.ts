@@ -33,7 +33,8 @@ options:
 function worldConfig(p: Parsed): ExperimentConfig {
   const kind = stringOption(p, 'world');
   const file = stringOption(p, 'config');
-  if ((kind === undefined) === (file === undefined)) throw new UsageError(`selm data: give exactly one of --world KIND or --config FILE\n\n${DATA_USAGE}`);
+  if ((kind === undefined) === (file === undefined))
+    throw new UsageError(`selm data: give exactly one of --world KIND or --config FILE\n\n${DATA_USAGE}`);
   if (file !== undefined) return readConfigFile(file);
   if (kind !== 'bandit' && kind !== 'language') throw new UsageError(`selm data: --world must be 'bandit' or 'language', got '${kind}'`);
   return { ...defaultsFor(kind), preferences: null };
@@ -46,7 +47,14 @@ export async function runDataCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (action === undefined) throw new UsageError(`selm data: which action? export or import\n\n${DATA_USAGE}`);
-  const options = { world: { type: 'string' }, config: { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } } as const;
+  const options = {
+    world: { type: 'string' },
+    config: { type: 'string' },
+    seed: { type: 'string' },
+    split: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  } as const;
   if (action === 'export') {
     const p = parse('data export', rest, options);
     if (flag(p, 'help')) {
@@ -84,11 +92,16 @@ export async function runDataCommand(argv: string[]): Promise<number> {
     const seed = intOption('data import', p, 'seed', 0) ?? config.seeds[0] ?? 0;
     const world = buildWorld({ ...config, preferences: null }, seed);
     const prefs = readPreferencesJsonl(file, world);
-    for (const [line, firstLine] of duplicatePreferenceLines(readTextFile(file))) console.error(`selm data import: warning: ${file}:${line} repeats the triple of line ${firstLine}`);
+    for (const [line, firstLine] of duplicatePreferenceLines(readTextFile(file)))
+      console.error(`selm data import: warning: ${file}:${line} repeats the triple of line ${firstLine}`);
     const out = stringOption(p, 'out');
     if (out !== undefined) writePreferencesJsonl(out, prefs, world);
-    if (flag(p, 'json')) printResult('data import', { ok: true, world: config.world.kind, seed, count: prefs.length, file, out: out ?? null });
-    else console.log(`selm data import: ${file}: ${prefs.length} valid preference triples for the ${config.world.kind} world${out !== undefined ? ` -> ${out}` : ''}`);
+    if (flag(p, 'json'))
+      printResult('data import', { ok: true, world: config.world.kind, seed, count: prefs.length, file, out: out ?? null });
+    else
+      console.log(
+        `selm data import: ${file}: ${prefs.length} valid preference triples for the ${config.world.kind} world${out !== undefined ? ` -> ${out}` : ''}`,
+      );
     return 0;
   }
   const what = action.startsWith('-') ? `unknown option '${action}' before the action` : `unknown action '${action}'`;

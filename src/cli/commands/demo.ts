@@ -33,13 +33,19 @@ options:
   -h, --help     this help`;
 
 export async function runDemoCommand(argv: string[]): Promise<number> {
-  const p = parse('demo', argv, { out: { type: 'string' }, resume: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' } });
+  const p = parse('demo', argv, {
+    out: { type: 'string' },
+    resume: { type: 'string' },
+    quick: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   if (flag(p, 'help')) {
     console.log(DEMO_USAGE);
     return 0;
   }
   const resume = stringOption(p, 'resume');
-  if (resume !== undefined && stringOption(p, 'out') !== undefined) throw new UsageError('selm demo: --out cannot be combined with --resume');
+  if (resume !== undefined && stringOption(p, 'out') !== undefined)
+    throw new UsageError('selm demo: --out cannot be combined with --resume');
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `demo-${timestamp()}`);
   if (resume === undefined && existsSync(dir) && readdirSync(dir).length > 0) {
     throw new UsageError(`selm demo: ${dir} is not empty; choose another --out, or continue a demo there with --resume ${dir}`);

@@ -5,6 +5,7 @@ import { FolderStorage } from '../../lab/node/folder-storage.js';
 import { readTextFile } from '../../lab/node/files.js';
 import { lockRunFolder } from '../../lab/node/run-lock.js';
 import { resultsTable, writeReport } from '../../lab/report.js';
+import type { Summary } from '../../lab/summary.js';
 import { flag, parse, UsageError } from '../args.js';
 import { printResult } from '../output.js';
 import { checkRunFolder, tableNumbers } from '../run-report.js';
@@ -33,7 +34,7 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   const storage = new FolderStorage(dir);
   const lock = lockRunFolder(dir, { create: false });
-  let summary;
+  let summary: Summary;
   try {
     summary = await writeReport(storage, evaluateRun(storage, readTextFile, { allowNonFinite: flag(p, 'allow-nonfinite') }));
   } finally {

@@ -30,8 +30,15 @@ export async function runExportCommand(argv: string[]): Promise<number> {
     console.log(EXPORT_USAGE);
     return what === undefined ? 2 : 0;
   }
-  if (what !== 'hf' && what !== 'trl') throw new UsageError(`selm export: unknown target '${what}' (expected hf or trl)\n\n${EXPORT_USAGE}`);
-  const options = { seed: { type: 'string' }, method: { type: 'string' }, iteration: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } } as const;
+  if (what !== 'hf' && what !== 'trl')
+    throw new UsageError(`selm export: unknown target '${what}' (expected hf or trl)\n\n${EXPORT_USAGE}`);
+  const options = {
+    seed: { type: 'string' },
+    method: { type: 'string' },
+    iteration: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+  } as const;
   const p = parse(`export ${what}`, rest, options, 1);
   if (flag(p, 'help')) {
     console.log(EXPORT_USAGE);
@@ -44,12 +51,17 @@ export async function runExportCommand(argv: string[]): Promise<number> {
   if (what === 'hf') {
     const iteration = intOption('export hf', p, 'iteration', 0);
     const method = stringOption(p, 'method');
-    const { dir, files } = exportHf(run, out, { ...(seed !== undefined ? { seed } : {}), ...(method !== undefined ? { method } : {}), ...(iteration !== undefined ? { iteration } : {}) });
+    const { dir, files } = exportHf(run, out, {
+      ...(seed !== undefined ? { seed } : {}),
+      ...(method !== undefined ? { method } : {}),
+      ...(iteration !== undefined ? { iteration } : {}),
+    });
     if (flag(p, 'json')) console.log(JSON.stringify({ type: 'export', target: 'hf', dir, files }));
     else console.log(`selm export hf: ${dir} (${files.join(', ')})`);
     return 0;
   }
-  for (const o of ['method', 'iteration']) if (stringOption(p, o) !== undefined) throw new UsageError(`selm export trl: --${o} applies to export hf only`);
+  for (const o of ['method', 'iteration'])
+    if (stringOption(p, o) !== undefined) throw new UsageError(`selm export trl: --${o} applies to export hf only`);
   const { dir, datasets } = exportTrl(run, out, seed);
   if (flag(p, 'json')) console.log(JSON.stringify({ type: 'export', target: 'trl', dir, datasets }));
   else console.log(`selm export trl: ${dir} (model/, trl_config.json, ${datasets.length} datasets)`);

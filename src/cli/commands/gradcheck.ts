@@ -15,8 +15,8 @@ function usage(): string {
   return [
     'usage: selm gradcheck [--json] [--problem tabular|tiny-gpt] [--term NAME]',
     '',
-    'Checks each SELM term\'s gradient against central finite differences in float64 (eps 1e-6; pass when',
-    '|analytic - numeric| <= 1e-5 + 1e-3 |numeric|, PyTorch gradcheck\'s rule) and prints the worst error.',
+    "Checks each SELM term's gradient against central finite differences in float64 (eps 1e-6; pass when",
+    "|analytic - numeric| <= 1e-5 + 1e-3 |numeric|, PyTorch gradcheck's rule) and prints the worst error.",
     'Problems: tabular (3 prompts x 5 responses, logits per prompt, full Jacobian) and tiny-gpt (a 1-layer',
     'float64 GPT over every 2-token response, all parameters, fast mode). Exit code 1 if any check fails.',
     '',
@@ -34,13 +34,25 @@ function usage(): string {
 
 function table(results: readonly GradcheckResult[]): string {
   const rows = [['term', 'problem', 'max abs error', 'max rel error', 'result']];
-  for (const r of results) rows.push([r.term, r.problem, r.maxAbsError.toExponential(2), r.maxRelError.toExponential(2), r.pass ? 'pass' : 'FAIL']);
+  for (const r of results)
+    rows.push([r.term, r.problem, r.maxAbsError.toExponential(2), r.maxRelError.toExponential(2), r.pass ? 'pass' : 'FAIL']);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function runGradcheckCommand(argv: string[]): Promise<number> {
-  const p = parse('gradcheck', argv, { json: { type: 'boolean' }, problem: { type: 'string', multiple: true }, term: { type: 'string', multiple: true } });
+  const p = parse('gradcheck', argv, {
+    json: { type: 'boolean' },
+    problem: { type: 'string', multiple: true },
+    term: { type: 'string', multiple: true },
+  });
   if (flag(p, 'help')) {
     console.log(usage());
     return 0;
@@ -67,7 +79,7 @@ export async function runGradcheckCommand(argv: string[]): Promise<number> {
     if (results.some((r) => r.pass && r.maxRelError > 1e-3)) {
       console.log(
         'A passing row with a large relative error has a tiny absolute one: it comes from an entry whose true derivative\n' +
-          'is 0 (a DPO-type loss depends on a prompt\'s logits only through log pi(y_w) - log pi(y_l), so the logits of the\n' +
+          "is 0 (a DPO-type loss depends on a prompt's logits only through log pi(y_w) - log pi(y_l), so the logits of the\n" +
           'other responses have derivative exactly 0), where the finite difference is rounding noise.',
       );
     }

@@ -28,7 +28,8 @@ export async function runImportCommand(argv: string[]): Promise<number> {
     console.log(IMPORT_USAGE);
     return what === undefined ? 2 : 0;
   }
-  if (what !== 'data' && what !== 'hf') throw new UsageError(`selm import: unknown source '${what}' (expected data or hf)\n\n${IMPORT_USAGE}`);
+  if (what !== 'data' && what !== 'hf')
+    throw new UsageError(`selm import: unknown source '${what}' (expected data or hf)\n\n${IMPORT_USAGE}`);
   const p = parse(`import ${what}`, rest, { out: { type: 'string' }, json: { type: 'boolean' } }, 1);
   if (flag(p, 'help')) {
     console.log(IMPORT_USAGE);
@@ -42,7 +43,9 @@ export async function runImportCommand(argv: string[]): Promise<number> {
     if (flag(p, 'json')) console.log(JSON.stringify({ type: 'import', source, out, ...summary }));
     else {
       const extras = Object.entries(summary.extras).map(([k, n]) => `${k} (${n})`);
-      console.log(`selm import data: ${source}: ${summary.records} preference triples, ${summary.withReference} with reference_response, ${summary.withScores} with scores${out ? ` -> ${out}` : ''}`);
+      console.log(
+        `selm import data: ${source}: ${summary.records} preference triples, ${summary.withReference} with reference_response, ${summary.withScores} with scores${out ? ` -> ${out}` : ''}`,
+      );
       if (extras.length > 0) console.log(`extra columns kept: ${extras.join(', ')}`);
     }
     return 0;
@@ -50,8 +53,18 @@ export async function runImportCommand(argv: string[]): Promise<number> {
   const { model, tokenizer } = readHfFolder(source);
   const parameters = model.parameters().reduce((a, t) => a + t.data.length, 0);
   if (out !== null) saveModel(out, model, { 'selm-ts.model': JSON.stringify(model.config), source });
-  const info = { type: 'import', source, out, config: gpt2ConfigJson(model.config), parameters, tokenizer: tokenizer ? `byte-level BPE, ${tokenizer.vocabSize} ids` : null };
+  const info = {
+    type: 'import',
+    source,
+    out,
+    config: gpt2ConfigJson(model.config),
+    parameters,
+    tokenizer: tokenizer ? `byte-level BPE, ${tokenizer.vocabSize} ids` : null,
+  };
   if (flag(p, 'json')) console.log(JSON.stringify(info));
-  else console.log(`selm import hf: ${source}: GPT-2 with ${model.config.layers} layers, width ${model.config.width}, ${model.config.heads} heads, ${parameters} parameters; tokenizer ${info.tokenizer ?? 'not in this project\'s layout (not loaded)'}${out ? ` -> ${out}` : ''}`);
+  else
+    console.log(
+      `selm import hf: ${source}: GPT-2 with ${model.config.layers} layers, width ${model.config.width}, ${model.config.heads} heads, ${parameters} parameters; tokenizer ${info.tokenizer ?? "not in this project's layout (not loaded)"}${out ? ` -> ${out}` : ''}`,
+    );
   return 0;
 }

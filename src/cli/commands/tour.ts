@@ -39,10 +39,23 @@ interface TourCase {
 }
 
 const CASES: TourCase[] = [
-  { name: 'matmul', what: 'batched matrix product', fn: (a, b) => matmul(a!, b!), shapes: [[2, 3, 4], [4, 5]] },
+  {
+    name: 'matmul',
+    what: 'batched matrix product',
+    fn: (a, b) => matmul(a!, b!),
+    shapes: [
+      [2, 3, 4],
+      [4, 5],
+    ],
+  },
   { name: 'tanh', what: 'elementwise nonlinearity', fn: (a) => tanh(a!), shapes: [[3, 4]] },
   { name: 'softmax', what: 'max-subtracted softmax over the last axis', fn: (a) => softmax(a!, -1), shapes: [[3, 5]] },
-  { name: 'layerNorm', what: 'layer normalisation with weight and bias', fn: (a, w, b) => layerNorm(a!, w!, b!), shapes: [[2, 6], [6], [6]] },
+  {
+    name: 'layerNorm',
+    what: 'layer normalisation with weight and bias',
+    fn: (a, w, b) => layerNorm(a!, w!, b!),
+    shapes: [[2, 6], [6], [6]],
+  },
   { name: 'crossEntropy', what: 'next-token loss from logits', fn: (a) => crossEntropy(a!, [1, 0, 3]), shapes: [[3, 4]] },
   { name: 'logsigmoid', what: 'the DPO loss is -logsigmoid(margin)', fn: (a) => logsigmoid(a!), shapes: [[7]] },
 ];
@@ -80,11 +93,14 @@ export async function runTourCommand(argv: string[]): Promise<number> {
   console.log('   (eps 1e-6; pass when |analytic - numeric| <= 1e-5 + 1e-3 |numeric|, as PyTorch gradcheck):\n');
   const checks = checkOps();
   let failures = checks.filter((r) => !r.pass).length;
-  const rows: string[][] = [['op', 'what it is', 'max abs error', 'result'], ...checks.map((r) => [r.op, r.what, r.maxAbsError.toExponential(2), r.pass ? 'pass' : 'FAIL'])];
+  const rows: string[][] = [
+    ['op', 'what it is', 'max abs error', 'result'],
+    ...checks.map((r) => [r.op, r.what, r.maxAbsError.toExponential(2), r.pass ? 'pass' : 'FAIL']),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const [k, r] of rows.entries()) {
-    console.log('   ' + r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-    if (k === 0) console.log('   ' + widths.map((w) => '-'.repeat(w)).join('  '));
+    console.log(`   ${r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}`);
+    if (k === 0) console.log(`   ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   }
   console.log('');
   failures += runSelmTour((line) => console.log(line));

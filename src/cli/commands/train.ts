@@ -32,7 +32,13 @@ options:
 Ctrl-C stops a run at once; every finished iteration is already saved, and --resume continues it.`;
 
 export async function runTrainCommand(argv: string[]): Promise<number> {
-  const p = parse('train', argv, { config: { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, json: { type: 'boolean' }, 'print-config': { type: 'string' } });
+  const p = parse('train', argv, {
+    config: { type: 'string' },
+    out: { type: 'string' },
+    resume: { type: 'string' },
+    json: { type: 'boolean' },
+    'print-config': { type: 'string' },
+  });
   if (flag(p, 'help')) {
     console.log(TRAIN_USAGE);
     return 0;
@@ -40,16 +46,20 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
   const json = flag(p, 'json');
   const printKind = stringOption(p, 'print-config');
   if (printKind !== undefined) {
-    if (printKind !== 'bandit' && printKind !== 'language' && printKind !== 'text') throw new UsageError(`selm train: --print-config takes 'bandit', 'language' or 'text', got '${printKind}'`);
-    for (const other of ['config', 'resume', 'out']) if (stringOption(p, other) !== undefined) throw new UsageError(`selm train: --print-config cannot be combined with --${other}`);
+    if (printKind !== 'bandit' && printKind !== 'language' && printKind !== 'text')
+      throw new UsageError(`selm train: --print-config takes 'bandit', 'language' or 'text', got '${printKind}'`);
+    for (const other of ['config', 'resume', 'out'])
+      if (stringOption(p, other) !== undefined) throw new UsageError(`selm train: --print-config cannot be combined with --${other}`);
     if (json) printResult('train', { ok: true, config: defaultsFor(printKind) });
     else console.log(JSON.stringify(defaultsFor(printKind), null, 2));
     return 0;
   }
   const configPath = stringOption(p, 'config');
   const resume = stringOption(p, 'resume');
-  if ((configPath === undefined) === (resume === undefined)) throw new UsageError(`selm train: give exactly one of --config FILE or --resume RUN\n\n${TRAIN_USAGE}`);
-  if (resume !== undefined && stringOption(p, 'out') !== undefined) throw new UsageError('selm train: --out cannot be combined with --resume (the run stays in its folder)');
+  if ((configPath === undefined) === (resume === undefined))
+    throw new UsageError(`selm train: give exactly one of --config FILE or --resume RUN\n\n${TRAIN_USAGE}`);
+  if (resume !== undefined && stringOption(p, 'out') !== undefined)
+    throw new UsageError('selm train: --out cannot be combined with --resume (the run stays in its folder)');
   if (resume !== undefined) checkRunFolder(resume);
   const config = resume !== undefined ? readRunConfig(new FolderStorage(resume)) : readConfigFile(configPath!);
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `${config.name}-${timestamp()}`);

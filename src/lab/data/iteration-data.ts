@@ -69,7 +69,17 @@ export function iterationRows(world: World, data: readonly TrainingTriple[], ran
 }
 
 /** Writes D_t of one iteration (whole and atomically, so a resumed run rewrites it identically). */
-export function writeIterationData(storage: RunStorage, seed: number, method: string, iteration: number, world: World, data: readonly TrainingTriple[], ranker: ScoringRanker | null): void {
-  const text = iterationRows(world, data, ranker).map((r) => `${JSON.stringify(r)}\n`).join('');
+export function writeIterationData(
+  storage: RunStorage,
+  seed: number,
+  method: string,
+  iteration: number,
+  world: World,
+  data: readonly TrainingTriple[],
+  ranker: ScoringRanker | null,
+): void {
+  const text = iterationRows(world, data, ranker)
+    .map((r) => `${JSON.stringify(r)}\n`)
+    .join('');
   storage.write(iterationDataPath(seed, method, iteration), new TextEncoder().encode(text));
 }

@@ -65,7 +65,8 @@ function describe(v: unknown): string {
 }
 
 function messagesOf(value: unknown, where: string, field: string): Message[] {
-  if (!Array.isArray(value)) throw new RecordError(where, field, `must be a string or a list of {role, content} messages, got ${describe(value)}`);
+  if (!Array.isArray(value))
+    throw new RecordError(where, field, `must be a string or a list of {role, content} messages, got ${describe(value)}`);
   return value.map((m, i) => {
     if (typeof m !== 'object' || m === null || typeof (m as Message).role !== 'string' || typeof (m as Message).content !== 'string') {
       throw new RecordError(where, `${field}[${i}]`, `must be a {"role": str, "content": str} message, got ${describe(m)}`);
@@ -74,18 +75,20 @@ function messagesOf(value: unknown, where: string, field: string): Message[] {
   });
 }
 
-const sameMessages = (a: readonly Message[], b: readonly Message[]): boolean => a.length === b.length && a.every((m, i) => m.role === b[i]!.role && m.content === b[i]!.content);
+const sameMessages = (a: readonly Message[], b: readonly Message[]): boolean =>
+  a.length === b.length && a.every((m, i) => m.role === b[i]!.role && m.content === b[i]!.content);
 
 /** Splits a conversational response into (the conversation before it, the final assistant content). */
 function splitResponse(messages: Message[], where: string, field: string): { head: Message[]; content: string } {
   const last = messages[messages.length - 1];
-  if (!last || last.role !== 'assistant') throw new RecordError(where, field, `must end with an assistant message, got ${describe(last ?? null)}`);
+  if (last?.role !== 'assistant') throw new RecordError(where, field, `must end with an assistant message, got ${describe(last ?? null)}`);
   return { head: messages.slice(0, -1), content: last.content };
 }
 
 /** Parses one JSON value (a line already JSON-parsed) into a PreferenceRecord; `where` is FILE:LINE. */
 export function parsePreferenceRecord(value: unknown, where: string): PreferenceRecord {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RecordError(where, null, `expected a JSON object with prompt, chosen and rejected, got ${describe(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new RecordError(where, null, `expected a JSON object with prompt, chosen and rejected, got ${describe(value)}`);
   const r = value as Record<string, unknown>;
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) if (!KNOWN.has(k)) extra[k] = v;
@@ -102,9 +105,16 @@ export function parsePreferenceRecord(value: unknown, where: string): Preference
     if (r.prompt === undefined) prompt = chosen.head;
     else prompt = typeof r.prompt === 'string' ? [{ role: 'user', content: r.prompt }] : messagesOf(r.prompt, where, 'prompt');
     // Implicit prompts (or UltraFeedback's copies of the prompt) must be the same conversation in both.
-    for (const [field, side] of [['chosen', chosen], ['rejected', rejected]] as const) {
+    for (const [field, side] of [
+      ['chosen', chosen],
+      ['rejected', rejected],
+    ] as const) {
       if (side.head.length > 0 && !sameMessages(side.head, prompt)) {
-        throw new RecordError(where, field, `its messages before the last do not match the prompt's conversation (${prompt.length} message(s))`);
+        throw new RecordError(
+          where,
+          field,
+          `its messages before the last do not match the prompt's conversation (${prompt.length} message(s))`,
+        );
       }
     }
     if (prompt.length === 0) throw new RecordError(where, 'prompt', 'is missing, and chosen has no messages before its response');
@@ -112,9 +122,13 @@ export function parsePreferenceRecord(value: unknown, where: string): Preference
   }
   if (r.reference_response !== undefined && r.reference_response !== null) {
     const ref = r.reference_response;
-    record.referenceResponse = typeof ref === 'string' ? ref : splitResponse(messagesOf(ref, where, 'reference_response'), where, 'reference_response').content;
+    record.referenceResponse =
+      typeof ref === 'string' ? ref : splitResponse(messagesOf(ref, where, 'reference_response'), where, 'reference_response').content;
   }
-  for (const [field, key] of [['score_chosen', 'scoreChosen'], ['score_rejected', 'scoreRejected']] as const) {
+  for (const [field, key] of [
+    ['score_chosen', 'scoreChosen'],
+    ['score_rejected', 'scoreRejected'],
+  ] as const) {
     const v = r[field];
     if (v === undefined || v === null) continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new RecordError(where, field, `must be a finite number, got ${describe(v)}`);
@@ -125,7 +139,11 @@ export function parsePreferenceRecord(value: unknown, where: string): Preference
 
 /** The prompt without the trailing separator of the TRL layout ('... <sep>'), so exported D_t imports back. */
 export function stripSeparator(prompt: string): string {
-  return prompt.endsWith(TRL_SEPARATOR) ? prompt.slice(0, -TRL_SEPARATOR.length) : prompt.endsWith(`${TRL_SEPARATOR} `) ? prompt.slice(0, -TRL_SEPARATOR.length - 1) : prompt;
+  return prompt.endsWith(TRL_SEPARATOR)
+    ? prompt.slice(0, -TRL_SEPARATOR.length)
+    : prompt.endsWith(`${TRL_SEPARATOR} `)
+      ? prompt.slice(0, -TRL_SEPARATOR.length - 1)
+      : prompt;
 }
 
 /** One line of a JSONL file: '' (blank, skipped) or a parsed record. A BOM on line 1 and a CR are removed. */

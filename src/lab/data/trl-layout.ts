@@ -35,7 +35,13 @@ export function trlTokenize(encode: SpecialAwareEncode, prompt: string, answer: 
 }
 
 /** Whether TRL's tokenisation gives exactly `row` (the project's ids) with the answer starting at `responseStart`. */
-export function trlRowMatches(encode: SpecialAwareEncode, prompt: string, answer: string, row: readonly number[], responseStart: number): boolean {
+export function trlRowMatches(
+  encode: SpecialAwareEncode,
+  prompt: string,
+  answer: string,
+  row: readonly number[],
+  responseStart: number,
+): boolean {
   const { ids, answerStart } = trlTokenize(encode, prompt, answer);
   return answerStart === responseStart && ids.length === row.length && ids.every((t, i) => t === row[i]);
 }

@@ -11,7 +11,7 @@ import { ByteBpeTokenizer } from '../../nn/byte-bpe.js';
 import type { GPT } from '../../nn/gpt.js';
 import { hfTokenizerFiles, hfWordLevelTokenizerFiles } from '../../nn/hf-tokenizer.js';
 import { Tokenizer } from '../../nn/tokenizer.js';
-import { GptPolicy } from '../../selm/policies/gpt.js';
+import type { GptPolicy } from '../../selm/policies/gpt.js';
 import { methodsOf, methodSlug, type ExperimentConfig } from '../config.js';
 import { buildWorld, checkpointPath, initialPolicy, loadCheckpoint, readRunConfig } from '../runner.js';
 import { trlConfigOf } from '../trl-config.js';
@@ -40,10 +40,14 @@ function tokenizerFiles(world: World, contextLength: number): Record<string, str
 }
 
 /** The GPT of one checkpoint of a run, with its world. */
-export function runCheckpointModel(run: string, choice: CheckpointChoice = {}): { config: ExperimentConfig; world: World; model: GPT; label: string } {
+export function runCheckpointModel(
+  run: string,
+  choice: CheckpointChoice = {},
+): { config: ExperimentConfig; world: World; model: GPT; label: string } {
   const storage = new FolderStorage(run);
   const config = readRunConfig(storage);
-  if (config.world.kind === 'bandit') throw new Error(`${run}: a bandit run trains a table of logits, not a GPT; there is no model to export`);
+  if (config.world.kind === 'bandit')
+    throw new Error(`${run}: a bandit run trains a table of logits, not a GPT; there is no model to export`);
   const seed = choice.seed ?? config.seeds[0]!;
   if (!config.seeds.includes(seed)) throw new Error(`${run}: seed ${seed} is not one of the run's seeds (${config.seeds.join(', ')})`);
   const iteration = choice.iteration ?? config.algorithm.iterations;
@@ -52,7 +56,8 @@ export function runCheckpointModel(run: string, choice: CheckpointChoice = {}): 
   if (!method) throw new Error(`${run}: no method '${choice.method}' (the run has ${methods.map((m) => methodSlug(m.name)).join(', ')})`);
   const sft = iteration === 0 && !config.algorithm.zephyr;
   const path = sft ? checkpointPath(seed, 'SFT', 'sft') : checkpointPath(seed, method.name, iteration);
-  if (!storage.exists(path)) throw new Error(`${run}/${path}: no such checkpoint (is the run finished? iterations are 0..${config.algorithm.iterations})`);
+  if (!storage.exists(path))
+    throw new Error(`${run}/${path}: no such checkpoint (is the run finished? iterations are 0..${config.algorithm.iterations})`);
   const world = worldOf(config, seed);
   const policy = initialPolicy(config, world, seed) as GptPolicy;
   loadCheckpoint(storage, path, policy);
@@ -64,7 +69,9 @@ export function exportHf(run: string, out: string | null, choice: CheckpointChoi
   const { world, model, label, config } = runCheckpointModel(run, choice);
   const dir = out ?? join(run, 'hf', label);
   const provenance = { run, checkpoint: label, alpha: config.algorithm.alpha, beta: config.algorithm.beta, world: config.world.kind };
-  const files = writeHfFolder(dir, model, tokenizerFiles(world, model.config.contextLength), { 'selm_export.json': `${JSON.stringify(provenance, null, 2)}\n` });
+  const files = writeHfFolder(dir, model, tokenizerFiles(world, model.config.contextLength), {
+    'selm_export.json': `${JSON.stringify(provenance, null, 2)}\n`,
+  });
   return { dir, files };
 }
 

@@ -16,11 +16,18 @@ import { decodeSafetensors, encodeSafetensors } from '../../nn/safetensors.js';
 const encoder = new TextEncoder();
 
 /** Writes `model` and `tokenizerFiles` (hf-tokenizer.ts) into `dir` (created if needed); returns the file names. */
-export function writeHfFolder(dir: string, model: GPT, tokenizerFiles: Record<string, string>, extra: Record<string, string> = {}): string[] {
+export function writeHfFolder(
+  dir: string,
+  model: GPT,
+  tokenizerFiles: Record<string, string>,
+  extra: Record<string, string> = {},
+): string[] {
   mkdirSync(dir, { recursive: true });
   const files: Record<string, Uint8Array> = {
     'config.json': encoder.encode(`${JSON.stringify(gpt2ConfigJson(model.config), null, 2)}\n`),
-    'generation_config.json': encoder.encode(`${JSON.stringify({ bos_token_id: model.config.vocabSize > 1 ? 1 : 0, eos_token_id: 2, pad_token_id: 0 }, null, 2)}\n`),
+    'generation_config.json': encoder.encode(
+      `${JSON.stringify({ bos_token_id: model.config.vocabSize > 1 ? 1 : 0, eos_token_id: 2, pad_token_id: 0 }, null, 2)}\n`,
+    ),
     'model.safetensors': encodeSafetensors(toHfStateDict(model.namedParameters()), { format: 'pt' }),
   };
   for (const [name, text] of Object.entries({ ...tokenizerFiles, ...extra })) files[name] = encoder.encode(text);

@@ -19,7 +19,10 @@ export interface ImportSummary {
 }
 
 /** Calls `onRecord` for every record of the file, in order; throws DataError on the first bad line. */
-export async function streamPreferenceRecords(path: string, onRecord: (record: PreferenceRecord, line: number) => void | Promise<void>): Promise<ImportSummary> {
+export async function streamPreferenceRecords(
+  path: string,
+  onRecord: (record: PreferenceRecord, line: number) => void | Promise<void>,
+): Promise<ImportSummary> {
   const stream = createReadStream(path, { encoding: 'utf8' });
   const opened = new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
@@ -68,7 +71,11 @@ export function normalisedLine(r: PreferenceRecord): string {
  * Streams `path` into `out` as normalised JSONL (written to a temporary file, renamed when complete, so a bad
  * line leaves no half-written output); `check` may reject a record (a world's vocabulary).
  */
-export async function importPreferenceFile(path: string, out: string | null, check?: (record: PreferenceRecord, where: string) => void): Promise<ImportSummary> {
+export async function importPreferenceFile(
+  path: string,
+  out: string | null,
+  check?: (record: PreferenceRecord, where: string) => void,
+): Promise<ImportSummary> {
   const temp = out === null ? null : join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   const fd = temp === null ? null : openSync(temp, 'wx');
   // Lines are gathered into chunks of about 1 MB, so memory stays bounded and writes stay few.

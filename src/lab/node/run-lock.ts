@@ -53,7 +53,8 @@ function processAlive(pid: number): boolean {
 function readOwner(path: string): LockOwner | null {
   try {
     const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
-    if (typeof v.pid === 'number' && typeof v.host === 'string') return { pid: v.pid, host: v.host, since: String(v.since), command: String(v.command) };
+    if (typeof v.pid === 'number' && typeof v.host === 'string')
+      return { pid: v.pid, host: v.host, since: String(v.since), command: String(v.command) };
   } catch {
     // Unreadable or not ours: described as such below.
   }
@@ -63,10 +64,15 @@ function readOwner(path: string): LockOwner | null {
 /** The error for a folder whose lock exists: held by a live process, or stale. */
 function heldError(dir: string, path: string): RunLockError {
   const owner = readOwner(path);
-  if (owner === null) return new RunLockError(`${dir} is locked by ${path}, which is not a lock this version wrote; if no selm process uses this folder, remove it: rm ${path}`);
+  if (owner === null)
+    return new RunLockError(
+      `${dir} is locked by ${path}, which is not a lock this version wrote; if no selm process uses this folder, remove it: rm ${path}`,
+    );
   const who = `process ${owner.pid} on host ${owner.host} (since ${owner.since}: ${owner.command})`;
   if (owner.host === hostname() && !processAlive(owner.pid)) {
-    return new RunLockError(`${dir}: stale lock: ${who} is no longer running (stopped by Ctrl-C or killed?); if no selm process uses this folder, remove the lock and retry: rm ${path}`);
+    return new RunLockError(
+      `${dir}: stale lock: ${who} is no longer running (stopped by Ctrl-C or killed?); if no selm process uses this folder, remove the lock and retry: rm ${path}`,
+    );
   }
   return new RunLockError(`${dir} is in use by ${who}; wait for it to finish (or stop it), or choose another folder`);
 }
@@ -80,7 +86,12 @@ export function lockRunFolder(dir: string, { create }: { create: boolean }): Run
   const madeFolder = create ? mkdirSync(dir, { recursive: true }) !== undefined : false;
   const before = new Set(readdirSync(dir));
   const path = join(dir, LOCK_FILE);
-  const owner: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    command: process.argv.slice(1).join(' '),
+  };
   const temp = join(dir, `.${LOCK_FILE}.${process.pid}.tmp`);
   writeFileSync(temp, `${JSON.stringify(owner)}\n`);
   try {
@@ -114,7 +125,8 @@ export function lockRunFolder(dir: string, { create }: { create: boolean }): Run
       rmSync(dir, { recursive: true, force: true });
       return;
     }
-    for (const name of readdirSync(dir)) if (!before.has(name) && name !== LOCK_FILE) rmSync(join(dir, name), { recursive: true, force: true });
+    for (const name of readdirSync(dir))
+      if (!before.has(name) && name !== LOCK_FILE) rmSync(join(dir, name), { recursive: true, force: true });
   };
   return { dir, owner, release, removeCreated };
 }

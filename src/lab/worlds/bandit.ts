@@ -60,13 +60,15 @@ export function validateBanditConfig(config: BanditConfig): string[] {
   const problems: string[] = [];
   const int = (name: keyof BanditConfig, min: number): void => {
     const v = config[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) problems.push(`${name}: must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      problems.push(`${name}: must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   };
   int('tasks', 1);
   int('responses', 6);
   int('trainPromptsPerTask', 1);
   int('testPromptsPerTask', 1);
-  if (!(config.refMassOnBest > 0 && config.refMassOnBest < 1)) problems.push(`refMassOnBest: must be in (0, 1), got ${config.refMassOnBest}`);
+  if (!(config.refMassOnBest > 0 && config.refMassOnBest < 1))
+    problems.push(`refMassOnBest: must be in (0, 1), got ${config.refMassOnBest}`);
   if (!(config.demoSpread > 0)) problems.push(`demoSpread: must be > 0, got ${config.demoSpread}`);
   if (!(config.labelTemperature > 0)) problems.push(`labelTemperature: must be > 0, got ${config.labelTemperature}`);
   if (!(typeof config.featureWidth === 'number' && config.featureWidth >= 0 && config.featureWidth <= config.responses)) {
@@ -115,7 +117,8 @@ export function makeBanditWorld(config: BanditConfig, seed: number): BanditWorld
     const g = prompt[0]!;
     const k = response[0]!;
     const row = rewards[g];
-    if (row === undefined || response.length !== 1 || !(k >= 0 && k < K)) throw new Error(`bandit: no reward for prompt [${prompt}] and response [${response}]`);
+    if (row === undefined || response.length !== 1 || !(k >= 0 && k < K))
+      throw new Error(`bandit: no reward for prompt [${prompt}] and response [${response}]`);
     return row[k]!;
   };
   const sample = (g: number): number => gen.categorical(sftLogProbs[g]!.map(Math.exp));
@@ -138,7 +141,7 @@ export function makeBanditWorld(config: BanditConfig, seed: number): BanditWorld
   const testPreferences = labelPairs(testPrompts);
   const demonstrations: Demonstration[] = trainPrompts.map((prompt) => ({ prompt, response: [sample(prompt[0]!)] }));
 
-  const parseInt = (text: string, prefix: string, what: string): number => {
+  const parseIndex = (text: string, prefix: string, what: string): number => {
     const m = new RegExp(`^${prefix}(\\d+)$`).exec(text.trim());
     if (!m) throw new Error(`not a bandit ${what}: expected '${prefix}<n>', got ${JSON.stringify(text)}`);
     return Number(m[1]);
@@ -166,7 +169,7 @@ export function makeBanditWorld(config: BanditConfig, seed: number): BanditWorld
       return [g, Number(m[2])];
     },
     parseResponse: (text) => {
-      const k = parseInt(text, 'r', 'response');
+      const k = parseIndex(text, 'r', 'response');
       if (k >= K) throw new Error(`response r${k} is out of range: this world has ${K} responses`);
       return [k];
     },

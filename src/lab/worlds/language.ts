@@ -68,15 +68,23 @@ export function validateLanguageConfig(c: LanguageConfig): string[] {
   const p: string[] = [];
   const int = (name: keyof LanguageConfig, min: number, max = Infinity): void => {
     const v = c[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) p.push(`${name}: must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      p.push(`${name}: must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
   };
   int('letters', 4, 26);
   int('maxLength', 4, 12);
   int('demosPerPrompt', 1);
   int('pairsPerPrompt', 1);
   if (!(c.testFraction > 0 && c.testFraction < 1)) p.push(`testFraction: must be in (0, 1), got ${c.testFraction}`);
-  if (!Array.isArray(c.demoLengths) || c.demoLengths.length !== c.maxLength || c.demoLengths.some((x) => !(x >= 0)) || !(c.demoLengths.reduce((a, b) => a + b, 0) > 0)) {
-    p.push(`demoLengths: must list maxLength (${c.maxLength}) non-negative weights with a positive sum, got ${JSON.stringify(c.demoLengths)}`);
+  if (
+    !Array.isArray(c.demoLengths) ||
+    c.demoLengths.length !== c.maxLength ||
+    c.demoLengths.some((x) => !(x >= 0)) ||
+    !(c.demoLengths.reduce((a, b) => a + b, 0) > 0)
+  ) {
+    p.push(
+      `demoLengths: must list maxLength (${c.maxLength}) non-negative weights with a positive sum, got ${JSON.stringify(c.demoLengths)}`,
+    );
   }
   if (!(c.demoRepeat >= 0 && c.demoAscend >= 0 && c.demoRepeat + c.demoAscend <= 1)) {
     p.push(`demoRepeat, demoAscend: must be >= 0 with a sum <= 1, got ${c.demoRepeat} and ${c.demoAscend}`);
@@ -121,7 +129,8 @@ export function makeLanguageWorld(config: LanguageConfig, seed: number): Languag
 
   const checkPrompt = (prompt: Tokens): number => {
     const k = prompt[1];
-    if (prompt.length !== 4 || k === undefined || letterOf(k) < 0 || letterOf(k) >= A) throw new Error(`language world: [${prompt}] is not a prompt`);
+    if (prompt.length !== 4 || k === undefined || letterOf(k) < 0 || letterOf(k) >= A)
+      throw new Error(`language world: [${prompt}] is not a prompt`);
     return letterOf(k);
   };
   const content = (response: Tokens): Tokens => (response[response.length - 1] === EOS_ID ? response.slice(0, -1) : response);
@@ -148,7 +157,8 @@ export function makeLanguageWorld(config: LanguageConfig, seed: number): Languag
     return [...out.map(letterId), EOS_ID];
   };
   const demonstrations: Demonstration[] = [];
-  for (const prompt of trainPrompts) for (let i = 0; i < config.demosPerPrompt; i++) demonstrations.push({ prompt, response: demonstrate(prompt) });
+  for (const prompt of trainPrompts)
+    for (let i = 0; i < config.demosPerPrompt; i++) demonstrations.push({ prompt, response: demonstrate(prompt) });
 
   const labelPairs = (prompts: readonly Tokens[], perPrompt: number): Preference[] => {
     const out: Preference[] = [];

@@ -33,16 +33,28 @@ export interface TextConfig {
   maxLength: number;
 }
 
-export const DEFAULT_TEXT: TextConfig = { kind: 'text', demonstrations: null, testFraction: 0.2, tokenizer: 'bpe', vocabSize: 512, contextLength: 96, maxLength: 24 };
+export const DEFAULT_TEXT: TextConfig = {
+  kind: 'text',
+  demonstrations: null,
+  testFraction: 0.2,
+  tokenizer: 'bpe',
+  vocabSize: 512,
+  contextLength: 96,
+  maxLength: 24,
+};
 
 export function validateTextConfig(c: TextConfig): string[] {
   const p: string[] = [];
-  if (c.demonstrations !== null && typeof c.demonstrations !== 'string') p.push(`demonstrations: must be a path to a JSONL file or null, got ${JSON.stringify(c.demonstrations)}`);
+  if (c.demonstrations !== null && typeof c.demonstrations !== 'string')
+    p.push(`demonstrations: must be a path to a JSONL file or null, got ${JSON.stringify(c.demonstrations)}`);
   if (!(c.testFraction > 0 && c.testFraction < 1)) p.push(`testFraction: must be in (0, 1), got ${JSON.stringify(c.testFraction)}`);
   if (c.tokenizer !== 'byte' && c.tokenizer !== 'bpe') p.push(`tokenizer: must be 'byte' or 'bpe', got ${JSON.stringify(c.tokenizer)}`);
-  if (!Number.isInteger(c.vocabSize) || c.vocabSize < 260 || c.vocabSize > 65536) p.push(`vocabSize: must be an integer in [260, 65536], got ${JSON.stringify(c.vocabSize)}`);
-  if (!Number.isInteger(c.contextLength) || c.contextLength < 8 || c.contextLength > 4096) p.push(`contextLength: must be an integer in [8, 4096], got ${JSON.stringify(c.contextLength)}`);
-  if (!Number.isInteger(c.maxLength) || c.maxLength < 1 || c.maxLength >= c.contextLength) p.push(`maxLength: must be an integer in [1, contextLength), got ${JSON.stringify(c.maxLength)}`);
+  if (!Number.isInteger(c.vocabSize) || c.vocabSize < 260 || c.vocabSize > 65536)
+    p.push(`vocabSize: must be an integer in [260, 65536], got ${JSON.stringify(c.vocabSize)}`);
+  if (!Number.isInteger(c.contextLength) || c.contextLength < 8 || c.contextLength > 4096)
+    p.push(`contextLength: must be an integer in [8, 4096], got ${JSON.stringify(c.contextLength)}`);
+  if (!Number.isInteger(c.maxLength) || c.maxLength < 1 || c.maxLength >= c.contextLength)
+    p.push(`maxLength: must be an integer in [1, contextLength), got ${JSON.stringify(c.maxLength)}`);
   return p;
 }
 
@@ -56,7 +68,11 @@ export interface TextWorld extends World {
   readonly records: readonly PreferenceRecord[];
 }
 
-function parseLines<T>(text: string, file: string, parse: (raw: string, where: string, line: number) => T | null): { value: T; where: string }[] {
+function parseLines<T>(
+  text: string,
+  file: string,
+  parse: (raw: string, where: string, line: number) => T | null,
+): { value: T; where: string }[] {
   const out: { value: T; where: string }[] = [];
   text.split('\n').forEach((raw, i) => {
     const where = `${file}:${i + 1}`;
@@ -83,7 +99,9 @@ function parseDemonstration(raw: string, where: string, line: number): { prompt:
     throw new DataError(`${where}: not valid JSON (${(e as Error).message})`);
   }
   const r = v as Record<string, unknown>;
-  for (const key of ['prompt', 'response']) if (typeof r?.[key] !== 'string') throw new DataError(`${where}: field '${key}': must be a string, got ${JSON.stringify(r?.[key]) ?? 'nothing'}`);
+  for (const key of ['prompt', 'response'])
+    if (typeof r?.[key] !== 'string')
+      throw new DataError(`${where}: field '${key}': must be a string, got ${JSON.stringify(r?.[key]) ?? 'nothing'}`);
   return { prompt: r.prompt as string, response: r.response as string };
 }
 
@@ -100,19 +118,27 @@ export function makeTextWorld(config: TextConfig, seed: number, sources: TextSou
   if (problems.length > 0) throw new Error(`text world: ${problems.join('; ')}`);
   const rows = parseLines(sources.preferences.text, sources.preferences.file, parseJsonlLine);
   const demoRows = sources.demonstrations ? parseLines(sources.demonstrations.text, sources.demonstrations.file, parseDemonstration) : null;
-  const texts = [...rows.flatMap(({ value: r }) => [r.prompt, r.chosen, r.rejected]), ...(demoRows ?? []).flatMap(({ value: d }) => [d.prompt, d.response])];
+  const texts = [
+    ...rows.flatMap(({ value: r }) => [r.prompt, r.chosen, r.rejected]),
+    ...(demoRows ?? []).flatMap(({ value: d }) => [d.prompt, d.response]),
+  ];
   // Deterministic: the same file gives the same merges (bpe-train.ts), so a run rebuilds its tokenizer exactly.
   const tokenizer = config.tokenizer === 'bpe' ? trainByteBpe(texts, { vocabSize: config.vocabSize }) : new ByteBpeTokenizer();
   const fits = (where: string, prompt: Tokens, response: Tokens): void => {
     if (prompt.length + response.length > config.contextLength) {
-      throw new DataError(`${where}: prompt and response take ${prompt.length + response.length} tokens, more than world.contextLength ${config.contextLength}`);
+      throw new DataError(
+        `${where}: prompt and response take ${prompt.length + response.length} tokens, more than world.contextLength ${config.contextLength}`,
+      );
     }
   };
   const encodeResponse = (text: string): Tokens => [...tokenizer.encode(text), EOS_ID];
 
   // Split distinct prompts, in file order, by a seeded shuffle.
   const prompts = [...new Set(rows.map(({ value }) => value.prompt))];
-  if (prompts.length < 2) throw new DataError(`${sources.preferences.file}: needs at least 2 distinct prompts (one to train on, one to hold out), got ${prompts.length}`);
+  if (prompts.length < 2)
+    throw new DataError(
+      `${sources.preferences.file}: needs at least 2 distinct prompts (one to train on, one to hold out), got ${prompts.length}`,
+    );
   const gen = new Generator(seed);
   const order = prompts.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
@@ -154,7 +180,9 @@ export function makeTextWorld(config: TextConfig, seed: number, sources: TextSou
   const judge = sources.judge;
   const trueReward = (prompt: Tokens, response: Tokens): number => {
     if (!judge?.score) {
-      throw new Error(`the text world has no hidden reward: evaluation needs a judge with a score function (ranker {"kind": "module", "path": ...} exporting score, or {"kind": "learned"})`);
+      throw new Error(
+        `the text world has no hidden reward: evaluation needs a judge with a score function (ranker {"kind": "module", "path": ...} exporting score, or {"kind": "learned"})`,
+      );
     }
     // A response the model never ended is scored as written; the judge decides what that is worth.
     return judge.score(decodePrompt(prompt), decodeResponse(response));

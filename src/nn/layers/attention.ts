@@ -83,7 +83,8 @@ export class CausalSelfAttention extends Module {
   /** x [B, T, width] -> [B, T, width]. */
   forward(x: Tensor, context: AttentionContext): Tensor {
     const [B, T] = [x.shape[0]!, x.shape[1]!];
-    if (x.shape[2] !== this.width) throw new Error(`CausalSelfAttention: expected input [B, T, ${this.width}], got [${x.shape.join(', ')}]`);
+    if (x.shape[2] !== this.width)
+      throw new Error(`CausalSelfAttention: expected input [B, T, ${this.width}], got [${x.shape.join(', ')}]`);
     const flat = reshape(x, [B * T, this.width]);
     const q = this.project(flat, B, T, 0, 1 / Math.sqrt(this.headDim));
     let k = this.project(flat, B, T, 1, 1);

@@ -21,7 +21,9 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   } catch (e) {
     // Name the file asked for, not the hidden temporary one (a missing folder is the usual cause).
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: cannot write (${code === 'ENOENT' ? `the folder ${dir} does not exist` : code ?? String(e)})`, { cause: e });
+    throw new Error(`${path}: cannot write (${code === 'ENOENT' ? `the folder ${dir} does not exist` : (code ?? String(e))})`, {
+      cause: e,
+    });
   }
   try {
     let written = 0;

@@ -3,8 +3,8 @@
  * (when the model produced one before the length cap), so log π(y|x) is the probability of the whole response,
  * its end included (logprob.ts sums over response tokens only; the prompt is the condition).
  */
-import { Generator, Tensor } from '../../autograd/index.js';
-import { GPT } from '../../nn/gpt.js';
+import type { Generator, Tensor } from '../../autograd/index.js';
+import type { GPT } from '../../nn/gpt.js';
 import { generate } from '../../nn/sample.js';
 import type { Policy, ResponseMode } from '../policy.js';
 import { sequenceLogProbs } from '../logprob.js';
@@ -27,7 +27,8 @@ function meanResponseLogits(logits: Tensor, pairs: readonly { prompt: Tokens; re
     if (response.length === 0) return Number.NaN;
     let s = 0;
     // Position t's logits predict token t + 1: the response's tokens are predicted from prompt.length - 1 on.
-    for (let t = prompt.length - 1; t < prompt.length - 1 + response.length; t++) for (let v = 0; v < V; v++) s += data[(b * T + t) * V + v]!;
+    for (let t = prompt.length - 1; t < prompt.length - 1 + response.length; t++)
+      for (let v = 0; v < V; v++) s += data[(b * T + t) * V + v]!;
     return s / (response.length * V);
   });
 }
@@ -54,11 +55,15 @@ export class GptPolicy implements Policy {
   }
 
   logProbs(prompts: readonly Tokens[], responses: readonly Tokens[]): Tensor {
-    if (prompts.length !== responses.length) throw new Error(`GptPolicy.logProbs: ${prompts.length} prompts but ${responses.length} responses`);
+    if (prompts.length !== responses.length)
+      throw new Error(`GptPolicy.logProbs: ${prompts.length} prompts but ${responses.length} responses`);
     const pairs = prompts.map((prompt, i) => ({ prompt, response: responses[i]! }));
     let logits: Tensor | null = null;
     // Right padding after the response: a causal model never lets a padded position influence an earlier one.
-    const out = sequenceLogProbs((ids) => (logits = this.model.forward(ids)), pairs, { padId: this.options.padId, dtype: this.model.config.dtype });
+    const out = sequenceLogProbs((ids) => (logits = this.model.forward(ids)), pairs, {
+      padId: this.options.padId,
+      dtype: this.model.config.dtype,
+    });
     this.lastMeanLogits = meanResponseLogits(logits!, pairs);
     return out;
   }

@@ -14,7 +14,7 @@
  * tempered-y_ref control (passive exploration: y_ref sampled from π_ref at τ > 1); log-probs, greedy
  * responses and every evaluation use π itself.
  */
-import { Generator, Tensor, add, matmul, noGrad } from '../../autograd/index.js';
+import { type Generator, Tensor, add, matmul, noGrad } from '../../autograd/index.js';
 import type { Policy, ResponseMode } from '../policy.js';
 import { tableEntries, tabularLogProbs } from '../tabular.js';
 import type { Tokens } from '../types.js';
@@ -31,7 +31,8 @@ export function rbfFeatures(responses: number, width: number): Tensor {
   if (!(width >= 0) || !Number.isFinite(width)) throw new Error(`rbfFeatures: width must be a finite number >= 0, got ${width}`);
   const data = new Float64Array(responses * responses);
   for (let k = 0; k < responses; k++) {
-    for (let j = 0; j < responses; j++) data[k * responses + j] = width === 0 ? (k === j ? 1 : 0) : Math.exp(-((k - j) ** 2) / (2 * width * width));
+    for (let j = 0; j < responses; j++)
+      data[k * responses + j] = width === 0 ? (k === j ? 1 : 0) : Math.exp(-((k - j) ** 2) / (2 * width * width));
   }
   return new Tensor(data, [responses, responses]);
 }
@@ -48,9 +49,11 @@ export class SmoothPolicy implements Policy {
   /** `initial` is the [tasks][K] table of log π_SFT the policy starts from. */
   constructor(initial: readonly (readonly number[])[], options: SmoothPolicyOptions) {
     const K = initial[0]?.length ?? 0;
-    if (initial.length === 0 || K === 0 || initial.some((row) => row.length !== K)) throw new Error('SmoothPolicy: needs a non-empty rectangular table');
+    if (initial.length === 0 || K === 0 || initial.some((row) => row.length !== K))
+      throw new Error('SmoothPolicy: needs a non-empty rectangular table');
     const temperature = options.sampleTemperature ?? 1;
-    if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`SmoothPolicy: sampleTemperature must be a finite number > 0, got ${temperature}`);
+    if (!(temperature > 0) || !Number.isFinite(temperature))
+      throw new Error(`SmoothPolicy: sampleTemperature must be a finite number > 0, got ${temperature}`);
     this.featureWidth = options.featureWidth;
     this.sampleTemperature = temperature;
     const table = Float64Array.from(initial.flat());
@@ -85,7 +88,8 @@ export class SmoothPolicy implements Policy {
 
   private task(prompt: Tokens): number {
     const g = prompt[0];
-    if (g === undefined || !(g >= 0 && g < this.tasks)) throw new Error(`SmoothPolicy: prompt [${prompt}] names no task in [0, ${this.tasks})`);
+    if (g === undefined || !(g >= 0 && g < this.tasks))
+      throw new Error(`SmoothPolicy: prompt [${prompt}] names no task in [0, ${this.tasks})`);
     return g;
   }
 
@@ -120,12 +124,17 @@ export class SmoothPolicy implements Policy {
   }
 
   logProbs(prompts: readonly Tokens[], responses: readonly Tokens[]): Tensor {
-    if (prompts.length !== responses.length) throw new Error(`SmoothPolicy.logProbs: ${prompts.length} prompts but ${responses.length} responses`);
+    if (prompts.length !== responses.length)
+      throw new Error(`SmoothPolicy.logProbs: ${prompts.length} prompts but ${responses.length} responses`);
     const ks = responses.map((r) => {
       if (r.length !== 1) throw new Error(`SmoothPolicy.logProbs: a bandit response is one token, got [${r}]`);
       return r[0]!;
     });
-    return tableEntries(this.logProbTable(), prompts.map((p) => this.task(p)), ks);
+    return tableEntries(
+      this.logProbTable(),
+      prompts.map((p) => this.task(p)),
+      ks,
+    );
   }
 
   parameters(): Tensor[] {
@@ -140,8 +149,10 @@ export class SmoothPolicy implements Policy {
     const name = this.features === null ? 'logits' : 'theta';
     const t = state[name];
     const names = Object.keys(state);
-    if (!t || names.length !== 1) throw new Error(`SmoothPolicy.loadStateDict: expected exactly one tensor '${name}', got [${names.join(', ')}]`);
-    if (t.shape.join() !== this.theta.shape.join()) throw new Error(`SmoothPolicy.loadStateDict: ${name} [${t.shape}] does not match [${this.theta.shape}]`);
+    if (!t || names.length !== 1)
+      throw new Error(`SmoothPolicy.loadStateDict: expected exactly one tensor '${name}', got [${names.join(', ')}]`);
+    if (t.shape.join() !== this.theta.shape.join())
+      throw new Error(`SmoothPolicy.loadStateDict: ${name} [${t.shape}] does not match [${this.theta.shape}]`);
     noGrad(() => this.theta.data.set(t.data));
   }
 

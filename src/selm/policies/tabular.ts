@@ -3,7 +3,7 @@
  * Policy interface as the GPT policy, so Algorithm 1 runs unchanged on both; here every distribution over Y is
  * available exactly (`responseLogProbs`), so the evaluation needs no sampling.
  */
-import { Generator, Tensor, noGrad } from '../../autograd/index.js';
+import { type Generator, Tensor, noGrad } from '../../autograd/index.js';
 import type { Policy, ResponseMode } from '../policy.js';
 import { tableEntries, tabularLogProbs } from '../tabular.js';
 import type { Tokens } from '../types.js';
@@ -17,7 +17,8 @@ export class TabularPolicy implements Policy {
       this.logits = new Tensor(Float64Array.from(initial.data), initial.shape, true);
     } else {
       const K = initial[0]?.length ?? 0;
-      if (initial.length === 0 || K === 0 || initial.some((row) => row.length !== K)) throw new Error('TabularPolicy: needs a non-empty rectangular table');
+      if (initial.length === 0 || K === 0 || initial.some((row) => row.length !== K))
+        throw new Error('TabularPolicy: needs a non-empty rectangular table');
       this.logits = new Tensor(Float64Array.from(initial.flat()), [initial.length, K], true);
     }
   }
@@ -32,7 +33,8 @@ export class TabularPolicy implements Policy {
 
   private task(prompt: Tokens): number {
     const g = prompt[0];
-    if (g === undefined || !(g >= 0 && g < this.tasks)) throw new Error(`TabularPolicy: prompt [${prompt}] names no task in [0, ${this.tasks})`);
+    if (g === undefined || !(g >= 0 && g < this.tasks))
+      throw new Error(`TabularPolicy: prompt [${prompt}] names no task in [0, ${this.tasks})`);
     return g;
   }
 
@@ -61,12 +63,17 @@ export class TabularPolicy implements Policy {
   }
 
   logProbs(prompts: readonly Tokens[], responses: readonly Tokens[]): Tensor {
-    if (prompts.length !== responses.length) throw new Error(`TabularPolicy.logProbs: ${prompts.length} prompts but ${responses.length} responses`);
+    if (prompts.length !== responses.length)
+      throw new Error(`TabularPolicy.logProbs: ${prompts.length} prompts but ${responses.length} responses`);
     const ks = responses.map((r) => {
       if (r.length !== 1) throw new Error(`TabularPolicy.logProbs: a bandit response is one token, got [${r}]`);
       return r[0]!;
     });
-    return tableEntries(tabularLogProbs(this.logits), prompts.map((p) => this.task(p)), ks);
+    return tableEntries(
+      tabularLogProbs(this.logits),
+      prompts.map((p) => this.task(p)),
+      ks,
+    );
   }
 
   parameters(): Tensor[] {
@@ -80,8 +87,10 @@ export class TabularPolicy implements Policy {
   loadStateDict(state: Record<string, Tensor>): void {
     const t = state.logits;
     const names = Object.keys(state);
-    if (!t || names.length !== 1) throw new Error(`TabularPolicy.loadStateDict: expected exactly one tensor 'logits', got [${names.join(', ')}]`);
-    if (t.shape.join() !== this.logits.shape.join()) throw new Error(`TabularPolicy.loadStateDict: logits [${t.shape}] do not match [${this.logits.shape}]`);
+    if (!t || names.length !== 1)
+      throw new Error(`TabularPolicy.loadStateDict: expected exactly one tensor 'logits', got [${names.join(', ')}]`);
+    if (t.shape.join() !== this.logits.shape.join())
+      throw new Error(`TabularPolicy.loadStateDict: logits [${t.shape}] do not match [${this.logits.shape}]`);
     noGrad(() => this.logits.data.set(t.data));
   }
 

@@ -31,15 +31,20 @@ for (const m of MUTATIONS) {
     const text = saved.get(path) ?? readFileSync(path, 'utf8');
     if (!saved.has(path)) saved.set(path, text);
     const current = readFileSync(path, 'utf8');
-    if (current.split(before).length !== 2) throw new Error(`${m.id}: the text to replace occurs ${current.split(before).length - 1} times in ${file}`);
+    if (current.split(before).length !== 2)
+      throw new Error(`${m.id}: the text to replace occurs ${current.split(before).length - 1} times in ${file}`);
     writeFileSync(path, current.replace(before, after));
   }
   if (existsSync(report)) rmSync(report);
-  spawnSync('npx', ['vitest', 'run', 'test/autograd', '--exclude', 'test/autograd/backend-gpujs.test.ts', '--reporter=json', `--outputFile=${report}`], {
-    cwd: work,
-    stdio: 'ignore',
-    timeout: 600_000,
-  });
+  spawnSync(
+    'npx',
+    ['vitest', 'run', 'test/autograd', '--exclude', 'test/autograd/backend-gpujs.test.ts', '--reporter=json', `--outputFile=${report}`],
+    {
+      cwd: work,
+      stdio: 'ignore',
+      timeout: 600_000,
+    },
+  );
   for (const [path, text] of saved) writeFileSync(path, text);
   const failed = [];
   if (existsSync(report)) {

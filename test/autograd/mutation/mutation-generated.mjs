@@ -59,12 +59,17 @@ const report = join(work, 'mutation-result.json');
 /** Failed tests of one vitest run, or null when it produced no report (the mutant broke loading). */
 function run(target) {
   if (existsSync(report)) rmSync(report);
-  spawnSync('npx', ['vitest', 'run', target, '--bail=1', '--reporter=json', `--outputFile=${report}`], { cwd: work, stdio: 'ignore', timeout: 600_000 });
+  spawnSync('npx', ['vitest', 'run', target, '--bail=1', '--reporter=json', `--outputFile=${report}`], {
+    cwd: work,
+    stdio: 'ignore',
+    timeout: 600_000,
+  });
   if (!existsSync(report)) return null;
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const failed = [];
   for (const file of r.testResults) {
-    if (file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed')) failed.push(`${basename(file.name)} (did not load)`);
+    if (file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'))
+      failed.push(`${basename(file.name)} (did not load)`);
     for (const t of file.assertionResults) if (t.status === 'failed') failed.push(`${basename(file.name)} > ${t.fullName}`);
   }
   return failed;
@@ -99,4 +104,6 @@ for (const m of mutants) {
 }
 rmSync(work, { recursive: true, force: true });
 const n = mutants.length;
-console.log(`score: ${caught}/${n} caught (${((100 * caught) / Math.max(1, n)).toFixed(0)}%; ${broken} of them by not loading), ${survivors.length} survived`);
+console.log(
+  `score: ${caught}/${n} caught (${((100 * caught) / Math.max(1, n)).toFixed(0)}%; ${broken} of them by not loading), ${survivors.length} survived`,
+);

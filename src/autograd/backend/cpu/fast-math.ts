@@ -16,7 +16,7 @@ const POW2 = Float64Array.from({ length: 152 }, (_, i) => 2 ** (i - 151));
  */
 export function expNonPositive(t: number): number {
   if (!(t >= -104)) return t !== t ? Number.NaN : 0;
-  const n = Math.floor(t * 1.4426950408889634 + 0.5);
+  const n = Math.floor(t * Math.LOG2E + 0.5);
   const r = t - n * 0.6931471803691238 - n * 1.9082149292705877e-10;
   const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r / 5040))))));
   return p * POW2[n + 151]!;

@@ -10,7 +10,10 @@ import { broadcastOffsets, stridedOffsets } from './strided.js';
 /** Reorders dimensions: output dimension i is input dimension perm[i]. */
 export function permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
   const strides = stridesOf(shape);
-  const offsets = stridedOffsets(perm.map((p) => shape[p]!), perm.map((p) => strides[p]!));
+  const offsets = stridedOffsets(
+    perm.map((p) => shape[p]!),
+    perm.map((p) => strides[p]!),
+  );
   const out = allocate(dtypeOf(x), x.length);
   for (let i = 0; i < offsets.length; i++) out[i] = x[offsets[i]!]!;
   return out;
@@ -57,7 +60,15 @@ export function concat(xs: readonly TypedArray[], shapes: readonly Shape[], axis
   return out;
 }
 
-export function where(c: TypedArray, cShape: Shape, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray {
+export function where(
+  c: TypedArray,
+  cShape: Shape,
+  a: TypedArray,
+  aShape: Shape,
+  b: TypedArray,
+  bShape: Shape,
+  outShape: Shape,
+): TypedArray {
   const n = sizeOf(outShape);
   const out = allocate(dtypeOf(a), n);
   const co = broadcastOffsets(cShape, outShape);
@@ -90,7 +101,15 @@ export function argmax(x: TypedArray, outer: number, dim: number, inner: number)
   return out;
 }
 
-export function gather(x: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray {
+export function gather(
+  x: TypedArray,
+  outer: number,
+  dim: number,
+  inner: number,
+  indices: ArrayLike<number>,
+  count: number,
+  elementwise: boolean,
+): TypedArray {
   const out = allocate(dtypeOf(x), outer * count * inner);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < count; c++) {
@@ -103,7 +122,15 @@ export function gather(x: TypedArray, outer: number, dim: number, inner: number,
   return out;
 }
 
-export function scatterAdd(src: TypedArray, outer: number, dim: number, inner: number, indices: ArrayLike<number>, count: number, elementwise: boolean): TypedArray {
+export function scatterAdd(
+  src: TypedArray,
+  outer: number,
+  dim: number,
+  inner: number,
+  indices: ArrayLike<number>,
+  count: number,
+  elementwise: boolean,
+): TypedArray {
   const out = allocate(dtypeOf(src), outer * dim * inner);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < count; c++) {

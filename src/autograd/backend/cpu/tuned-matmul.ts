@@ -40,7 +40,16 @@ export function matmul(args: MatmulArgs): TypedArray {
  * sums in locals across the k loop: 6 loads per 8 multiply-adds instead of 2 per 1 (why 2x4: bench/README.md,
  * Decisions). Rows and columns left over at the edges take single dot products.
  */
-function productRows(A: TypedArray, Bt: TypedArray, m: number, k: number, n: number, bias: TypedArray | null, out: TypedArray, o: number): void {
+function productRows(
+  A: TypedArray,
+  Bt: TypedArray,
+  m: number,
+  k: number,
+  n: number,
+  bias: TypedArray | null,
+  out: TypedArray,
+  o: number,
+): void {
   const m2 = m - (m % 2);
   const n4 = n - (n % 4);
   for (let i = 0; i < m2; i += 2) {
@@ -51,7 +60,14 @@ function productRows(A: TypedArray, Bt: TypedArray, m: number, k: number, n: num
       const b1 = b0 + k;
       const b2 = b1 + k;
       const b3 = b2 + k;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0; // prettier-ignore
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0; // prettier-ignore
       for (let p = 0; p < k; p++) {
         const x0 = A[a0 + p]!;
         const x1 = A[a1 + p]!;

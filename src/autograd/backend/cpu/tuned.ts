@@ -170,7 +170,6 @@ function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number
   return out;
 }
 
-
 function permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
   const out = allocate(dtypeOf(x), x.length);
   const rank = shape.length;

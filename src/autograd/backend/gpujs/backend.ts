@@ -110,7 +110,16 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     // C^T = op(B)^T op(A)^T instead, which swaps the operands and flips both transposes.
     const swap = (m % 4 !== 0 && n % 4 === 0) || (m < 4 && n > m);
     const plan: MatmulPlan = swap
-      ? { batches, m: n, n: m, k, transA: !transB, transB: !transA, aMode: batchMode(bBatch, batchShape), bMode: batchMode(aBatch, batchShape) }
+      ? {
+          batches,
+          m: n,
+          n: m,
+          k,
+          transA: !transB,
+          transB: !transA,
+          aMode: batchMode(bBatch, batchShape),
+          bMode: batchMode(aBatch, batchShape),
+        }
       : { batches, m, n, k, transA, transB, aMode: batchMode(aBatch, batchShape), bMode: batchMode(bBatch, batchShape) };
     const [pa, pb] = swap ? [b, a] : [a, b];
     const [paBatch, pbBatch] = swap ? [bBatch, aBatch] : [aBatch, bBatch];
@@ -128,7 +137,11 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     const blocks = Math.ceil(plan.n / 4);
     const output = batches > 1 ? [plan.m, blocks, batches] : [plan.m, blocks];
     const key = `mm|${batches}|${plan.m}|${plan.n}|${k}|${plan.transA}|${plan.transB}|${plan.aMode}${aCount}|${plan.bMode}${bCount}`;
-    const kernel = kernelFor(key, () => matmulSource(plan), () => ({ output, returnType: 'Array(4)', loopMaxIterations: k + MATMUL_UNROLL }));
+    const kernel = kernelFor(
+      key,
+      () => matmulSource(plan),
+      () => ({ output, returnType: 'Array(4)', loopMaxIterations: k + MATMUL_UNROLL }),
+    );
     const inputs = [pa, pb];
     const sizes = [aView, bView];
     if (plan.aMode === 'table') {
@@ -168,7 +181,11 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
     }
     const key = `reduce|${op}|${outer}|${red}|${inner}`;
     const output = inner === 1 ? [outer] : [inner, outer];
-    const kernel = kernelFor(key, () => reduceSource(op, red, inner), () => ({ output, loopMaxIterations: red + 1 }));
+    const kernel = kernelFor(
+      key,
+      () => reduceSource(op, red, inner),
+      () => ({ output, loopMaxIterations: red + 1 }),
+    );
     const size = inner === 1 ? [red, outer] : [inner, red, outer];
     return fresh(kernel, run(kernel, [data], [size], outSize, x.length >= threading.minRowElements));
   }
@@ -180,18 +197,38 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       return cpuBackend.softmaxRows(x, rows, cols, mask);
     }
     const threaded = size >= threading.minRowElements;
-    const statsKernel = kernelFor(`softmax-stats|${rows}|${cols}`, () => softmaxStatsSource(cols, inlineExp), () => ({
-      output: [rows],
-      returnType: 'Array(2)',
-      loopMaxIterations: cols + 1,
-      ...expConstants,
-    }));
+    const statsKernel = kernelFor(
+      `softmax-stats|${rows}|${cols}`,
+      () => softmaxStatsSource(cols, inlineExp),
+      () => ({
+        output: [rows],
+        returnType: 'Array(2)',
+        loopMaxIterations: cols + 1,
+        ...expConstants,
+      }),
+    );
     const stats = fresh(statsKernel, run(statsKernel, [x], [[cols, rows]], rows * 2, threaded));
-    const applyKernel = kernelFor(`softmax-apply|${rows}|${cols}`, () => softmaxApplySource(inlineExp), () => ({
-      output: [cols, rows],
-      ...expConstants,
-    }));
-    const out = fresh(applyKernel, run(applyKernel, [x, stats], [[cols, rows], [2, rows]], rows * cols, threaded));
+    const applyKernel = kernelFor(
+      `softmax-apply|${rows}|${cols}`,
+      () => softmaxApplySource(inlineExp),
+      () => ({
+        output: [cols, rows],
+        ...expConstants,
+      }),
+    );
+    const out = fresh(
+      applyKernel,
+      run(
+        applyKernel,
+        [x, stats],
+        [
+          [cols, rows],
+          [2, rows],
+        ],
+        rows * cols,
+        threaded,
+      ),
+    );
     // Rows without a finite max take the cpu kernel's answer (NaN, or the Infinity/Infinity cases).
     for (let r = 0; r < rows; r++) {
       if (!Number.isFinite(stats[2 * r]!)) out.set(cpuBackend.softmaxRows(x.subarray(r * cols, (r + 1) * cols), 1, cols), r * cols);
@@ -205,11 +242,15 @@ export function createGpujsBackend(opts: GpujsBackendOptions = {}): GpujsBackend
       cpuRoutes++;
       return cpuBackend.logSumExpRows(x, rows, cols);
     }
-    const kernel = kernelFor(`lse|${rows}|${cols}`, () => logSumExpSource(cols, inlineExp), () => ({
-      output: [rows],
-      loopMaxIterations: cols + 1,
-      ...expConstants,
-    }));
+    const kernel = kernelFor(
+      `lse|${rows}|${cols}`,
+      () => logSumExpSource(cols, inlineExp),
+      () => ({
+        output: [rows],
+        loopMaxIterations: cols + 1,
+        ...expConstants,
+      }),
+    );
     return fresh(kernel, run(kernel, [x], [[cols, rows]], rows, size >= threading.minRowElements));
   }
 

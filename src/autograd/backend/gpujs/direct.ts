@@ -74,7 +74,12 @@ function asEntry(value: unknown): WasmEntry | null {
     typeof layout.outputOffset === 'number';
   if (!ok) return null;
   for (const record of Object.values(layout.arrays as Record<string, unknown>)) {
-    if (!isRecord(record) || typeof record.index !== 'number' || typeof record.offset !== 'number' || typeof record.flatLength !== 'number') {
+    if (
+      !isRecord(record) ||
+      typeof record.index !== 'number' ||
+      typeof record.offset !== 'number' ||
+      typeof record.flatLength !== 'number'
+    ) {
       return null;
     }
   }
@@ -112,7 +117,13 @@ export function directKernel(kernel: object, buildArgs: readonly unknown[], pool
   const records = Object.values(entry.layout.arrays).sort((x, y) => x.index - y.index);
   const outputStart = entry.layout.outputOffset / 4;
   const outputLength = entry.cells * kernel.componentCount;
-  const shared: SharedModule = { id: entry.id, module: entry.module, memory: entry.memory, mathImports: entry.mathImports, sizeX: entry.sizeX };
+  const shared: SharedModule = {
+    id: entry.id,
+    module: entry.module,
+    memory: entry.memory,
+    mathImports: entry.mathImports,
+    sizeX: entry.sizeX,
+  };
   const local: RangeRunner = (start, end) => runRange(entry.sizeX, entry.run, entry.runSimd, start, end);
   const threaded = pool !== null && entry.shared;
   return {
@@ -122,7 +133,8 @@ export function directKernel(kernel: object, buildArgs: readonly unknown[], pool
       if (args.length !== records.length) throw new Error(`gpujs: kernel takes ${records.length} arrays, got ${args.length}`);
       records.forEach((record, i) => {
         const data = args[i]!;
-        if (data.length !== record.flatLength) throw new Error(`gpujs: argument ${i} has ${data.length} values, the kernel was built for ${record.flatLength}`);
+        if (data.length !== record.flatLength)
+          throw new Error(`gpujs: argument ${i} has ${data.length} values, the kernel was built for ${record.flatLength}`);
         entry.f32.set(data, record.offset / 4);
       });
       if (threaded && useThreads) pool!.run(shared, entry.cells, local);

@@ -62,7 +62,10 @@ export type ResolvedRouting = Required<GpujsRouting>;
 export function resolveRouting(routing: Partial<GpujsRouting> | undefined): ResolvedRouting {
   const resolved = { ...DEFAULT_ROUTING, ...routing };
   // A caller's routing without minSumElements keeps its older meaning: minRowElements covers sums too.
-  const minSumElements = routing && routing.minSumElements === undefined && routing.minRowElements !== undefined ? routing.minRowElements : (resolved.minSumElements ?? resolved.minRowElements);
+  const minSumElements =
+    routing && routing.minSumElements === undefined && routing.minRowElements !== undefined
+      ? routing.minRowElements
+      : (resolved.minSumElements ?? resolved.minRowElements);
   return { ...resolved, minSumElements };
 }
 

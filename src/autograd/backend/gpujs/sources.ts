@@ -36,7 +36,7 @@ const MATMUL_STRAIGHT_K = 32;
  * Columns past n (when n % 4 != 0) read column n - 1 and are dropped when the result is unpacked.
  */
 export function matmulSource(p: MatmulPlan): string {
-  const { m, n, k, transA, transB, aMode, bMode, batches } = p;
+  const { n, k, transA, transB, aMode, bMode, batches } = p;
   const batchIndex = (mode: BatchMode, table: string): string =>
     mode === 'one' ? '0' : mode === 'same' ? 'this.thread.z' : `${table}[this.thread.z]`;
   const params = ['a', 'b'];
@@ -119,7 +119,7 @@ if (v > mx || v !== v) { mx = v; }
  * 2^(i - 150) for i in 0..150: the scale table of the inline exp (entry 0 is 2^-150, which rounds to 0).
  * A kernel constant, so it is copied into the kernel's memory once, not per call.
  */
-export const POW2_TABLE = Float32Array.from({ length: 151 }, (_, i) => Math.pow(2, i - 150));
+export const POW2_TABLE = Float32Array.from({ length: 151 }, (_, i) => 2 ** (i - 150));
 
 /**
  * Statements computing `name = exp(t)` in float32 for t <= 0 (every exp here is of x - rowMax). webasm has

@@ -201,7 +201,11 @@ export function availableCores(): number {
 
 /** Whether helper threads can run here: Node's worker_threads, shared memory, and a blockable main thread. */
 export function threadsSupported(): boolean {
-  return typeof SharedArrayBuffer === 'function' && typeof Atomics.wait === 'function' && nodeBuiltin<WorkerThreadsModule>('node:worker_threads') !== null;
+  return (
+    typeof SharedArrayBuffer === 'function' &&
+    typeof Atomics.wait === 'function' &&
+    nodeBuiltin<WorkerThreadsModule>('node:worker_threads') !== null
+  );
 }
 
 /**
@@ -226,7 +230,11 @@ export function createThreadPool(helpers: number): ThreadPool | null {
     const started: Helper[] = [];
     for (let i = 0; i < helpers; i++) {
       const { port1, port2 } = new threads!.MessageChannel();
-      const worker = new threads!.Worker(HELPER_SOURCE, { eval: true, workerData: { control: control.buffer, port: port2 }, transferList: [port2] });
+      const worker = new threads!.Worker(HELPER_SOURCE, {
+        eval: true,
+        workerData: { control: control.buffer, port: port2 },
+        transferList: [port2],
+      });
       worker.unref();
       // A helper that dies (it cannot, short of a bug or an out-of-memory) claims nothing more: the calling
       // thread does its share. Its error is kept for `errors()`.
@@ -254,7 +262,14 @@ export function createThreadPool(helpers: number): ThreadPool | null {
       pool ??= start();
       for (const h of pool) {
         if (h.modules.has(module.id)) continue;
-        h.port.postMessage({ type: 'setup', id: module.id, module: module.module, memory: module.memory, mathImports: module.mathImports, sizeX: module.sizeX });
+        h.port.postMessage({
+          type: 'setup',
+          id: module.id,
+          module: module.module,
+          memory: module.memory,
+          mathImports: module.mathImports,
+          sizeX: module.sizeX,
+        });
         h.modules.add(module.id);
       }
       // Eight chunks per thread (measured against 4 and 16 at the models' matmuls) balance a late or busy
@@ -287,7 +302,8 @@ export function createThreadPool(helpers: number): ThreadPool | null {
       const deadline = Date.now() + HELPER_TIMEOUT_MS;
       let spins = 0;
       for (let done = Atomics.load(control, FINISHED); done < total; done = Atomics.load(control, FINISHED)) {
-        if (Date.now() > deadline) throw new Error(`gpujs thread pool: a helper thread did not finish its chunk in ${HELPER_TIMEOUT_MS} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`gpujs thread pool: a helper thread did not finish its chunk in ${HELPER_TIMEOUT_MS} ms`);
         if (spins++ < SPIN) continue;
         Atomics.wait(control, FINISHED, done, 100);
       }

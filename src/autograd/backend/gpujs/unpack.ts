@@ -35,7 +35,15 @@ export function flatResult(result: unknown, length: number): Float32Array {
  * The kernel wrote C (or C^T when `swap`) as [batch][block of 4 columns][row][4]; this lays it out as
  * row-major [batch][m][n], dropping the padding columns of the last block.
  */
-export function unpackMatmul(data: Float32Array, batches: number, rows: number, cols: number, blocks: number, swap: boolean, bias: Float32Array | null): Float32Array {
+export function unpackMatmul(
+  data: Float32Array,
+  batches: number,
+  rows: number,
+  cols: number,
+  blocks: number,
+  swap: boolean,
+  bias: Float32Array | null,
+): Float32Array {
   const out = new Float32Array(batches * rows * cols);
   for (let z = 0; z < batches; z++) {
     const outBase = z * rows * cols;

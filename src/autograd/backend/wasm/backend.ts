@@ -87,16 +87,22 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       return isF32(x) ? counted(calls.layerNormRows(rt(), x, rows, cols, eps))! : cpu.layerNormRows(x, rows, cols, eps);
     },
     layerNormRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, eps: number): TypedArray {
-      return isF32(x) && isF32(g) ? counted(calls.layerNormRowsGrad(rt(), x, g, rows, cols, eps))! : cpu.layerNormRowsGrad(x, g, rows, cols, eps);
+      return isF32(x) && isF32(g)
+        ? counted(calls.layerNormRowsGrad(rt(), x, g, rows, cols, eps))!
+        : cpu.layerNormRowsGrad(x, g, rows, cols, eps);
     },
     softmaxRowsGrad(y: TypedArray, g: TypedArray, rows: number, cols: number, mask?: RowMask): TypedArray {
-      return isF32(y) && isF32(g) ? counted(calls.softmaxRowsGrad(rt(), y, g, rows, cols, mask))! : cpu.softmaxRowsGrad(y, g, rows, cols, mask);
+      return isF32(y) && isF32(g)
+        ? counted(calls.softmaxRowsGrad(rt(), y, g, rows, cols, mask))!
+        : cpu.softmaxRowsGrad(y, g, rows, cols, mask);
     },
     crossEntropyRows(x: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray {
       return isF32(x) ? counted(calls.crossEntropyRows(rt(), x, rows, cols, targets))! : cpu.crossEntropyRows(x, rows, cols, targets);
     },
     crossEntropyRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray {
-      return isF32(x) && isF32(g) ? counted(calls.crossEntropyRowsGrad(rt(), x, g, rows, cols, targets))! : cpu.crossEntropyRowsGrad(x, g, rows, cols, targets);
+      return isF32(x) && isF32(g)
+        ? counted(calls.crossEntropyRowsGrad(rt(), x, g, rows, cols, targets))!
+        : cpu.crossEntropyRowsGrad(x, g, rows, cols, targets);
     },
     info: () => ({ threads, wasmCalls, helperChunks: runtime ? runtime.helperChunks() : 0 }),
     destroy() {

@@ -17,7 +17,13 @@ const SLACK = 16;
  * Copies `inputs` in, reserves `outLength` floats (plus `extra` scratch floats), runs `kernel(inputAddresses,
  * outAddress, extraAddress)` and returns the output's copy.
  */
-function call(rt: WasmRuntime, inputs: readonly Float32Array[], outLength: number, kernel: (at: number[], out: number, extra: number) => void, extra = 0): Float32Array {
+function call(
+  rt: WasmRuntime,
+  inputs: readonly Float32Array[],
+  outLength: number,
+  kernel: (at: number[], out: number, extra: number) => void,
+  extra = 0,
+): Float32Array {
   let bytes = align64(outLength * 4 + SLACK) + align64(extra * 4 + SLACK);
   for (const x of inputs) bytes += align64(x.length * 4 + SLACK);
   let at = rt.reserve(bytes);
@@ -50,7 +56,15 @@ function viewStrides(p: BroadcastPattern, inner: number): [number, number] | nul
   }
 }
 
-export function binary(rt: WasmRuntime, op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array | null {
+export function binary(
+  rt: WasmRuntime,
+  op: BinaryOp,
+  a: Float32Array,
+  aShape: Shape,
+  b: Float32Array,
+  bShape: Shape,
+  outShape: Shape,
+): Float32Array | null {
   if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') return null;
   const n = sizeOf(outShape);
   const pa = broadcastPattern(aShape, outShape);
@@ -102,8 +116,18 @@ export function softmaxRows(rt: WasmRuntime, x: Float32Array, rows: number, cols
   return call(rt, [input], x.length, ([px], out) => rt.kernels.softmax_rows(px!, out, rows, cols, 0));
 }
 
-export function softmaxRowsGrad(rt: WasmRuntime, y: Float32Array, g: Float32Array, rows: number, cols: number, mask?: RowMask): Float32Array {
-  return zeroMasked(call(rt, [y, g], y.length, ([py, pg], out) => rt.kernels.softmax_grad(py!, pg!, out, rows, cols)), mask);
+export function softmaxRowsGrad(
+  rt: WasmRuntime,
+  y: Float32Array,
+  g: Float32Array,
+  rows: number,
+  cols: number,
+  mask?: RowMask,
+): Float32Array {
+  return zeroMasked(
+    call(rt, [y, g], y.length, ([py, pg], out) => rt.kernels.softmax_grad(py!, pg!, out, rows, cols)),
+    mask,
+  );
 }
 
 /** Per row: [shift, sum exp(x - shift)] with shift the finite row maximum (or the raw maximum when not finite). */
@@ -136,7 +160,14 @@ export function crossEntropyRows(rt: WasmRuntime, x: Float32Array, rows: number,
 }
 
 /** (softmax(x) - onehot(t)) g_r: the softmax scaled by g_r per row in the kernel, then g_r off each target. */
-export function crossEntropyRowsGrad(rt: WasmRuntime, x: Float32Array, g: Float32Array, rows: number, cols: number, targets: Int32Array): Float32Array {
+export function crossEntropyRowsGrad(
+  rt: WasmRuntime,
+  x: Float32Array,
+  g: Float32Array,
+  rows: number,
+  cols: number,
+  targets: Int32Array,
+): Float32Array {
   const scales = new Float32Array(rows);
   for (let r = 0; r < rows; r++) scales[r] = targets[r]! < 0 ? 0 : g[r]!;
   const out = call(rt, [x, scales], x.length, ([px, ps], o) => rt.kernels.softmax_rows(px!, o, rows, cols, ps!));
@@ -152,6 +183,13 @@ export function layerNormRows(rt: WasmRuntime, x: Float32Array, rows: number, co
   return call(rt, [x], x.length, ([px], out) => rt.kernels.layernorm_rows(px!, out, rows, cols, eps));
 }
 
-export function layerNormRowsGrad(rt: WasmRuntime, x: Float32Array, g: Float32Array, rows: number, cols: number, eps: number): Float32Array {
+export function layerNormRowsGrad(
+  rt: WasmRuntime,
+  x: Float32Array,
+  g: Float32Array,
+  rows: number,
+  cols: number,
+  eps: number,
+): Float32Array {
   return call(rt, [x, g], x.length, ([px, pg], out) => rt.kernels.layernorm_grad(px!, pg!, out, rows, cols, eps));
 }

@@ -70,13 +70,18 @@ export function emitGemmTile(mod: ModuleBuilder, { mr, nr }: GemmBlocking): numb
     rows.push(r);
   }
   for (let v = 0; v < nv; v++) {
-    f.get(biasp).loadV128(v * 16).set(b[0]!);
+    f.get(biasp)
+      .loadV128(v * 16)
+      .set(b[0]!);
     for (let i = 0; i < mr; i++) f.get(b[0]!).set(acc[i]![v]!);
   }
   f.block((exit) => {
     f.get(k).op('i32.eqz').brIf(exit);
     f.loop((next) => {
-      for (let v = 0; v < nv; v++) f.get(bp).loadV128(v * 16).set(b[v]!);
+      for (let v = 0; v < nv; v++)
+        f.get(bp)
+          .loadV128(v * 16)
+          .set(b[v]!);
       for (let i = 0; i < mr; i++) {
         f.get(rows[i]!).loadSplat().set(a);
         for (let v = 0; v < nv; v++) f.get(acc[i]![v]!).get(a).get(b[v]!).simd('f32x4.mul').simd('f32x4.add').set(acc[i]![v]!);
@@ -88,7 +93,10 @@ export function emitGemmTile(mod: ModuleBuilder, { mr, nr }: GemmBlocking): numb
   });
   f.get(cp).set(row);
   for (let i = 0; i < mr; i++) {
-    for (let v = 0; v < nv; v++) f.get(row).get(acc[i]![v]!).storeV128(v * 16);
+    for (let v = 0; v < nv; v++)
+      f.get(row)
+        .get(acc[i]![v]!)
+        .storeV128(v * 16);
     if (i < mr - 1) f.get(row).get(ldc).op('i32.add').set(row);
   }
   return index;
@@ -99,7 +107,14 @@ export function emitGemmTile(mod: ModuleBuilder, { mr, nr }: GemmBlocking): numb
  * panel fastest, so consecutive tiles of one chunk reuse the B panel from cache. `job` is the job area's
  * address local.
  */
-export function emitGemmJob(f: FunctionBuilder, job: Local<'i32'>, start: Local<'i32'>, end: Local<'i32'>, tile: number, { mr, nr }: GemmBlocking): void {
+export function emitGemmJob(
+  f: FunctionBuilder,
+  job: Local<'i32'>,
+  start: Local<'i32'>,
+  end: Local<'i32'>,
+  tile: number,
+  { mr, nr }: GemmBlocking,
+): void {
   const t = f.local('i32');
   const k = f.local('i32');
   const mTiles = f.local('i32');
@@ -118,25 +133,36 @@ export function emitGemmJob(f: FunctionBuilder, job: Local<'i32'>, start: Local<
   load(GEMM_JOB.aRowStride, aRowStride);
   load(GEMM_JOB.aKStride, aKStride);
   f.get(mTiles).get(job).loadI32(GEMM_JOB.nTiles).op('i32.mul').set(perBatch);
-  f.forRange(t, () => f.get(start), end, 1, () => {
-    f.get(t).get(perBatch).op('i32.div_u').set(batch);
-    f.get(t).get(perBatch).op('i32.rem_u').set(rem);
-    f.get(rem).get(mTiles).op('i32.div_u').set(jp);
-    f.get(rem).get(mTiles).op('i32.rem_u').set(ip);
-    // ap = aTable[batch] + ip * mr * aRowStride
-    f.get(job).loadI32(GEMM_JOB.aTable).get(batch).i32(2).op('i32.shl').op('i32.add').loadI32();
-    f.get(ip).get(aRowStride).op('i32.mul').i32(mr).op('i32.mul').op('i32.add');
-    // bp = bTable[batch] + jp * bPanelStride
-    f.get(job).loadI32(GEMM_JOB.bTable).get(batch).i32(2).op('i32.shl').op('i32.add').loadI32();
-    f.get(jp).get(job).loadI32(GEMM_JOB.bPanelStride).op('i32.mul').op('i32.add');
-    // cp = c + ((batch * mTiles + ip) * mr * ldc + jp * nr) * 4
-    f.get(job).loadI32(GEMM_JOB.c);
-    f.get(batch).get(mTiles).op('i32.mul').get(ip).op('i32.add').i32(mr).op('i32.mul').get(ldc).op('i32.mul');
-    f.get(jp).i32(nr).op('i32.mul').op('i32.add').i32(2).op('i32.shl').op('i32.add');
-    f.get(k);
-    f.get(ldc).i32(2).op('i32.shl');
-    f.get(job).loadI32(GEMM_JOB.bias).get(jp).i32(nr * 4).op('i32.mul').op('i32.add');
-    f.get(aRowStride).get(aKStride).get(job).loadI32(GEMM_JOB.bKStride);
-    f.call(tile);
-  });
+  f.forRange(
+    t,
+    () => f.get(start),
+    end,
+    1,
+    () => {
+      f.get(t).get(perBatch).op('i32.div_u').set(batch);
+      f.get(t).get(perBatch).op('i32.rem_u').set(rem);
+      f.get(rem).get(mTiles).op('i32.div_u').set(jp);
+      f.get(rem).get(mTiles).op('i32.rem_u').set(ip);
+      // ap = aTable[batch] + ip * mr * aRowStride
+      f.get(job).loadI32(GEMM_JOB.aTable).get(batch).i32(2).op('i32.shl').op('i32.add').loadI32();
+      f.get(ip).get(aRowStride).op('i32.mul').i32(mr).op('i32.mul').op('i32.add');
+      // bp = bTable[batch] + jp * bPanelStride
+      f.get(job).loadI32(GEMM_JOB.bTable).get(batch).i32(2).op('i32.shl').op('i32.add').loadI32();
+      f.get(jp).get(job).loadI32(GEMM_JOB.bPanelStride).op('i32.mul').op('i32.add');
+      // cp = c + ((batch * mTiles + ip) * mr * ldc + jp * nr) * 4
+      f.get(job).loadI32(GEMM_JOB.c);
+      f.get(batch).get(mTiles).op('i32.mul').get(ip).op('i32.add').i32(mr).op('i32.mul').get(ldc).op('i32.mul');
+      f.get(jp).i32(nr).op('i32.mul').op('i32.add').i32(2).op('i32.shl').op('i32.add');
+      f.get(k);
+      f.get(ldc).i32(2).op('i32.shl');
+      f.get(job)
+        .loadI32(GEMM_JOB.bias)
+        .get(jp)
+        .i32(nr * 4)
+        .op('i32.mul')
+        .op('i32.add');
+      f.get(aRowStride).get(aKStride).get(job).loadI32(GEMM_JOB.bKStride);
+      f.call(tile);
+    },
+  );
 }

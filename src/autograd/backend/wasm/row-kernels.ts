@@ -39,8 +39,8 @@ function emitExp(f: FunctionBuilder, { x, r, n }: ExpScratch): void {
   f.get(x).splat(LO).simd('f32x4.max').splat(100).simd('f32x4.min').set(r);
   f.get(r).splat(Math.LOG2E).simd('f32x4.mul').simd('f32x4.nearest').set(n);
   f.get(r).get(n).splat(0.693359375).simd('f32x4.mul').simd('f32x4.sub');
-  f.get(n).splat(-2.12194440e-4).simd('f32x4.mul').simd('f32x4.sub').set(r);
-  f.splat(1.9875691500e-4);
+  f.get(n).splat(-2.1219444e-4).simd('f32x4.mul').simd('f32x4.sub').set(r);
+  f.splat(1.98756915e-4);
   for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) {
     f.get(r).simd('f32x4.mul').splat(c).simd('f32x4.add');
   }
@@ -104,14 +104,23 @@ function emitMap(mod: ModuleBuilder, name: string, inputs: number, body: (f: Fun
 /** s = sigmoid(2 c (x + a x^3)) = 0.5 (1 + tanh(c (x + a x^3))), onto the stack (no cancellation for x < 0). */
 function geluSigmoid(f: FunctionBuilder, x: V128, u: V128, e: ExpScratch): void {
   f.get(x).get(x).simd('f32x4.mul').splat(GELU_A).simd('f32x4.mul').splat(1).simd('f32x4.add');
-  f.get(x).simd('f32x4.mul').splat(-2 * GELU_C).simd('f32x4.mul').set(u);
+  f.get(x)
+    .simd('f32x4.mul')
+    .splat(-2 * GELU_C)
+    .simd('f32x4.mul')
+    .set(u);
   f.splat(1).get(u);
   emitExp(f, e);
   f.splat(1).simd('f32x4.add').simd('f32x4.div');
 }
 
 function emitElementwise(mod: ModuleBuilder): void {
-  for (const [name, op] of [['add', 'f32x4.add'], ['sub', 'f32x4.sub'], ['mul', 'f32x4.mul'], ['div', 'f32x4.div']] as const) {
+  for (const [name, op] of [
+    ['add', 'f32x4.add'],
+    ['sub', 'f32x4.sub'],
+    ['mul', 'f32x4.mul'],
+    ['div', 'f32x4.div'],
+  ] as const) {
     emitBinary(mod, `binary_${name}`, op);
   }
   emitMap(mod, 'exp', 1, (f, [x]) => {
@@ -133,9 +142,20 @@ function emitElementwise(mod: ModuleBuilder): void {
     const e = expScratch(f);
     geluSigmoid(f, x!, u, e);
     f.set(s);
-    f.get(x!).get(x!).simd('f32x4.mul').splat(3 * GELU_A).simd('f32x4.mul').splat(1).simd('f32x4.add');
+    f.get(x!)
+      .get(x!)
+      .simd('f32x4.mul')
+      .splat(3 * GELU_A)
+      .simd('f32x4.mul')
+      .splat(1)
+      .simd('f32x4.add');
     f.get(x!).simd('f32x4.mul').get(s).simd('f32x4.mul').splat(1).get(s).simd('f32x4.sub').simd('f32x4.mul');
-    f.splat(2 * GELU_C).simd('f32x4.mul').get(s).simd('f32x4.add').get(g!).simd('f32x4.mul');
+    f.splat(2 * GELU_C)
+      .simd('f32x4.mul')
+      .get(s)
+      .simd('f32x4.add')
+      .get(g!)
+      .simd('f32x4.mul');
   });
 }
 
@@ -159,38 +179,51 @@ function emitBinary(mod: ModuleBuilder, name: string, op: 'f32x4.add' | 'f32x4.s
       'v128',
     );
   };
-  f.forRange(o, () => f.i32(0), outer!, 1, () => {
-    f.get(a!).get(o).get(aOuter!).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(ar);
-    f.get(b!).get(o).get(bOuter!).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(br);
-    const rowDst = (): void => void f.get(dst!).get(o).get(inner!).op('i32.mul').i32(2).op('i32.shl').op('i32.add').get(off).op('i32.add');
-    quads(
-      f,
-      inner!,
-      off,
-      () => {
-        rowDst();
-        load(ar, aInner!, false);
-        load(br, bInner!, false);
-        f.simd(op).storeV128();
-      },
-      () => {
-        rowDst();
-        load(ar, aInner!, true);
-        load(br, bInner!, true);
-        f.simd(op).extractLane(0).storeF32();
-      },
-    );
-  });
+  f.forRange(
+    o,
+    () => f.i32(0),
+    outer!,
+    1,
+    () => {
+      f.get(a!).get(o).get(aOuter!).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(ar);
+      f.get(b!).get(o).get(bOuter!).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(br);
+      const rowDst = (): void =>
+        void f.get(dst!).get(o).get(inner!).op('i32.mul').i32(2).op('i32.shl').op('i32.add').get(off).op('i32.add');
+      quads(
+        f,
+        inner!,
+        off,
+        () => {
+          rowDst();
+          load(ar, aInner!, false);
+          load(br, bInner!, false);
+          f.simd(op).storeV128();
+        },
+        () => {
+          rowDst();
+          load(ar, aInner!, true);
+          load(br, bInner!, true);
+          f.simd(op).extractLane(0).storeF32();
+        },
+      );
+    },
+  );
 }
 
 /** A loop over rows: `body(rowOffset)` with rowOffset = r cols 4 bytes. */
 function rowLoop(f: FunctionBuilder, rows: I32, cols: I32, body: (r: I32, rowOffset: I32) => void): void {
   const r = f.local('i32');
   const rowOffset = f.local('i32');
-  f.forRange(r, () => f.i32(0), rows, 1, () => {
-    f.get(r).get(cols).op('i32.mul').i32(2).op('i32.shl').set(rowOffset);
-    body(r, rowOffset);
-  });
+  f.forRange(
+    r,
+    () => f.i32(0),
+    rows,
+    1,
+    () => {
+      f.get(r).get(cols).op('i32.mul').i32(2).op('i32.shl').set(rowOffset);
+      body(r, rowOffset);
+    },
+  );
 }
 
 /** Sum over a row of `term(off)` (a v128 for quads; for the tail, a splat whose lane 0 counts) onto the stack. */
@@ -278,7 +311,19 @@ function emitRows(mod: ModuleBuilder): void {
         f,
         cols!,
         off,
-        () => void f.get(dr).get(off).op('i32.add').get(dr).get(off).op('i32.add').loadV128().get(factor).simd('f32x4.splat').simd('f32x4.mul').storeV128(),
+        () =>
+          void f
+            .get(dr)
+            .get(off)
+            .op('i32.add')
+            .get(dr)
+            .get(off)
+            .op('i32.add')
+            .loadV128()
+            .get(factor)
+            .simd('f32x4.splat')
+            .simd('f32x4.mul')
+            .storeV128(),
         () => void f.get(dr).get(off).op('i32.add').get(dr).get(off).op('i32.add').loadF32().get(factor).op('f32.mul').storeF32(),
       );
     });
@@ -331,7 +376,21 @@ function emitRows(mod: ModuleBuilder): void {
         f.get(s).simd('f32x4.sub').simd('f32x4.mul');
         store();
       };
-      quads(f, cols!, off, () => step(() => void f.loadV128(), () => void f.storeV128()), () => step(() => void f.loadSplat(), () => void f.extractLane(0).storeF32()));
+      quads(
+        f,
+        cols!,
+        off,
+        () =>
+          step(
+            () => void f.loadV128(),
+            () => void f.storeV128(),
+          ),
+        () =>
+          step(
+            () => void f.loadSplat(),
+            () => void f.extractLane(0).storeF32(),
+          ),
+      );
     });
   }
   emitLayerNorm(mod);
@@ -363,8 +422,16 @@ function emitRows(mod: ModuleBuilder): void {
         f,
         cols!,
         off,
-        () => add(() => void f.loadV128(), () => void f.simd('f32x4.add').storeV128()),
-        () => add(() => void f.loadF32(), () => void f.op('f32.add').storeF32()),
+        () =>
+          add(
+            () => void f.loadV128(),
+            () => void f.simd('f32x4.add').storeV128(),
+          ),
+        () =>
+          add(
+            () => void f.loadF32(),
+            () => void f.op('f32.add').storeF32(),
+          ),
       );
     });
   }
@@ -373,7 +440,10 @@ function emitRows(mod: ModuleBuilder): void {
 /** layernorm_rows(x, dst, rows, cols, eps) and layernorm_grad(x, g, dst, rows, cols, eps); see cpu-fused.ts. */
 function emitLayerNorm(mod: ModuleBuilder): void {
   for (const grad of [false, true]) {
-    const { f } = mod.func(grad ? 'layernorm_grad' : 'layernorm_rows', grad ? ['i32', 'i32', 'i32', 'i32', 'i32', 'f32'] : ['i32', 'i32', 'i32', 'i32', 'f32']);
+    const { f } = mod.func(
+      grad ? 'layernorm_grad' : 'layernorm_rows',
+      grad ? ['i32', 'i32', 'i32', 'i32', 'i32', 'f32'] : ['i32', 'i32', 'i32', 'i32', 'f32'],
+    );
     const x = f.param(0, 'i32');
     const g = grad ? f.param(1, 'i32') : null;
     const base = grad ? 2 : 1;
@@ -414,7 +484,21 @@ function emitLayerNorm(mod: ModuleBuilder): void {
           f.get(xh);
           store();
         };
-        quads(f, cols, off, () => step(() => void f.loadV128(), () => void f.storeV128()), () => step(() => void f.loadSplat(), () => void f.extractLane(0).storeF32()));
+        quads(
+          f,
+          cols,
+          off,
+          () =>
+            step(
+              () => void f.loadV128(),
+              () => void f.storeV128(),
+            ),
+          () =>
+            step(
+              () => void f.loadSplat(),
+              () => void f.extractLane(0).storeF32(),
+            ),
+        );
         return;
       }
       rowSum(f, cols, (o) => void (at(g!, o), f.loadV128()));
@@ -434,7 +518,21 @@ function emitLayerNorm(mod: ModuleBuilder): void {
         f.get(mg).simd('f32x4.sub').get(xh).get(mgx).simd('f32x4.mul').simd('f32x4.sub').get(rstd).simd('f32x4.mul');
         store();
       };
-      quads(f, cols, off, () => step(() => void f.loadV128(), () => void f.storeV128()), () => step(() => void f.loadSplat(), () => void f.extractLane(0).storeF32()));
+      quads(
+        f,
+        cols,
+        off,
+        () =>
+          step(
+            () => void f.loadV128(),
+            () => void f.storeV128(),
+          ),
+        () =>
+          step(
+            () => void f.loadSplat(),
+            () => void f.extractLane(0).storeF32(),
+          ),
+      );
     });
   }
 }
@@ -447,7 +545,17 @@ export function emitRowKernels(mod: ModuleBuilder): void {
 
 /** The exports emitRowKernels adds, as the backend calls them (byte addresses, element counts). */
 export interface RowKernelExports {
-  binary_add(a: number, aOuter: number, aInner: number, b: number, bOuter: number, bInner: number, dst: number, outer: number, inner: number): void;
+  binary_add(
+    a: number,
+    aOuter: number,
+    aInner: number,
+    b: number,
+    bOuter: number,
+    bInner: number,
+    dst: number,
+    outer: number,
+    inner: number,
+  ): void;
   binary_sub: RowKernelExports['binary_add'];
   binary_mul: RowKernelExports['binary_add'];
   binary_div: RowKernelExports['binary_add'];

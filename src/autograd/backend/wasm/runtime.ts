@@ -72,7 +72,9 @@ export function createWasmRuntime(threads: number, blocking: GemmBlocking = GEMM
   const shared = threads > 1;
   const bytes = buildKernelModule(shared, blocking);
   if (!WebAssembly.validate(bytes)) {
-    throw new Error('wasm backend: this WebAssembly engine does not accept the generated SIMD module (WebAssembly SIMD is needed: Node >= 16.4, or a browser from 2021 on)');
+    throw new Error(
+      'wasm backend: this WebAssembly engine does not accept the generated SIMD module (WebAssembly SIMD is needed: Node >= 16.4, or a browser from 2021 on)',
+    );
   }
   const module = new WebAssembly.Module(bytes);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
@@ -97,7 +99,8 @@ export function createWasmRuntime(threads: number, blocking: GemmBlocking = GEMM
       const have = memory.buffer.byteLength;
       if (total > have) {
         const pages = Math.ceil((total - have) / PAGE);
-        if (have / PAGE + pages > MAX_PAGES) throw new Error(`wasm backend: ${total} bytes of operands exceed the ${MAX_PAGES * PAGE} byte memory`);
+        if (have / PAGE + pages > MAX_PAGES)
+          throw new Error(`wasm backend: ${total} bytes of operands exceed the ${MAX_PAGES * PAGE} byte memory`);
         memory.grow(pages);
       }
       refresh();
