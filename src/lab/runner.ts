@@ -12,8 +12,6 @@
  * one.
  */
 import { Generator } from '../autograd/index.js';
-import { GPT } from '../nn/gpt.js';
-import { EOS_ID, PAD_ID } from '../nn/tokenizer.js';
 import {
   NonFiniteLossError,
   runAlgorithm,
@@ -28,19 +26,16 @@ import type { Policy } from '../selm/policy.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointOptions } from './checkpoints.js';
 import { makeRanker } from './judges.js';
-import { methodSlug, methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig, type Method } from './config.js';
-import { DataError, parsePreferencesJsonl } from './data.js';
+import { methodSlug, methodsOf, streamSeed, type ExperimentConfig, type Method } from './config.js';
 import { RunFolderError } from './errors.js';
 import { writeIterationData } from './data/iteration-data.js';
 import { ModuleRanker, type TextJudge } from './module-judge.js';
 import { textJudgeOf, trainLearnedJudge } from './learned-judge.js';
-import { makeTextWorld } from './worlds/text.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
-import { banditPolicy, makeBanditWorld } from './worlds/bandit.js';
-import { GptPolicy } from '../selm/policies/gpt.js';
-import { makeLanguageWorld } from './worlds/language.js';
-import { TabularPolicy } from '../selm/policies/tabular.js';
-import type { World } from './worlds/types.js';
+import { buildWorld, initialPolicy, loadJudgeOf, preferencesTextOf, totalStepsOf } from './setup.js';
+
+export { buildWorld, initialPolicy, totalStepsOf, type WorldSources } from './setup.js';
+export { evaluateRun, readRunConfig } from './evaluate-run.js';
 
 export type ProgressEvent =
   | { type: 'start'; experiment: string; totalSteps: number; doneSteps: number }
@@ -118,87 +113,6 @@ interface RunState {
   version: 1;
   metricsBytes: number;
   units: Record<string, UnitState>;
-}
-
-/** What a text world needs besides the config: its files' reader and the loaded judge. */
-export interface WorldSources {
-  readFile?: (path: string) => string;
-  judge?: TextJudge | null;
-}
-
-/**
- * The world of one seed; with `preferencesText` (the JSONL text of the config's `preferences` file) its
- * preference set D replaced by that file's, checked against the world's vocabulary. A text world is built
- * from that file (and its demonstrations file, read through `sources.readFile`).
- */
-export function buildWorld(
-  config: ExperimentConfig,
-  seed: number,
-  preferencesText: string | null = null,
-  sources: WorldSources = {},
-): World {
-  if (config.world.kind === 'text') {
-    const file = config.preferences ?? '(no preferences file)';
-    if (preferencesText === null) throw new DataError(`${file}: the text world's preferences file was not read`);
-    const demoFile = config.world.demonstrations;
-    if (demoFile !== null && !sources.readFile) throw new DataError(`${demoFile}: this runner cannot read files (no readFile given)`);
-    const demonstrations = demoFile === null ? null : { text: sources.readFile!(demoFile), file: demoFile };
-    return makeTextWorld(config.world, seed, {
-      preferences: { text: preferencesText, file },
-      demonstrations,
-      judge: sources.judge ?? null,
-    });
-  }
-  const world: World = config.world.kind === 'bandit' ? makeBanditWorld(config.world, seed) : makeLanguageWorld(config.world, seed);
-  if (config.preferences === null) return world;
-  if (preferencesText === null) throw new DataError(`${config.preferences}: the config names a preferences file, but it was not read`);
-  return { ...world, preferences: parsePreferencesJsonl(preferencesText, world, config.preferences) };
-}
-
-/** The text of the config's preferences file, read once (null when the config names none). */
-function preferencesTextOf(config: ExperimentConfig, readFile: RunOptions['readFile']): string | null {
-  if (config.preferences === null) return null;
-  if (readFile === undefined) throw new DataError(`${config.preferences}: this runner cannot read files (no readFile given)`);
-  return readFile(config.preferences);
-}
-
-/** The config's judge module, loaded once (null when the ranker is not a module). */
-async function loadJudgeOf(config: ExperimentConfig, options: RunOptions): Promise<TextJudge | null> {
-  if (config.ranker.kind !== 'module') return null;
-  if (!options.loadJudge) throw new Error(`ranker: this runner cannot load the judge module ${config.ranker.path} (no loadJudge given)`);
-  return options.loadJudge(config.ranker.path);
-}
-
-/** The starting policy of a seed, before SFT: the bandit's π_SFT table, or a freshly initialised GPT. */
-export function initialPolicy(config: ExperimentConfig, world: World, seed: number): Policy {
-  if (world.kind === 'bandit') {
-    const w = world as ReturnType<typeof makeBanditWorld>;
-    return w.config.featureWidth > 0 ? banditPolicy(w) : new TabularPolicy(w.sftLogProbs);
-  }
-  const lw = world as ReturnType<typeof makeLanguageWorld>;
-  const gpt = new GPT(
-    {
-      vocabSize: lw.tokenizer.vocabSize,
-      contextLength: lw.contextLength,
-      width: config.model.width,
-      heads: config.model.heads,
-      layers: config.model.layers,
-      mlpRatio: config.model.mlpRatio,
-    },
-    new Generator(streamSeed(seed, 1)),
-  );
-  return new GptPolicy(gpt, { eosId: EOS_ID, padId: PAD_ID, maxResponseTokens: lw.config.maxLength + 1 });
-}
-
-/** Optimiser steps the whole experiment takes (for progress and ETA). */
-export function totalStepsOf(config: ExperimentConfig, preferenceCount: number): number {
-  const sizes = splitPortions(
-    Array.from({ length: preferenceCount }, (_, i) => i),
-    totalIterations(config.algorithm),
-  ).map((p) => p.length);
-  const perMethod = sizes.reduce((a, n) => a + stepsPerIteration(n, config.algorithm), 0);
-  const sft = config.world.kind !== 'bandit' ? config.sft.steps : 0;
-  return config.seeds.length * (sft + methodsOf(config).length * perMethod);
 }
 
 /** A checkpoint's path in the run's storage. */
@@ -430,63 +344,5 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     }
   }
   emit({ type: 'done', experiment: config.name, dir });
-  return { config, methods, evals, bestReward };
-}
-
-/** The config of a run, validated as `selm train` validates a config file. */
-export function readRunConfig(storage: RunStorage): ExperimentConfig {
-  const path = describePath(storage, 'config.json');
-  if (!storage.exists('config.json')) throw new Error(`${storage.location}: not a run folder (config.json is missing)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(storage, 'config.json'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  return parseExperimentConfig(raw, path);
-}
-
-/**
- * Re-evaluates a finished run from its checkpoints alone (each iteration's π_ref is the previous checkpoint):
- * the same deterministic evaluation as during the run, so it reproduces eval.json.
- */
-export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile'], ckpt: CheckpointOptions = {}): ExperimentResults {
-  const dir = storage.location;
-  const config = readRunConfig(storage);
-  const preferencesText = preferencesTextOf(config, readFile);
-  const methods = methodsOf(config);
-  const evals: Record<string, ModelEval> = {};
-  let bestReward = 0;
-  const first = config.algorithm.zephyr ? 0 : 1;
-  const missing: string[] = [];
-  for (const seed of config.seeds) {
-    if (!storage.exists(checkpointPath(seed, 'SFT', 'sft'))) missing.push(`seed ${seed} SFT`);
-    for (const m of methods)
-      for (let t = first; t <= config.algorithm.iterations; t++)
-        if (!storage.exists(checkpointPath(seed, m.name, t))) missing.push(`seed ${seed} ${m.name} iteration ${t}`);
-  }
-  if (missing.length > 0) {
-    throw new Error(
-      `${dir}: the run is not finished (${missing.length} checkpoints missing, first: ${missing[0]}); continue it with selm train --resume ${dir}`,
-    );
-  }
-  for (const seed of config.seeds) {
-    const world = buildWorld(config, seed, preferencesText);
-    bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
-    const options = { samples: config.eval.samples, beta: config.algorithm.beta };
-    const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
-    const sft = initialPolicy(config, world, seed);
-    loadCheckpoint(storage, checkpointPath(seed, 'SFT', 'sft'), sft, { seed, method: 'SFT' }, ckpt);
-    evals[unitKey(seed, 'SFT', 'sft')] = evaluateModel(world, sft, null, options, evalGenerator());
-    for (const m of methods) {
-      let reference = sft;
-      for (let t = first; t <= config.algorithm.iterations; t++) {
-        const policy = sft.clone();
-        loadCheckpoint(storage, checkpointPath(seed, m.name, t), policy, { seed, method: m.name, iteration: t }, ckpt);
-        evals[unitKey(seed, m.name, t)] = evaluateModel(world, policy, reference, options, evalGenerator());
-        reference = policy;
-      }
-    }
-  }
   return { config, methods, evals, bestReward };
 }

@@ -1,0 +1,66 @@
+/** Re-evaluating a finished run from its checkpoints (`selm eval`), and reading a run's config. */
+import { Generator } from '../autograd/index.js';
+import { evaluateModel, type ModelEval } from './evaluate.js';
+import { loadCheckpoint, type CheckpointOptions } from './checkpoints.js';
+import { methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig } from './config.js';
+import { readText, type RunStorage } from './storage.js';
+import { checkpointPath, describePath, unitKey, type ExperimentResults, type RunOptions } from './runner.js';
+import { buildWorld, initialPolicy, preferencesTextOf } from './setup.js';
+
+/** The config of a run, validated as `selm train` validates a config file. */
+export function readRunConfig(storage: RunStorage): ExperimentConfig {
+  const path = describePath(storage, 'config.json');
+  if (!storage.exists('config.json')) throw new Error(`${storage.location}: not a run folder (config.json is missing)`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readText(storage, 'config.json'));
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return parseExperimentConfig(raw, path);
+}
+
+/**
+ * Re-evaluates a finished run from its checkpoints alone (each iteration's π_ref is the previous checkpoint):
+ * the same deterministic evaluation as during the run, so it reproduces eval.json.
+ */
+export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile'], ckpt: CheckpointOptions = {}): ExperimentResults {
+  const dir = storage.location;
+  const config = readRunConfig(storage);
+  const preferencesText = preferencesTextOf(config, readFile);
+  const methods = methodsOf(config);
+  const evals: Record<string, ModelEval> = {};
+  let bestReward = 0;
+  const first = config.algorithm.zephyr ? 0 : 1;
+  const missing: string[] = [];
+  for (const seed of config.seeds) {
+    if (!storage.exists(checkpointPath(seed, 'SFT', 'sft'))) missing.push(`seed ${seed} SFT`);
+    for (const m of methods)
+      for (let t = first; t <= config.algorithm.iterations; t++)
+        if (!storage.exists(checkpointPath(seed, m.name, t))) missing.push(`seed ${seed} ${m.name} iteration ${t}`);
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `${dir}: the run is not finished (${missing.length} checkpoints missing, first: ${missing[0]}); continue it with selm train --resume ${dir}`,
+    );
+  }
+  for (const seed of config.seeds) {
+    const world = buildWorld(config, seed, preferencesText);
+    bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
+    const options = { samples: config.eval.samples, beta: config.algorithm.beta };
+    const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
+    const sft = initialPolicy(config, world, seed);
+    loadCheckpoint(storage, checkpointPath(seed, 'SFT', 'sft'), sft, { seed, method: 'SFT' }, ckpt);
+    evals[unitKey(seed, 'SFT', 'sft')] = evaluateModel(world, sft, null, options, evalGenerator());
+    for (const m of methods) {
+      let reference = sft;
+      for (let t = first; t <= config.algorithm.iterations; t++) {
+        const policy = sft.clone();
+        loadCheckpoint(storage, checkpointPath(seed, m.name, t), policy, { seed, method: m.name, iteration: t }, ckpt);
+        evals[unitKey(seed, m.name, t)] = evaluateModel(world, policy, reference, options, evalGenerator());
+        reference = policy;
+      }
+    }
+  }
+  return { config, methods, evals, bestReward };
+}
