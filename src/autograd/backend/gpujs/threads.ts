@@ -199,6 +199,20 @@ export function availableCores(): number {
   return Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
 }
 
+let warnedNoThreads = false;
+
+/**
+ * In Node, threads that were asked for but cannot start are said once, not silently dropped: on a Node older
+ * than 20.16 (no process.getBuiltinModule) the backend would otherwise run on one thread unseen. Browsers have
+ * no helper threads here by design, so they get no warning.
+ */
+function warnNoThreads(): void {
+  const nodeVersion = typeof process === 'object' ? process.versions?.node : undefined;
+  if (warnedNoThreads || nodeVersion === undefined) return;
+  warnedNoThreads = true;
+  console.warn(`selm-ts: helper threads are unavailable in Node ${nodeVersion} (they need worker_threads, SharedArrayBuffer and process.getBuiltinModule, Node >= 20.16): kernels run on one thread`);
+}
+
 /** Whether helper threads can run here: Node's worker_threads, shared memory, and a blockable main thread. */
 export function threadsSupported(): boolean {
   return (
@@ -214,7 +228,11 @@ export function threadsSupported(): boolean {
  */
 export function createThreadPool(helpers: number): ThreadPool | null {
   const threads = nodeBuiltin<WorkerThreadsModule>('node:worker_threads');
-  if (helpers < 1 || !threads || !threadsSupported()) return null;
+  if (helpers < 1) return null;
+  if (!threads || !threadsSupported()) {
+    warnNoThreads();
+    return null;
+  }
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
   interface Helper {
     worker: NodeWorker;
