@@ -210,7 +210,9 @@ function warnNoThreads(): void {
   const nodeVersion = typeof process === 'object' ? process.versions?.node : undefined;
   if (warnedNoThreads || nodeVersion === undefined) return;
   warnedNoThreads = true;
-  console.warn(`selm-ts: helper threads are unavailable in Node ${nodeVersion} (they need worker_threads, SharedArrayBuffer and process.getBuiltinModule, Node >= 20.16): kernels run on one thread`);
+  console.warn(
+    `selm-ts: helper threads are unavailable in Node ${nodeVersion} (they need worker_threads, SharedArrayBuffer and process.getBuiltinModule, Node >= 20.16): kernels run on one thread`,
+  );
 }
 
 /** Whether helper threads can run here: Node's worker_threads, shared memory, and a blockable main thread. */
