@@ -12,12 +12,9 @@ import { SPECIAL_TOKENS, type Tokenizer } from './tokenizer.js';
 
 const NAMES = { pad_token: '<pad>', bos_token: '<bos>', eos_token: '<eos>', sep_token: '<sep>' } as const;
 
-/** The tokenizer files by name. `contextLength` becomes `model_max_length`. */
-export function hfTokenizerFiles(tokenizer: ByteBpeTokenizer, contextLength: number): Record<string, string> {
-  const vocab: Record<string, number> = {};
-  tokenizer.vocab.forEach((t, i) => (vocab[t] = i));
-  const merges = tokenizer.merges.map(([a, b]) => `${a} ${b}`);
-  const added = SPECIAL_TOKENS.map((content, id) => ({
+/** The project's special tokens as tokenizer.json's added_tokens (ids 0.., never split or normalised). */
+function hfAddedTokens(): Record<string, unknown>[] {
+  return SPECIAL_TOKENS.map((content, id) => ({
     id,
     content,
     single_word: false,
@@ -26,6 +23,14 @@ export function hfTokenizerFiles(tokenizer: ByteBpeTokenizer, contextLength: num
     normalized: false,
     special: true,
   }));
+}
+
+/** The tokenizer files by name. `contextLength` becomes `model_max_length`. */
+export function hfTokenizerFiles(tokenizer: ByteBpeTokenizer, contextLength: number): Record<string, string> {
+  const vocab: Record<string, number> = {};
+  tokenizer.vocab.forEach((t, i) => (vocab[t] = i));
+  const merges = tokenizer.merges.map(([a, b]) => `${a} ${b}`);
+  const added = hfAddedTokens();
   const fast = {
     version: '1.0',
     truncation: null,
@@ -113,15 +118,7 @@ export function hfWordLevelTokenizerFiles(tokenizer: Tokenizer, contextLength: n
     throw new Error(`hfWordLevelTokenizerFiles: a ${tokenizer.level}-level tokenizer has no Hugging Face form here`);
   const vocab: Record<string, number> = {};
   tokenizer.vocab.forEach((t, i) => (vocab[t] = i));
-  const added = SPECIAL_TOKENS.map((content, id) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  const added = hfAddedTokens();
   const fast = {
     version: '1.0',
     truncation: null,

@@ -18,6 +18,7 @@ import { type Generator, Tensor, add, matmul, noGrad } from '../../autograd/inde
 import type { Policy, ResponseMode } from '../policy.js';
 import { tableEntries, tabularLogProbs } from '../tabular.js';
 import type { Tokens } from '../types.js';
+import { pickResponse } from './pick.js';
 
 export interface SmoothPolicyOptions {
   /** Width w of the RBF features in response steps; 0 = the table. */
@@ -108,19 +109,7 @@ export class SmoothPolicy implements Policy {
   }
 
   generate(prompts: readonly Tokens[], mode: ResponseMode, generator: Generator): Tokens[] {
-    return prompts.map((prompt) => {
-      const logp = this.responseLogProbs(prompt);
-      if (mode === 'sample') {
-        const t = this.sampleTemperature;
-        if (t === 1) return [generator.categorical(Array.from(logp, Math.exp))];
-        let max = -Infinity;
-        for (const v of logp) max = Math.max(max, v);
-        return [generator.categorical(Array.from(logp, (v) => Math.exp((v - max) / t)))];
-      }
-      let best = 0;
-      for (let k = 1; k < logp.length; k++) if (logp[k]! > logp[best]!) best = k;
-      return [best];
-    });
+    return prompts.map((prompt) => [pickResponse(this.responseLogProbs(prompt), mode, generator, this.sampleTemperature)]);
   }
 
   logProbs(prompts: readonly Tokens[], responses: readonly Tokens[]): Tensor {

@@ -7,6 +7,7 @@ import { type Generator, Tensor, noGrad } from '../../autograd/index.js';
 import type { Policy, ResponseMode } from '../policy.js';
 import { tableEntries, tabularLogProbs } from '../tabular.js';
 import type { Tokens } from '../types.js';
+import { pickResponse } from './pick.js';
 
 export class TabularPolicy implements Policy {
   readonly logits: Tensor;
@@ -52,14 +53,7 @@ export class TabularPolicy implements Policy {
   }
 
   generate(prompts: readonly Tokens[], mode: ResponseMode, generator: Generator): Tokens[] {
-    return prompts.map((prompt) => {
-      const logp = this.responseLogProbs(prompt);
-      if (mode === 'sample') return [generator.categorical(Array.from(logp, Math.exp))];
-      // Greedy: the first of the most likely responses (ties go to the lower index).
-      let best = 0;
-      for (let k = 1; k < logp.length; k++) if (logp[k]! > logp[best]!) best = k;
-      return [best];
-    });
+    return prompts.map((prompt) => [pickResponse(this.responseLogProbs(prompt), mode, generator)]);
   }
 
   logProbs(prompts: readonly Tokens[], responses: readonly Tokens[]): Tensor {
