@@ -1,7 +1,7 @@
 /** Shared by `selm demo`, `selm train` and `selm eval`: run (or resume) an experiment, then write its report. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../lab/config.js';
+import { ConfigError, parseExperimentConfigText, type ExperimentConfig } from '../lab/config.js';
 import { runExperiment } from '../lab/runner.js';
 import { divergenceWarnings, RunDivergedError, warningsMarkdown } from '../lab/divergence.js';
 import { FolderStorage } from '../lab/node/folder-storage.js';
@@ -49,18 +49,11 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
 export function readConfigFile(path: string): ExperimentConfig {
   let text: string;
   try {
-    // A byte-order mark is accepted, as in JSONL files.
-    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError([`cannot read the file (${e instanceof Error ? e.message : String(e)})`], path);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError([`not valid JSON (${e instanceof Error ? e.message : String(e)})`], path);
-  }
-  return parseExperimentConfig(raw, path);
+  return parseExperimentConfigText(text, path);
 }
 
 /**

@@ -169,6 +169,21 @@ export function defaultsFor(kind: 'bandit' | 'language' | 'text'): ExperimentCon
   );
 }
 
+/**
+ * A config file's text, parsed and validated: the one reading of a config that `selm train --config` and a run
+ * folder's config.json share. A byte-order mark is accepted, as in JSONL files; invalid JSON is a ConfigError
+ * naming `where`, as every field error is.
+ */
+export function parseExperimentConfigText(text: string, where = 'config'): ExperimentConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new ConfigError([`not valid JSON (${e instanceof Error ? e.message : String(e)})`], where);
+  }
+  return parseExperimentConfig(raw, where);
+}
+
 /** Parses and validates a config (already JSON-parsed); throws ConfigError listing every problem. */
 export function parseExperimentConfig(input: unknown, where = 'config'): ExperimentConfig {
   if (!isPlainObject(input)) throw new ConfigError([`(top level): must be a JSON object, got ${JSON.stringify(input as Json)}`], where);

@@ -2,7 +2,8 @@
 import { Generator } from '../autograd/index.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
 import { loadCheckpoint, type CheckpointOptions } from './checkpoints.js';
-import { methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig } from './config.js';
+import { methodsOf, parseExperimentConfigText, streamSeed, type ExperimentConfig } from './config.js';
+import { RunFolderError } from './errors.js';
 import { readText, type RunStorage } from './storage.js';
 import { checkpointPath, describePath, unitKey, type ExperimentResults, type RunOptions } from './runner.js';
 import { buildWorld, initialPolicy, preferencesTextOf } from './setup.js';
@@ -10,14 +11,8 @@ import { buildWorld, initialPolicy, preferencesTextOf } from './setup.js';
 /** The config of a run, validated as `selm train` validates a config file. */
 export function readRunConfig(storage: RunStorage): ExperimentConfig {
   const path = describePath(storage, 'config.json');
-  if (!storage.exists('config.json')) throw new Error(`${storage.location}: not a run folder (config.json is missing)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readText(storage, 'config.json'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  return parseExperimentConfig(raw, path);
+  if (!storage.exists('config.json')) throw new RunFolderError(`${storage.location}: not a run folder (config.json is missing)`);
+  return parseExperimentConfigText(readText(storage, 'config.json'), path);
 }
 
 /**

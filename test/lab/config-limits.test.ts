@@ -9,10 +9,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultsFor, MAX_SEED, parseExperimentConfig, streamSeed } from '../../src/lab/config.js';
+import { ConfigError, defaultsFor, MAX_SEED, parseExperimentConfig, parseExperimentConfigText, streamSeed } from '../../src/lab/config.js';
+import { RunFolderError } from '../../src/lab/errors.js';
 import { preferencesToJsonl } from '../../src/lab/data.js';
 import { MemoryStorage } from '../../src/lab/storage.js';
-import { buildWorld, runExperiment } from '../../src/lab/runner.js';
+import { buildWorld, readRunConfig, runExperiment } from '../../src/lab/runner.js';
 import { selm } from '../cli/capture.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'selm-config-'));
@@ -120,6 +121,18 @@ describe('configs are validated whole, before anything is created', () => {
       `\uFEFF${JSON.stringify({ world: { kind: 'bandit' }, seeds: [0], alphaSweep: [], algorithm: { iterations: 1, learningRates: 3 } })}`,
     );
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it("a run folder's config.json is read exactly as a config file: BOM accepted, bad JSON a ConfigError, no config a RunFolderError", () => {
+    const text = JSON.stringify({ world: { kind: 'bandit' }, seeds: [0], alphaSweep: [], algorithm: { iterations: 1, learningRates: 3 } });
+    const withBom = new MemoryStorage();
+    withBom.write('config.json', new TextEncoder().encode(`\uFEFF${text}`));
+    expect(readRunConfig(withBom)).toEqual(parseExperimentConfigText(text));
+    const broken = new MemoryStorage();
+    broken.write('config.json', new TextEncoder().encode('{"world":'));
+    expect(() => readRunConfig(broken)).toThrow(ConfigError);
+    expect(() => readRunConfig(broken)).toThrow(/config\.json.*not valid JSON/s);
+    expect(() => readRunConfig(new MemoryStorage())).toThrow(RunFolderError);
   });
 
   it('the preferences file is read once per run, whatever the number of seeds', async () => {
