@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { formatChatPrompt, parsePreferenceRecord } from '../../src/lab/data/records.js';
+import fc from 'fast-check';
+import { duplicateKey, formatChatPrompt, parsePreferenceRecord } from '../../src/lab/data/records.js';
 import { importPreferenceFile, streamPreferenceRecords } from '../../src/lab/node/import-stream.js';
 import type { PreferenceRecord } from '../../src/lab/data/records.js';
 
@@ -104,7 +105,7 @@ describe('errors name FILE:LINE and the field', () => {
     ['wrong type', '{"prompt": 3, "chosen": "b", "rejected": "c"}\n', /:1: field 'prompt': must be a string, got 3/],
     [
       'bad message',
-      '{"prompt": "a", "chosen": [{"role": "assistant"}], "rejected": "c"}\n',
+      '{"prompt": "a", "chosen": [{"role": "assistant"}], "rejected": [{"role": "assistant", "content": "c"}]}\n',
       /:1: field 'chosen\[0\]': must be a \{"role": str, "content": str\} message/,
     ],
     [
@@ -123,6 +124,36 @@ describe('errors name FILE:LINE and the field', () => {
       /:1: field 'score_chosen': must be a finite number/,
     ],
     ['an array line', '\n\n[1, 2]\n', /:3: expected a JSON object/],
+    [
+      'the bad field is the one named',
+      '{"prompt": "x", "chosen": "a", "rejected": 1}\n',
+      /:1: field 'rejected': must be a string or a list/,
+    ],
+    [
+      'a string and a message list',
+      '{"prompt": "x", "chosen": "a", "rejected": [{"role": "assistant", "content": "b"}]}\n',
+      /:1: field 'rejected': is a message list while chosen is a string: both must take the same form/,
+    ],
+    [
+      'a duplicated key',
+      '{"prompt": "x", "chosen": "a", "chosen": "b", "rejected": "c"}\n',
+      /:1: field 'chosen': appears twice in one object/,
+    ],
+    [
+      'a duplicated key inside a message',
+      '{"prompt": "x", "chosen": [{"role": "assistant", "content": "a", "content": "b"}], "rejected": [{"role": "assistant", "content": "c"}]}\n',
+      /:1: field 'chosen\[\]\.content': appears twice/,
+    ],
+    [
+      'chosen == rejected',
+      '{"prompt": "x", "chosen": "a", "rejected": "a"}\n',
+      /:1: field 'rejected': is the same response as chosen \("a"\)/,
+    ],
+    [
+      'chosen == rejected, conversational',
+      '{"prompt": "x", "chosen": [{"role": "assistant", "content": "a"}], "rejected": [{"role": "assistant", "content": "a"}]}\n',
+      /:1: field 'rejected': is the same response as chosen/,
+    ],
   ];
   for (const [name, text, pattern] of cases) {
     test(name, async () => {
@@ -134,6 +165,28 @@ describe('errors name FILE:LINE and the field', () => {
       expect(existsSync(out)).toBe(false);
     });
   }
+
+  test('--out into a missing folder names the output asked for, not a temporary file', async () => {
+    const file = fixture('{"prompt": "x", "chosen": "a", "rejected": "b"}\n');
+    const out = join(dir, 'no-such-folder', 'x.jsonl');
+    await expect(importPreferenceFile(file, out)).rejects.toThrow(
+      `${out}: cannot write (the folder ${join(dir, 'no-such-folder')} does not exist)`,
+    );
+  });
+
+  test('duplicateKey finds a repeated key at any depth and nothing in JSON.stringify output', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string(), fc.jsonValue(), (obj, key, value) => {
+        expect(duplicateKey(JSON.stringify(obj))).toBeNull();
+        const nested = JSON.stringify({ a: [obj, { b: obj }] });
+        expect(duplicateKey(nested)).toBeNull();
+        const text = JSON.stringify({ ...obj, [key]: value });
+        const twice = `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(value)}}`;
+        expect(duplicateKey(twice)).toBe(key);
+        expect(duplicateKey(`{"m":[{"k":1},${twice}]}`)).toBe(`m[].${key}`);
+      }),
+    );
+  });
 
   test('an empty file and a missing file', async () => {
     await expect(readAll(fixture('\n\n'))).rejects.toThrow(/no preference triples/);

@@ -55,7 +55,7 @@ describe('data import round-trips or refuses', () => {
 
   it('chosen == rejected is refused', () => {
     expect(error(`${line('task 0 #1', 'r3', 'r4')}\n${line('task 0 #2', 'r5', 'r5')}`)).toContain(
-      'd.jsonl:2: chosen and rejected are the same response ("r5")',
+      `d.jsonl:2: field 'rejected': is the same response as chosen ("r5")`,
     );
   });
 

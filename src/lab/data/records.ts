@@ -93,14 +93,27 @@ export function parsePreferenceRecord(value: unknown, where: string): Preference
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) if (!KNOWN.has(k)) extra[k] = v;
   for (const key of ['chosen', 'rejected']) if (!(key in r)) throw new RecordError(where, key, 'is missing');
-  const conversational = typeof r.chosen !== 'string' || typeof r.rejected !== 'string' || Array.isArray(r.prompt);
+  // Each response is a string or a message list, and both take the same form: the error names the field at fault.
+  const form = (v: unknown): 'a string' | 'a message list' | null =>
+    typeof v === 'string' ? 'a string' : Array.isArray(v) ? 'a message list' : null;
+  for (const key of ['chosen', 'rejected'] as const)
+    if (form(r[key]) === null)
+      throw new RecordError(where, key, `must be a string or a list of {role, content} messages, got ${describe(r[key])}`);
+  if (form(r.chosen) !== form(r.rejected))
+    throw new RecordError(where, 'rejected', `is ${form(r.rejected)} while chosen is ${form(r.chosen)}: both must take the same form`);
+  const conversational = Array.isArray(r.chosen) || Array.isArray(r.prompt);
   let record: PreferenceRecord;
   if (!conversational) {
     if (typeof r.prompt !== 'string') throw new RecordError(where, 'prompt', `must be a string, got ${describe(r.prompt)}`);
     record = { prompt: stripSeparator(r.prompt), chosen: r.chosen as string, rejected: r.rejected as string, extra };
   } else {
-    const chosen = splitResponse(messagesOf(r.chosen, where, 'chosen'), where, 'chosen');
-    const rejected = splitResponse(messagesOf(r.rejected, where, 'rejected'), where, 'rejected');
+    // With a message-list prompt, string responses are the assistant's reply (TRL's prompt-completion mix).
+    const response = (field: 'chosen' | 'rejected'): { head: Message[]; content: string } => {
+      const v = r[field];
+      return typeof v === 'string' ? { head: [], content: v } : splitResponse(messagesOf(v, where, field), where, field);
+    };
+    const chosen = response('chosen');
+    const rejected = response('rejected');
     let prompt: Message[];
     if (r.prompt === undefined) prompt = chosen.head;
     else prompt = typeof r.prompt === 'string' ? [{ role: 'user', content: r.prompt }] : messagesOf(r.prompt, where, 'prompt');
@@ -120,6 +133,9 @@ export function parsePreferenceRecord(value: unknown, where: string): Preference
     if (prompt.length === 0) throw new RecordError(where, 'prompt', 'is missing, and chosen has no messages before its response');
     record = { prompt: formatChatPrompt(prompt), chosen: chosen.content, rejected: rejected.content, extra };
   }
+  // A pair whose two responses are the same states no preference (its DPO gradient is zero): refused, not counted.
+  if (record.chosen === record.rejected)
+    throw new RecordError(where, 'rejected', `is the same response as chosen (${describe(record.chosen)}): the pair states no preference`);
   if (r.reference_response !== undefined && r.reference_response !== null) {
     const ref = r.reference_response;
     record.referenceResponse =
@@ -157,7 +173,45 @@ export function parseJsonlLine(raw: string, where: string, lineNumber: number): 
   } catch (e) {
     throw new RecordError(where, null, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
+  const twice = duplicateKey(line);
+  if (twice !== null)
+    throw new RecordError(where, twice, 'appears twice in one object (JSON.parse would keep only the last value, silently)');
   return parsePreferenceRecord(value, where);
+}
+
+/**
+ * The first key that occurs twice in one object of `json` (already known to be valid JSON), as a dotted path, or
+ * null. JSON.parse keeps the last of duplicate keys without a word, and no JSON parser in Node reports them, so
+ * this one pass over the text finds them: a stack of the open containers, each object with the keys seen so far.
+ */
+export function duplicateKey(json: string): string | null {
+  const stack: { keys: Set<string> | null; path: string; expectKey: boolean; last: string }[] = [];
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.expectKey) {
+        const key = JSON.parse(json.slice(i, j + 1)) as string;
+        const path = top.path === '' ? key : `${top.path}.${key}`;
+        if (top.keys.has(key)) return path;
+        top.keys.add(key);
+        top.expectKey = false;
+        top.last = path;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      const top = stack[stack.length - 1];
+      const path = top === undefined ? '' : top.keys ? top.last : `${top.path}[]`;
+      stack.push({ keys: c === '{' ? new Set() : null, path, expectKey: c === '{', last: path });
+    } else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.keys) top.expectKey = true;
+    }
+  }
+  return null;
 }
 
 /** Counts of the extra columns seen, for the import's report. */

@@ -3,7 +3,7 @@
  * file stream), so a file of any size imports in bounded memory when the caller does not keep the records
  * (`selm data import --out` writes each normalised record as it goes). Errors name FILE:LINE and the field.
  */
-import { closeSync, createReadStream, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DataError } from '../data.js';
@@ -76,6 +76,8 @@ export async function importPreferenceFile(
   out: string | null,
   check?: (record: PreferenceRecord, where: string) => void,
 ): Promise<ImportSummary> {
+  // The folder is checked first, so the error names the output asked for and not the hidden temporary file.
+  if (out !== null && !existsSync(dirname(out))) throw new DataError(`${out}: cannot write (the folder ${dirname(out)} does not exist)`);
   const temp = out === null ? null : join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   const fd = temp === null ? null : openSync(temp, 'wx');
   // Lines are gathered into chunks of about 1 MB, so memory stays bounded and writes stay few.
