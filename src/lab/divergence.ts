@@ -54,14 +54,41 @@ export function divergenceWarnings(storage: RunStorage, results: ExperimentResul
         .filter((l) => l !== '')
         .map(
           (l) =>
-            JSON.parse(l) as { seed: number; method: string; iteration: number; step: number; grad_norm?: number; learning_rate?: number },
+            JSON.parse(l) as {
+              seed: number;
+              method: string;
+              iteration: number;
+              step: number;
+              loss?: number;
+              grad_norm?: number;
+              learning_rate?: number;
+            },
         )
     : [];
   const out: RunWarning[] = [];
   for (const seed of config.seeds) {
+    // SFT first: every method of the seed starts from its checkpoint, so weights that exploded there are SFT's
+    // fault and are reported once, as such, not as each method's from iteration 1.
+    const sftPath = checkpointPath(seed, 'SFT', 'sft');
+    const sftMax = storage.exists(sftPath) ? maxAbsWeight(storage.read(sftPath)) : 0;
+    const sftExploded = !(sftMax <= WEIGHT_LIMIT);
+    if (sftExploded) {
+      const sftSteps = steps.filter((s) => s.seed === seed && s.method === 'SFT');
+      // Where it began: the first step whose loss is over 100 times the first step's (or not finite).
+      const base = sftSteps[0]?.loss;
+      const jump = sftSteps.find((s) => base !== undefined && !((s.loss ?? 0) <= 100 * Math.abs(base)));
+      out.push({
+        seed,
+        method: 'SFT',
+        kind: 'weights',
+        iteration: 0,
+        step: jump?.step,
+        message: `seed ${seed}: exploding weights during SFT: max |weight| ${sftMax.toExponential(2)} in ${sftPath} (over ${WEIGHT_LIMIT})${jump ? `, from SFT step ${jump.step} (loss ${(jump.loss ?? Number.NaN).toExponential(2)}, first step's ${base!.toExponential(2)})` : ''}; every method of this seed starts from it; lower sft.lr`,
+      });
+    }
     for (const m of methods) {
       const who = `seed ${seed}, ${m.name}`;
-      for (let t = first; t <= config.algorithm.iterations; t++) {
+      for (let t = first; t <= config.algorithm.iterations && !sftExploded; t++) {
         const path = checkpointPath(seed, m.name, t);
         if (!storage.exists(path)) break;
         const max = maxAbsWeight(storage.read(path));
@@ -125,7 +152,9 @@ export function divergenceWarnings(storage: RunStorage, results: ExperimentResul
 
 /** The warnings as a Markdown section, appended to the run's summary.md. */
 export function warningsMarkdown(warnings: readonly RunWarning[]): string {
-  return `\n## Warnings: this run diverged\n\n${warnings.map((w) => `- ${w.message}`).join('\n')}\n`;
+  // A collapsed policy alone is a warning, not a failure (the run's exit status stays 0): the heading says which.
+  const heading = warnings.some((w) => w.kind !== 'collapse') ? 'this run diverged' : 'a policy collapsed';
+  return `\n## Warnings: ${heading}\n\n${warnings.map((w) => `- ${w.message}`).join('\n')}\n`;
 }
 
 /** A run that finished with divergence warnings: its report is written, and the exit status says it failed (1). */

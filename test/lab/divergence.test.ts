@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultsFor, methodsOf } from '../../src/lab/config.js';
-import { divergenceWarnings } from '../../src/lab/divergence.js';
+import { divergenceWarnings, warningsMarkdown } from '../../src/lab/divergence.js';
 import type { ModelEval } from '../../src/lab/evaluate.js';
 import { MemoryStorage } from '../../src/lab/storage.js';
 import { selm } from '../cli/capture.js';
@@ -52,6 +52,21 @@ describe('divergence is reported', () => {
     expect(r.stderr).not.toContain('-1');
   });
 
+  it("weights that explode during SFT are reported once as SFT's, with the SFT step, not as each method's from iteration 1", async () => {
+    const r = await train({
+      world: { kind: 'language' },
+      seeds: [0],
+      alphaSweep: [],
+      sft: { steps: 30, lr: 1e6 },
+      algorithm: { iterations: 1, epochs: 1 },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /seed 0: exploding weights during SFT: max \|weight\| [\d.]+e\+\d+ in checkpoints\/seed0\/sft\.safetensors .*from SFT step \d+/,
+    );
+    expect(r.stderr).not.toMatch(/seed 0, (DPO|SELM): exploding weights/);
+  }, 120_000);
+
   it('a collapsed policy worse than SFT is flagged from the iteration it began', () => {
     const config = defaultsFor('bandit');
     config.seeds = [0];
@@ -81,6 +96,9 @@ describe('divergence is reported', () => {
     };
     const warnings = divergenceWarnings(new MemoryStorage(), { config, methods: methodsOf(config), evals, bestReward: 1 });
     expect(warnings.map((w) => [w.method, w.kind, w.iteration])).toEqual([['DPO', 'collapse', 2]]);
+    // Alone it is a warning (exit 0), and the summary's heading does not call the run diverged.
+    expect(warningsMarkdown(warnings)).toContain('## Warnings: a policy collapsed');
+    expect(warningsMarkdown([...warnings, { ...warnings[0]!, kind: 'weights' }])).toContain('## Warnings: this run diverged');
     // Concentrated on a good response (better than SFT) is convergence, not collapse.
     const good: ModelEval = { ...single, sampled: [{ values: [0.9, 0.1], weights: [0.995, 0.005] }], meanSampled: 0.896 };
     expect(

@@ -29,7 +29,8 @@ options:
                   Commands); without it stdout is the results table and progress goes to stderr
   -h, --help      this help
 
-Ctrl-C stops a run at once; every finished iteration is already saved, and --resume continues it.`;
+Ctrl-C stops a run at once; every finished iteration is already saved, and --resume continues it (after
+removing the selm.lock the stopped run left; --resume prints the command).`;
 
 export async function runTrainCommand(argv: string[]): Promise<number> {
   const p = parse('train', argv, {
@@ -64,7 +65,7 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
   const config = resume !== undefined ? readRunConfig(new FolderStorage(resume)) : readConfigFile(configPath!);
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `${config.name}-${timestamp()}`);
   const reporter = chooseReporter('train', json);
-  if (!json) console.error(`selm train: writing ${dir} (Ctrl-C stops; 'selm train --resume ${dir}' continues)`);
+  if (!json) console.error(`selm train: writing ${dir} (Ctrl-C stops; 'rm ${dir}/selm.lock' then 'selm train --resume ${dir}' continues)`);
   const started = performance.now();
   const summary = await runAndReport(config, dir, reporter, resume !== undefined);
   const seconds = (performance.now() - started) / 1000;
