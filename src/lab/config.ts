@@ -170,6 +170,20 @@ export function defaultsFor(kind: 'bandit' | 'language' | 'text'): ExperimentCon
 }
 
 /**
+ * The defaults as a starting config to edit (`selm train --print-config`): without what the world ignores (a
+ * bandit has no GPT, no SFT stage and evaluates exactly, so `model`, `sft` and `eval.samples` are left out), so
+ * that every field printed is one that changes the run. The parser fills the left-out fields in as before.
+ */
+export function starterConfig(kind: 'bandit' | 'language' | 'text'): Partial<ExperimentConfig> {
+  const config: Partial<ExperimentConfig> = defaultsFor(kind);
+  if (kind !== 'bandit') return config;
+  delete config.model;
+  delete config.sft;
+  const { samples: _unused, ...evalFields } = config.eval!;
+  return { ...config, eval: evalFields as EvalConfig };
+}
+
+/**
  * A config file's text, parsed and validated: the one reading of a config that `selm train --config` and a run
  * folder's config.json share. A byte-order mark is accepted, as in JSONL files; invalid JSON is a ConfigError
  * naming `where`, as every field error is.
@@ -222,6 +236,10 @@ function ignoredSectionProblems(input: Record<string, unknown>): string[] {
       p.push(`${section}: the bandit world ignores this section (its policy is a table that starts as π_SFT); remove it`);
     }
   }
+  // Evaluation in the bandit is an exact sum over every response: a sample count would be silently unused.
+  const evalSection = input.eval;
+  if (isPlainObject(evalSection) && Object.hasOwn(evalSection, 'samples') && evalSection.samples !== DEFAULT_BANDIT_EXPERIMENT.eval.samples)
+    p.push('eval.samples: the bandit world evaluates exactly (a sum over every response), so it takes no sample count; remove it');
   return p;
 }
 

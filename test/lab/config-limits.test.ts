@@ -67,6 +67,11 @@ describe('configs are validated whole, before anything is created', () => {
       [/sft: the bandit world ignores this section/],
     ],
     [
+      'eval.samples in a bandit config (its evaluation is exact)',
+      { world: { kind: 'bandit' }, eval: { samples: 1e9 } },
+      [/eval\.samples: the bandit world evaluates exactly/],
+    ],
+    [
       'limits that are not positive',
       { world: { kind: 'bandit' }, limits: { samples: 0 } },
       [/limits\.samples: must be a number > 0, got 0/],

@@ -1,6 +1,6 @@
 /** `selm train`: one experiment from a config file (every knob), or the continuation of an interrupted run. */
 import { join } from 'node:path';
-import { defaultsFor } from '../../lab/config.js';
+import { starterConfig } from '../../lab/config.js';
 import { readRunConfig } from '../../lab/runner.js';
 import { FolderStorage } from '../../lab/node/folder-storage.js';
 import { resultsTable } from '../../lab/report.js';
@@ -51,8 +51,8 @@ export async function runTrainCommand(argv: string[]): Promise<number> {
       throw new UsageError(`selm train: --print-config takes 'bandit', 'language' or 'text', got '${printKind}'`);
     for (const other of ['config', 'resume', 'out'])
       if (stringOption(p, other) !== undefined) throw new UsageError(`selm train: --print-config cannot be combined with --${other}`);
-    if (json) printResult('train', { ok: true, config: defaultsFor(printKind) });
-    else console.log(JSON.stringify(defaultsFor(printKind), null, 2));
+    if (json) printResult('train', { ok: true, config: starterConfig(printKind) });
+    else console.log(JSON.stringify(starterConfig(printKind), null, 2));
     return 0;
   }
   const configPath = stringOption(p, 'config');
