@@ -94,6 +94,8 @@ interface Watched {
 
 /** The page opened from disk, as a learner may open it: index.html and dist/ copied to a folder. */
 function diskUrl(): string {
+  // Without chromium nothing was built (outDir is unset): say so, instead of copying files into the working tree.
+  if (missingBrowser) throw missingBrowser;
   const site = join(outDir, 'site');
   mkdirSync(join(site, 'dist'), { recursive: true });
   copyFileSync(join(WEB, 'index.html'), join(site, 'index.html'));
