@@ -12,18 +12,27 @@ export const COLORS = {
   ref: '#6b7480',
   dpo: '#2f5d8a',
   selm: '#b35300',
-  control: '#7a3db8',
+  dpoStar: '#0b7285',
+  tempered: '#7a3db8',
   reward: '#1f2933',
   best: '#1e7b45',
   grid: '#e3e6ea',
 } as const;
 
-/** The colour of a method by the lab's name: DPO, SELM, and any control the lab adds (DPO*, …). */
+/** The colour of a method by the page's name: DPO, SELM, DPO*, tempered y_ref (web/comparison.ts's METHOD). */
 export function methodColor(name: string): string {
   if (name === 'DPO') return COLORS.dpo;
   if (name.startsWith('SELM')) return COLORS.selm;
-  if (name === 'SFT' || name === 'π_ref') return COLORS.ref;
-  return COLORS.control;
+  if (name === 'DPO*') return COLORS.dpoStar;
+  if (name.startsWith('tempered')) return COLORS.tempered;
+  return COLORS.ref;
+}
+
+/** The controls' lines are dashed (DPO*) or dotted (tempered), so they read apart from DPO and SELM without colour. */
+export function methodDash(name: string): string | null {
+  if (name === 'DPO*') return '7 4';
+  if (name.startsWith('tempered')) return '2 3';
+  return null;
 }
 
 export interface Series {
@@ -73,8 +82,15 @@ export function rewardCurveChart(series: readonly Series[], best: number, iterat
   if (current !== undefined)
     root.append(svg('line', { x1: x(current), x2: x(current), y1: m.top, y2: H - m.bottom, stroke: '#9aa3ad', 'stroke-dasharray': '2 3' }));
   for (const s of series) {
+    const dash = methodDash(s.label);
     root.append(
-      svg('polyline', { points: s.values.map((v, t) => `${x(t)},${y(v)}`).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2.5 }),
+      svg('polyline', {
+        points: s.values.map((v, t) => `${x(t)},${y(v)}`).join(' '),
+        fill: 'none',
+        stroke: s.color,
+        'stroke-width': 2.5,
+        ...(dash ? { 'stroke-dasharray': dash } : {}),
+      }),
     );
     s.values.forEach((v, t) => root.append(svg('circle', { cx: x(t), cy: y(v), r: 3.5, fill: s.color })));
   }
@@ -101,8 +117,8 @@ export interface PolicySeries {
  */
 export function distributionChart(rewards: readonly number[], series: readonly PolicySeries[], title: string): SVGSVGElement {
   const W = 640;
-  const H = 250;
-  const m = { left: 40, right: 12, top: 64, bottom: 28 };
+  const H = 270;
+  const m = { left: 40, right: 12, top: 84, bottom: 28 };
   const K = rewards.length;
   const band = (W - m.left - m.right) / K;
   const plotH = H - m.top - m.bottom;
@@ -117,14 +133,14 @@ export function distributionChart(rewards: readonly number[], series: readonly P
     'aria-label': `${title}; the table below gives every value`,
   });
   root.append(svg('text', { x: m.left, y: 14, class: 'charttitle' }, title));
-  // Legend in the series' colours, right-aligned on the title's line.
-  let lx = W - m.right;
-  for (const s of [...series].reverse()) {
-    root.append(svg('text', { x: lx, y: 14, 'text-anchor': 'end', style: `fill:${s.color}`, class: 'tick strong' }, `■ ${s.label}`));
-    lx -= 14 + 8 * s.label.length;
+  // Legend in the series' colours, on a line of its own under the title.
+  let lx = m.left;
+  for (const s of series) {
+    root.append(svg('text', { x: lx, y: 34, style: `fill:${s.color}`, class: 'tick strong' }, `■ ${s.label}`));
+    lx += 22 + 7.5 * s.label.length;
   }
-  // r* strip: dots and a line, 0 to max, between the title and the bars.
-  const yR = (r: number): number => 56 - 28 * (r / rMax);
+  // r* strip: dots and a line, 0 to max, between the legend and the bars.
+  const yR = (r: number): number => 76 - 28 * (r / rMax);
   root.append(svg('text', { x: m.left - 6, y: yR(rMax) + 4, 'text-anchor': 'end', class: 'tick' }, `r* ${fmt(rMax, 0)}`));
   root.append(
     svg('polyline', {
@@ -183,7 +199,7 @@ export function histogramChart(
   const names = Object.keys(values);
   const W = 560;
   const rowH = 70;
-  const m = { left: 64, right: 12, top: 10, bottom: 34 };
+  const m = { left: 112, right: 12, top: 10, bottom: 34 };
   const H = m.top + rowH * names.length + m.bottom;
   const x = (v: number): number => m.left + ((W - m.left - m.right) * v) / best;
   const root = svg('svg', {
