@@ -44,9 +44,9 @@ export interface Series {
 
 /** Mean r* per iteration, one line per method, on an axis from 0 to the best possible r*, which is drawn. */
 export function rewardCurveChart(series: readonly Series[], best: number, iterations: number, current?: number): SVGSVGElement {
-  const w = 420;
+  const w = 480;
   const H = 230;
-  const m = { left: 44, right: 70, top: 16, bottom: 36 };
+  const m = { left: 44, right: 118, top: 16, bottom: 36 };
   const T = Math.max(iterations, 1);
   const x = (t: number): number => m.left + ((w - m.left - m.right) * t) / T;
   const y = (v: number): number => m.top + (H - m.top - m.bottom) * (1 - v / best);
@@ -137,7 +137,7 @@ export function distributionChart(rewards: readonly number[], series: readonly P
   let lx = m.left;
   for (const s of series) {
     root.append(svg('text', { x: lx, y: 34, style: `fill:${s.color}`, class: 'tick strong' }, `■ ${s.label}`));
-    lx += 22 + 7.5 * s.label.length;
+    lx += 24 + 8.5 * s.label.length;
   }
   // r* strip: dots and a line, 0 to max, between the legend and the bars.
   const yR = (r: number): number => 76 - 28 * (r / rMax);

@@ -6,8 +6,11 @@
  */
 import { histogramChart, methodColor } from './charts.js';
 import { runSeeds, type ComparisonSettings, type SeedsRun } from './comparison.js';
-import { formatInterval, meanInterval, pairedDifference } from '../src/lab/stats.js';
-import { fmt, h, nextFrame, scrollBox, slider } from './dom.js';
+import { meanInterval, pairedDifference, type Interval } from '../src/lab/stats.js';
+import { fmt, h, nextFrame, scrollBox, signed, slider } from './dom.js';
+
+/** "0.123 ± 0.045" with a true minus sign. */
+const interval = (i: Interval, sign = false): string => `${sign ? signed(i.mean, 3) : fmt(i.mean, 3)} ± ${fmt(i.halfWidth, 3)}`;
 
 export function describeSettings(s: ComparisonSettings): string {
   const world = s.featureWidth > 0 ? `smooth world (width ${s.featureWidth})` : 'table world';
@@ -97,7 +100,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
           'tr',
           { attrs: { 'data-method': m } },
           h('td', { attrs: { style: `color:${methodColor(m)}` } }, m),
-          h('td', { class: 'num' }, formatInterval(meanInterval(values[m]!), 3)),
+          h('td', { class: 'num' }, interval(meanInterval(values[m]!))),
           h('td', { class: 'num', attrs: { 'data-found': foundRate(m) } }, `${fmt(100 * foundRate(m), 0)} %`),
           h('td', { class: 'num' }, fmt(mass(m), 3)),
         ),
@@ -124,7 +127,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
             {},
             h('span', m === 'DPO' ? { id: 'seeds-winrate', attrs: { 'data-wins': won } } : { attrs: { 'data-wins': won } }, text),
           ),
-          h('td', { class: 'num' }, formatInterval(pairedDifference(values.SELM!, values[m]!), 3)),
+          h('td', { class: 'num' }, interval(pairedDifference(values.SELM!, values[m]!), true)),
         );
       }),
     ),

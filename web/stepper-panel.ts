@@ -395,6 +395,11 @@ function renderIteration(run: ComparisonRun, t: number, task: number, tuning: Dp
       { id: 'iteration-title' },
       t === 0 ? `Before iteration 1: every method starts from π_SFT (T = ${T})` : `Iteration ${t} of ${T}`,
     ),
+    h('div', { class: 'side-by-side' }, scrollBox('scroll-x', curve), scrollBox('table-scroll', curveTable)),
+    methodsNote(run, tuning),
+    scrollBox('scroll-x', dist),
+    h('p', { class: 'scroll-hint' }, '← the chart scrolls sideways →'),
+    h('details', {}, h('summary', {}, 'The chart’s values as a table'), scrollBox('table-scroll', distTable)),
     t === 0
       ? h(
           'p',
@@ -402,11 +407,6 @@ function renderIteration(run: ComparisonRun, t: number, task: number, tuning: Dp
           'Press Step to run iteration 1: take the first portion D_1 of the preference data, sample y_ref from π_ref for each prompt, rank, train.',
         )
       : steps(run, t, task),
-    h('div', { class: 'side-by-side' }, scrollBox('scroll-x', curve), scrollBox('table-scroll', curveTable)),
-    methodsNote(run, tuning),
-    scrollBox('scroll-x', dist),
-    h('p', { class: 'scroll-hint' }, '← the chart scrolls sideways →'),
-    h('details', {}, h('summary', {}, 'The chart’s values as a table'), scrollBox('table-scroll', distTable)),
   );
 }
 
