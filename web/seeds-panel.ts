@@ -111,12 +111,24 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
     'table',
     { id: 'seeds-wins' },
     h('caption', {}, 'SELM against each other method, paired by seed (same world, labels and SFT model).'),
-    h('thead', {}, h('tr', {}, h('th', {}, 'SELM against'), h('th', {}, 'SELM higher final r* in'), h('th', {}, 'SELM − other, mean r*'))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'SELM against'),
+        h('th', {}, 'SELM higher final r* in'),
+        h('th', {}, 'SELM − other, mean r*'),
+        h('th', {}, 'what the interval says'),
+      ),
+    ),
     h(
       'tbody',
       {},
       ...others.map((m) => {
         const won = run.outcomes.filter((o) => o.finalReward.SELM! > o.finalReward[m]!).length;
+        const d = pairedDifference(values.SELM!, values[m]!);
         const text = `SELM beat ${m} on final r* in ${won} of ${n} seeds.`;
         return h(
           'tr',
@@ -127,7 +139,8 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
             {},
             h('span', m === 'DPO' ? { id: 'seeds-winrate', attrs: { 'data-wins': won } } : { attrs: { 'data-wins': won } }, text),
           ),
-          h('td', { class: 'num' }, interval(pairedDifference(values.SELM!, values[m]!), true)),
+          h('td', { class: 'num' }, interval(d, true)),
+          h('td', {}, d.n < 2 ? 'one seed: no conclusion' : d.low > 0 ? 'SELM higher' : d.high < 0 ? `${m} higher` : 'no clear difference'),
         );
       }),
     ),
