@@ -352,6 +352,10 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     await page.click('#step');
     await fits();
     await shot(page, 'phone-3-algorithm-t2', '#algorithm');
+    await page.selectOption('#in-world', 'table');
+    await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 60_000 });
+    await fits();
+    expect(await page.textContent('#stepper-status')).toContain('table world');
     await shot(page, 'phone-4-eq33', '#eq33');
     await setSlider(page, 'seeds-count', 5);
     await page.click('#run-seeds');
