@@ -293,6 +293,8 @@ export function mountStepperPanel(root: HTMLElement, onState: (state: StepperSta
     timer = setInterval(() => {
       if (!run || t >= run.settings.iterations) return stop();
       t++;
+      // At the last iteration the button reads Play again at once (it restarts from t = 0).
+      if (t >= run.settings.iterations) stop();
       render();
     }, 700);
   });
