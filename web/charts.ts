@@ -5,6 +5,7 @@
  * Every series has one colour everywhere on the page (COLORS, methodColor); every value drawn is also in a
  * visible label or a table beside the chart.
  */
+import { fittedEdges } from '../src/lab/summary.js';
 import { fmt, svg } from './dom.js';
 
 /** Colours with at least 4.5:1 contrast on white, so they serve for text as well as for marks. */
@@ -189,7 +190,11 @@ export function distributionChart(rewards: readonly number[], series: readonly P
   return root;
 }
 
-/** Final mean r* over seeds: one row of bins per method, counts written on the bars. */
+/**
+ * Final mean r* over seeds: one row of bins per method, counts written on the bars. The bins cover the range
+ * the values take (src/lab/summary.ts's fittedEdges), so seeds that differ by a few hundredths are not one bar;
+ * the axis title gives the best possible r*.
+ */
 export function histogramChart(
   values: Record<string, readonly number[]>,
   best: number,
@@ -197,11 +202,14 @@ export function histogramChart(
   highlight?: Record<string, number>,
 ): SVGSVGElement {
   const names = Object.keys(values);
+  const edges = fittedEdges(Object.values(values).flat(), bins);
+  const lo = edges[0]!;
+  const hi = edges[bins]!;
   const W = 560;
   const rowH = 70;
-  const m = { left: 112, right: 12, top: 10, bottom: 34 };
+  const m = { left: 112, right: 16, top: 10, bottom: 34 };
   const H = m.top + rowH * names.length + m.bottom;
-  const x = (v: number): number => m.left + ((W - m.left - m.right) * v) / best;
+  const x = (v: number): number => m.left + ((W - m.left - m.right) * (v - lo)) / (hi - lo);
   const root = svg('svg', {
     viewBox: `0 0 ${W} ${H}`,
     class: 'chart hist',
@@ -211,7 +219,7 @@ export function histogramChart(
   names.forEach((name, row) => {
     const vs = values[name]!;
     const counts = new Array<number>(bins).fill(0);
-    for (const v of vs) counts[Math.min(bins - 1, Math.max(0, Math.floor((v / best) * bins)))]!++;
+    for (const v of vs) counts[Math.min(bins - 1, Math.max(0, Math.floor(((v - lo) / (hi - lo)) * bins)))]!++;
     const top = m.top + row * rowH;
     const maxCount = Math.max(...counts, 1);
     const color = methodColor(name);
@@ -220,8 +228,8 @@ export function histogramChart(
     );
     counts.forEach((c, b) => {
       const h = ((rowH - 22) * c) / maxCount;
-      const x0 = x((b * best) / bins);
-      const bw = x(((b + 1) * best) / bins) - x0 - 2;
+      const x0 = x(edges[b]!);
+      const bw = x(edges[b + 1]!) - x0 - 2;
       root.append(svg('rect', { x: x0 + 1, y: top + rowH - 8 - h, width: bw, height: h, fill: color, 'data-count': c }));
       if (c > 0) root.append(svg('text', { x: x0 + 1 + bw / 2, y: top + rowH - 11 - h, 'text-anchor': 'middle', class: 'tick' }, c));
     });
@@ -229,10 +237,16 @@ export function histogramChart(
     if (mark !== undefined) root.append(svg('path', { d: `M${x(mark)},${top + rowH - 2} l-5,7 h10 z`, fill: COLORS.reward }));
   });
   const axisY = m.top + rowH * names.length;
-  for (let i = 0; i <= 4; i++)
-    root.append(svg('text', { x: x((best * i) / 4), y: axisY + 14, 'text-anchor': 'middle', class: 'tick' }, fmt((best * i) / 4, 1)));
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * i) / 4;
+    root.append(svg('text', { x: x(v), y: axisY + 14, 'text-anchor': 'middle', class: 'tick' }, fmt(v, 2)));
+  }
   root.append(
-    svg('text', { x: (m.left + W) / 2, y: H - 3, 'text-anchor': 'middle', class: 'tick' }, 'final mean r* (right edge: the best possible)'),
+    svg(
+      'text',
+      { x: (m.left + W) / 2, y: H - 3, 'text-anchor': 'middle', class: 'tick' },
+      `final mean r* of a seed (the best possible is ${fmt(best, 1)})`,
+    ),
   );
   return root;
 }

@@ -145,7 +145,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
       }),
     ),
   );
-  const chartBox = scrollBox('scroll-x', histogramChart(values, run.bestReward, 20));
+  const chartBox = scrollBox('scroll-x', histogramChart(values, run.bestReward, 12));
   const marked = h('p', { class: 'status', id: 'seeds-marked' }, 'Open “All seeds” and press Show to mark one seed in the histogram.');
   const perSeed = h(
     'table',
@@ -168,7 +168,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
       ...run.outcomes.map((o) => {
         const b = h('button', { class: 'link', attrs: { type: 'button', 'data-seed': o.seed } }, `Show seed ${o.seed}`);
         b.addEventListener('click', () => {
-          chartBox.replaceChildren(histogramChart(values, run.bestReward, 20, o.finalReward));
+          chartBox.replaceChildren(histogramChart(values, run.bestReward, 12, o.finalReward));
           marked.textContent = `▲ marks seed ${o.seed}: ${run.methods.map((m) => `${m} ${fmt(o.finalReward[m]!, 3)}`).join(', ')}. It is open in the step-through above.`;
           showSeed(o.seed);
         });
