@@ -118,7 +118,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
         'tr',
         {},
         h('th', {}, 'SELM against'),
-        h('th', {}, 'SELM higher final r* in'),
+        h('th', {}, 'seeds SELM ended higher'),
         h('th', {}, 'SELM − other, mean r*'),
         h('th', {}, 'what the interval says'),
       ),
@@ -129,21 +129,24 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
       ...others.map((m) => {
         const won = run.outcomes.filter((o) => o.finalReward.SELM! > o.finalReward[m]!).length;
         const d = pairedDifference(values.SELM!, values[m]!);
-        const text = `SELM beat ${m} on final r* in ${won} of ${n} seeds.`;
         return h(
           'tr',
           { attrs: { 'data-against': m } },
           h('td', { attrs: { style: `color:${methodColor(m)}` } }, m),
-          h(
-            'td',
-            {},
-            h('span', m === 'DPO' ? { id: 'seeds-winrate', attrs: { 'data-wins': won } } : { attrs: { 'data-wins': won } }, text),
-          ),
+          h('td', { class: 'num', attrs: { 'data-wins': won } }, `${won} of ${n}`),
           h('td', { class: 'num' }, interval(d, true)),
           h('td', {}, d.n < 2 ? 'one seed: no conclusion' : d.low > 0 ? 'SELM higher' : d.high < 0 ? `${m} higher` : 'no clear difference'),
         );
       }),
     ),
+  );
+  const sentences = h(
+    'p',
+    { id: 'seeds-winrates' },
+    ...others.map((m) => {
+      const won = run.outcomes.filter((o) => o.finalReward.SELM! > o.finalReward[m]!).length;
+      return h('span', m === 'DPO' ? { id: 'seeds-winrate' } : {}, `SELM beat ${m} on final r* in ${won} of ${n} seeds. `);
+    }),
   );
   const chartBox = scrollBox('scroll-x', histogramChart(values, run.bestReward, 12));
   const marked = h('p', { class: 'status', id: 'seeds-marked' }, 'Open “All seeds” and press Show to mark one seed in the histogram.');
@@ -186,6 +189,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
     'div',
     {},
     h('div', { class: 'side-by-side' }, scrollBox('table-scroll', summary), scrollBox('table-scroll', wins)),
+    sentences,
     chartBox,
     marked,
     h('details', {}, h('summary', {}, `All ${n} seeds`), scrollBox('table-scroll', perSeed)),
