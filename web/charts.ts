@@ -5,6 +5,7 @@
  * Every series has one colour everywhere on the page (COLORS, methodColor); every value drawn is also in a
  * visible label or a table beside the chart.
  */
+import { fittedEdges } from '../src/lab/summary.js';
 import { fmt, svg } from './dom.js';
 
 /** Colours with at least 4.5:1 contrast on white, so they serve for text as well as for marks. */
@@ -12,18 +13,27 @@ export const COLORS = {
   ref: '#6b7480',
   dpo: '#2f5d8a',
   selm: '#b35300',
-  control: '#7a3db8',
+  dpoStar: '#0b7285',
+  tempered: '#7a3db8',
   reward: '#1f2933',
   best: '#1e7b45',
   grid: '#e3e6ea',
 } as const;
 
-/** The colour of a method by the lab's name: DPO, SELM, and any control the lab adds (DPO*, …). */
+/** The colour of a method by the page's name: DPO, SELM, DPO*, tempered y_ref (web/comparison.ts's METHOD). */
 export function methodColor(name: string): string {
   if (name === 'DPO') return COLORS.dpo;
   if (name.startsWith('SELM')) return COLORS.selm;
-  if (name === 'SFT' || name === 'π_ref') return COLORS.ref;
-  return COLORS.control;
+  if (name === 'DPO*') return COLORS.dpoStar;
+  if (name.startsWith('tempered')) return COLORS.tempered;
+  return COLORS.ref;
+}
+
+/** The controls' lines are dashed (DPO*) or dotted (tempered), so they read apart from DPO and SELM without colour. */
+export function methodDash(name: string): string | null {
+  if (name === 'DPO*') return '7 4';
+  if (name.startsWith('tempered')) return '2 3';
+  return null;
 }
 
 export interface Series {
@@ -35,9 +45,9 @@ export interface Series {
 
 /** Mean r* per iteration, one line per method, on an axis from 0 to the best possible r*, which is drawn. */
 export function rewardCurveChart(series: readonly Series[], best: number, iterations: number, current?: number): SVGSVGElement {
-  const w = 420;
+  const w = 480;
   const H = 230;
-  const m = { left: 44, right: 70, top: 16, bottom: 36 };
+  const m = { left: 44, right: 118, top: 16, bottom: 36 };
   const T = Math.max(iterations, 1);
   const x = (t: number): number => m.left + ((w - m.left - m.right) * t) / T;
   const y = (v: number): number => m.top + (H - m.top - m.bottom) * (1 - v / best);
@@ -73,8 +83,15 @@ export function rewardCurveChart(series: readonly Series[], best: number, iterat
   if (current !== undefined)
     root.append(svg('line', { x1: x(current), x2: x(current), y1: m.top, y2: H - m.bottom, stroke: '#9aa3ad', 'stroke-dasharray': '2 3' }));
   for (const s of series) {
+    const dash = methodDash(s.label);
     root.append(
-      svg('polyline', { points: s.values.map((v, t) => `${x(t)},${y(v)}`).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2.5 }),
+      svg('polyline', {
+        points: s.values.map((v, t) => `${x(t)},${y(v)}`).join(' '),
+        fill: 'none',
+        stroke: s.color,
+        'stroke-width': 2.5,
+        ...(dash ? { 'stroke-dasharray': dash } : {}),
+      }),
     );
     s.values.forEach((v, t) => root.append(svg('circle', { cx: x(t), cy: y(v), r: 3.5, fill: s.color })));
   }
@@ -101,8 +118,8 @@ export interface PolicySeries {
  */
 export function distributionChart(rewards: readonly number[], series: readonly PolicySeries[], title: string): SVGSVGElement {
   const W = 640;
-  const H = 250;
-  const m = { left: 40, right: 12, top: 64, bottom: 28 };
+  const H = 270;
+  const m = { left: 40, right: 12, top: 84, bottom: 28 };
   const K = rewards.length;
   const band = (W - m.left - m.right) / K;
   const plotH = H - m.top - m.bottom;
@@ -117,14 +134,14 @@ export function distributionChart(rewards: readonly number[], series: readonly P
     'aria-label': `${title}; the table below gives every value`,
   });
   root.append(svg('text', { x: m.left, y: 14, class: 'charttitle' }, title));
-  // Legend in the series' colours, right-aligned on the title's line.
-  let lx = W - m.right;
-  for (const s of [...series].reverse()) {
-    root.append(svg('text', { x: lx, y: 14, 'text-anchor': 'end', style: `fill:${s.color}`, class: 'tick strong' }, `■ ${s.label}`));
-    lx -= 14 + 8 * s.label.length;
+  // Legend in the series' colours, on a line of its own under the title.
+  let lx = m.left;
+  for (const s of series) {
+    root.append(svg('text', { x: lx, y: 34, style: `fill:${s.color}`, class: 'tick strong' }, `■ ${s.label}`));
+    lx += 24 + 8.5 * s.label.length;
   }
-  // r* strip: dots and a line, 0 to max, between the title and the bars.
-  const yR = (r: number): number => 56 - 28 * (r / rMax);
+  // r* strip: dots and a line, 0 to max, between the legend and the bars.
+  const yR = (r: number): number => 76 - 28 * (r / rMax);
   root.append(svg('text', { x: m.left - 6, y: yR(rMax) + 4, 'text-anchor': 'end', class: 'tick' }, `r* ${fmt(rMax, 0)}`));
   root.append(
     svg('polyline', {
@@ -173,7 +190,11 @@ export function distributionChart(rewards: readonly number[], series: readonly P
   return root;
 }
 
-/** Final mean r* over seeds: one row of bins per method, counts written on the bars. */
+/**
+ * Final mean r* over seeds: one row of bins per method, counts written on the bars. The bins cover the range
+ * the values take (src/lab/summary.ts's fittedEdges), so seeds that differ by a few hundredths are not one bar;
+ * the axis title gives the best possible r*.
+ */
 export function histogramChart(
   values: Record<string, readonly number[]>,
   best: number,
@@ -181,11 +202,14 @@ export function histogramChart(
   highlight?: Record<string, number>,
 ): SVGSVGElement {
   const names = Object.keys(values);
+  const edges = fittedEdges(Object.values(values).flat(), bins);
+  const lo = edges[0]!;
+  const hi = edges[bins]!;
   const W = 560;
   const rowH = 70;
-  const m = { left: 64, right: 12, top: 10, bottom: 34 };
+  const m = { left: 112, right: 16, top: 10, bottom: 34 };
   const H = m.top + rowH * names.length + m.bottom;
-  const x = (v: number): number => m.left + ((W - m.left - m.right) * v) / best;
+  const x = (v: number): number => m.left + ((W - m.left - m.right) * (v - lo)) / (hi - lo);
   const root = svg('svg', {
     viewBox: `0 0 ${W} ${H}`,
     class: 'chart hist',
@@ -195,7 +219,7 @@ export function histogramChart(
   names.forEach((name, row) => {
     const vs = values[name]!;
     const counts = new Array<number>(bins).fill(0);
-    for (const v of vs) counts[Math.min(bins - 1, Math.max(0, Math.floor((v / best) * bins)))]!++;
+    for (const v of vs) counts[Math.min(bins - 1, Math.max(0, Math.floor(((v - lo) / (hi - lo)) * bins)))]!++;
     const top = m.top + row * rowH;
     const maxCount = Math.max(...counts, 1);
     const color = methodColor(name);
@@ -204,8 +228,8 @@ export function histogramChart(
     );
     counts.forEach((c, b) => {
       const h = ((rowH - 22) * c) / maxCount;
-      const x0 = x((b * best) / bins);
-      const bw = x(((b + 1) * best) / bins) - x0 - 2;
+      const x0 = x(edges[b]!);
+      const bw = x(edges[b + 1]!) - x0 - 2;
       root.append(svg('rect', { x: x0 + 1, y: top + rowH - 8 - h, width: bw, height: h, fill: color, 'data-count': c }));
       if (c > 0) root.append(svg('text', { x: x0 + 1 + bw / 2, y: top + rowH - 11 - h, 'text-anchor': 'middle', class: 'tick' }, c));
     });
@@ -213,10 +237,16 @@ export function histogramChart(
     if (mark !== undefined) root.append(svg('path', { d: `M${x(mark)},${top + rowH - 2} l-5,7 h10 z`, fill: COLORS.reward }));
   });
   const axisY = m.top + rowH * names.length;
-  for (let i = 0; i <= 4; i++)
-    root.append(svg('text', { x: x((best * i) / 4), y: axisY + 14, 'text-anchor': 'middle', class: 'tick' }, fmt((best * i) / 4, 1)));
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * i) / 4;
+    root.append(svg('text', { x: x(v), y: axisY + 14, 'text-anchor': 'middle', class: 'tick' }, fmt(v, 2)));
+  }
   root.append(
-    svg('text', { x: (m.left + W) / 2, y: H - 3, 'text-anchor': 'middle', class: 'tick' }, 'final mean r* (right edge: the best possible)'),
+    svg(
+      'text',
+      { x: (m.left + W) / 2, y: H - 3, 'text-anchor': 'middle', class: 'tick' },
+      `final mean r* of a seed (the best possible is ${fmt(best, 1)})`,
+    ),
   );
   return root;
 }

@@ -118,3 +118,29 @@ export function scrollBox(cls: 'table-scroll' | 'scroll-x', child: Element): HTM
     child,
   );
 }
+
+/** A select with (value, text) options. */
+export function select(id: string, options: readonly (readonly [string, string])[], value: string): HTMLSelectElement {
+  const el = h('select', { id });
+  for (const [v, text] of options) el.append(h('option', { attrs: { value: v } }, text));
+  el.value = value;
+  return el;
+}
+
+/** A control in a label with its name above and a hint below (the control's accessible name is the label text). */
+export function labelled(id: string, name: string, control: HTMLElement, hint: string): HTMLLabelElement {
+  return h(
+    'label',
+    { class: 'slider', attrs: { for: id } },
+    h('span', { class: 'name' }, name),
+    control,
+    h('span', { class: 'hint' }, hint),
+  );
+}
+
+/** A checkbox inside its label, the label in the colour of what it switches on. */
+export function checkbox(id: string, checked: boolean, text: string, color: string): { label: HTMLLabelElement; input: HTMLInputElement } {
+  const input = h('input', { id, attrs: { type: 'checkbox' } });
+  input.checked = checked;
+  return { label: h('label', { class: 'check', attrs: { for: id, style: `color:${color}` } }, input, ` ${text}`), input };
+}

@@ -43,6 +43,9 @@ export function mountEq33Panel(root: HTMLElement): (state: StepperState) => void
         'p',
         {},
         `${selm.name} (α = ${alpha}, β = ${beta}), iteration ${t}, a prompt of task ${task}, its ${pairs.length} pairs of D_${t}. ${last.t === 0 ? 'The step-through is at t = 0, so this shows iteration 1.' : ''}`,
+        run.settings.featureWidth > 0
+          ? ` Smooth world: these pushes are on the logits; the parameters θ move by Φ times them, so a step changes the logits by Φ² times the push and each push also moves the neighbours within about ${run.settings.featureWidth} responses.`
+          : ' Table world: each push moves its own logit only.',
       ),
       scrollBox(
         'table-scroll',

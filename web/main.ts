@@ -12,7 +12,7 @@ typesetMaths(document);
 mountFigure1Panel(byId('figure1', HTMLElement));
 const onState = mountEq33Panel(byId('eq33', HTMLElement));
 const stepper = mountStepperPanel(byId('algorithm', HTMLElement), onState);
-mountSeedsPanel(byId('seeds', HTMLElement), (seed) => stepper.showSeed(seed));
+mountSeedsPanel(byId('seeds', HTMLElement), stepper);
 mountGradcheckPanel(byId('gradcheck', HTMLElement));
 mountGpuPanel(byId('gpu', HTMLElement));
 document.body.dataset.ready = 'true';

@@ -186,10 +186,14 @@ export function figure4Populations(
   ];
 }
 
+/** Sees every method's policy and ranked triples after each iteration (in process only: not part of a worker's job). */
+export type IterationObserver = (method: string, iteration: number, policy: Policy, data: readonly TrainingTriple[]) => void;
+
 /**
  * Runs every method on one seed of the bandit world (table or smooth, by `world.featureWidth`) and returns its
  * per-iteration exploration metrics. `algorithm` supplies everything a method does not set (β, T, batch size,
- * optimizer, ...). The ranker is the true reward, as in the demo.
+ * optimizer, ...). The ranker is the true reward, as in the demo. `observe` lets the teaching page's
+ * step-through record what each iteration trained on.
  */
 export function runComparisonSeed(
   world: BanditConfig,
@@ -197,6 +201,7 @@ export function runComparisonSeed(
   methods: readonly ComparisonMethod[],
   seed: number,
   options: ComparisonOptions = {},
+  observe?: IterationObserver,
 ): SeedComparison {
   const w = makeBanditWorld(world, seed);
   const out: SeedComparison = { seed, methods: {} };
@@ -218,6 +223,7 @@ export function runComparisonSeed(
       {
         onStep: (r) => (last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] }),
         onIterationEnd: ({ iteration, policy, data }) => {
+          observe?.(m.name, iteration, policy, data);
           metrics.push({ ...explorationMetrics(w, policy, iteration, data), ...last });
           if (options.recordPolicies)
             rows.push(

@@ -26,7 +26,12 @@ export interface DifferenceRow {
 
 export interface HistogramSeries {
   label: string;
+  /** Fraction of held-out prompts whose greedy response falls in each bin (the paper's decoding). */
   fractions: Interval[];
+  /** Fraction of sampled responses' r* in each bin: exact mass over Y in the bandit, draws otherwise. */
+  sampledFractions: Interval[];
+  /** Mean r* of the greedy responses. */
+  meanGreedy: Interval;
 }
 
 export interface Summary {
@@ -44,6 +49,7 @@ export interface Summary {
   differences: DifferenceRow[];
   winMatrix: { labels: string[]; mean: number[][]; halfWidth: number[][] };
   alphaSweep: { alpha: number; greedy: Interval; sampled: Interval }[];
+  /** Edges of the histograms' bins, fitted to the range the histograms' r* values cover. */
   histogramEdges: number[];
   /** Greedy r* histograms at `histogramIteration` by method (Figure 3 middle). */
   histogramIteration: number;
@@ -121,17 +127,31 @@ export function summarize(results: ExperimentResults): Summary {
     }));
 
   const bins = config.eval.bins;
-  const high = results.bestReward > 0 ? results.bestReward : 1;
-  const histogramEdges = Array.from({ length: bins + 1 }, (_, i) => (high * i) / bins);
-  const hist = (label: string, evals: ModelEval[]): HistogramSeries => ({
-    label,
-    fractions: curveIntervals(evals.map((e) => histogram(e.greedy, bins, 0, high))),
-  });
   const histogramIteration = Math.min(2, last);
-  const histogramsByAlpha = methods.map((m) =>
-    hist(m.alpha === 0 ? 'α = 0 (DPO)' : `α = ${m.alpha}`, seedsEvals(results, m.name, histogramIteration)),
+  const byAlpha = methods.map((m) => ({
+    label: m.alpha === 0 ? 'α = 0 (DPO)' : `α = ${m.alpha}`,
+    evals: seedsEvals(results, m.name, histogramIteration),
+  }));
+  const byIteration = [
+    { label: 'SFT', evals: sft },
+    ...iterations.map((t) => ({ label: `iter ${t}`, evals: seedsEvals(results, 'SELM', t) })),
+  ];
+  const histogramEdges = fittedEdges(
+    [...byAlpha, ...byIteration].flatMap(({ evals }) =>
+      evals.flatMap((e) => [...e.greedy, ...e.sampled.flatMap((d) => d.values.filter((_, i) => d.weights[i]! >= 1e-3))]),
+    ),
+    bins,
   );
-  const histogramsByIteration = [hist('SFT', sft), ...iterations.map((t) => hist(`iter ${t}`, seedsEvals(results, 'SELM', t)))];
+  const low = histogramEdges[0]!;
+  const high = histogramEdges[bins]!;
+  const hist = ({ label, evals }: { label: string; evals: ModelEval[] }): HistogramSeries => ({
+    label,
+    fractions: curveIntervals(evals.map((e) => histogram(e.greedy, bins, low, high))),
+    sampledFractions: curveIntervals(evals.map((e) => sampledHistogram(e, bins, low, high))),
+    meanGreedy: meanInterval(evals.map((e) => e.meanGreedy)),
+  });
+  const histogramsByAlpha = byAlpha.map(hist);
+  const histogramsByIteration = byIteration.map(hist);
 
   const firstOnline = 1;
   const selm1 = seedsEvals(results, 'SELM', firstOnline);
@@ -160,4 +180,33 @@ export function summarize(results: ExperimentResults): Summary {
     histogramsByIteration,
     implicitDifference,
   };
+}
+
+/**
+ * `bins` equal bins over the range `values` cover, the ends rounded out to a tenth, so the bars spread over
+ * where the data are (a fixed 0-to-best range put every greedy r* of a run in one bar). One value alone gets
+ * a range of 0.2 around it.
+ */
+export function fittedEdges(values: readonly number[], bins: number): number[] {
+  const finite = values.filter(Number.isFinite);
+  let low = finite.length > 0 ? Math.floor(Math.min(...finite) * 10 + 1e-9) / 10 : 0;
+  let high = finite.length > 0 ? Math.ceil(Math.max(...finite) * 10 - 1e-9) / 10 : 1;
+  if (high - low < 0.2) {
+    low -= 0.1;
+    high = low + 0.2;
+  }
+  return Array.from({ length: bins + 1 }, (_, i) => low + ((high - low) * i) / bins);
+}
+
+/** The mass of a model's sampled r* distribution per bin, averaged over held-out prompts (fractions sum to 1). */
+export function sampledHistogram(e: ModelEval, bins: number, low: number, high: number): number[] {
+  const out = new Array<number>(bins).fill(0);
+  for (const d of e.sampled) {
+    const total = d.weights.reduce((a, b) => a + b, 0) || 1;
+    d.values.forEach((v, i) => {
+      const k = Math.min(bins - 1, Math.max(0, Math.floor(((v - low) / (high - low)) * bins)));
+      out[k]! += d.weights[i]! / total / e.sampled.length;
+    });
+  }
+  return out;
 }

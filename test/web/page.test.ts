@@ -19,7 +19,7 @@ import { webBuildOptions } from '../../scripts/web-build.mjs';
 import { tensor } from '../../src/autograd/index.js';
 import { FIGURE1_DEFAULTS, figure1 } from '../../src/lab/figure1.js';
 import { tabularDecomposedGradient } from '../../src/selm/gradients.js';
-import { runComparison } from '../../web/comparison.js';
+import { DEFAULT_COMPARISON, LEARNING_RATES, runComparison } from '../../web/comparison.js';
 import { PAGE_SELM_TERMS } from '../../web/gradcheck-cases.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -121,7 +121,7 @@ async function open(options: { init?: () => void; url?: string; width?: number; 
   if (options.init) await page.addInitScript(options.init);
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
-  await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 15_000 });
+  await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 60_000 });
   return { page, errors, foreign };
 }
 
@@ -210,9 +210,14 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     await page.waitForFunction(() => document.getElementById('f1-width-out')!.textContent === '0.2');
     await shot(page, 'desktop-2-maths', '#maths');
 
-    // 3. Algorithm 1 step by step: Step, Play, Reset, and the numbers against the lab's runner in Node.
-    const settings = { alpha: 5, beta: 1, iterations: 8, seed: 24 };
-    const expected = await runComparison(settings);
+    // 3. Algorithm 1 step by step: Step, Play, Reset, and the numbers against the lab in Node. The page starts in
+    // the smooth world with DPO, SELM and both controls; DPO*'s budget is tuned in the page on the tuning seeds.
+    console.log(`[page] ${await page.textContent('#stepper-status')}`);
+    const dpoStarLr = Number(await page.getAttribute('#algorithm', 'data-dpostar-lr'));
+    expect(LEARNING_RATES).toContain(dpoStarLr);
+    const settings = { ...DEFAULT_COMPARISON, dpoStarLearningRate: dpoStarLr };
+    const expected = runComparison(settings);
+    expect(expected.methods.map((m) => m.name)).toEqual(['DPO', 'SELM', 'DPO*', 'tempered y_ref']);
     expect(await page.getAttribute('#algorithm', 'data-t')).toBe('0');
     await page.click('#step');
     await page.click('#step');
@@ -223,6 +228,7 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     expect(rows).toHaveLength(3);
     rows.forEach((r, t) => expected.methods.forEach((m, i) => expect(r[i + 1]).toBe(m.records[t]!.meanReward.toFixed(3))));
     expect(await page.locator('table.triples').count()).toBe(expected.methods.length);
+    expect(await page.textContent('#methods-note')).toContain(`DPO*: iterative DPO at lr ${dpoStarLr}`);
     await shot(page, 'desktop-3-algorithm-t2', '#algorithm');
 
     // 4. Eq. (3.3): the page's pushes equal the library's closed-form gradient (tabularDecomposedGradient).
@@ -234,7 +240,8 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
       })),
     );
     const selm = expected.methods.find((m) => m.name === 'SELM')!;
-    const task = 2;
+    const task = 0;
+    const { alpha, beta } = settings;
     const ref = selm.records[1]!.probs[task]!;
     const pol = selm.records[2]!.probs[task]!;
     const pairs = selm.records[2]!.triples.filter((x) => x.task === task).map((x) => ({
@@ -247,12 +254,12 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
       tensor(Float64Array.from(pol, Math.log), { shape: [1, K], dtype: 'float64' }),
       tensor(Float64Array.from(ref, Math.log), { shape: [1, K], dtype: 'float64' }),
       pairs,
-      { alpha: 5, beta: 1 },
+      { alpha, beta },
     );
     expect(eqRows).toHaveLength(K);
     eqRows.forEach((r, k) => {
       expect(r.dpo + r.optimism).toBeCloseTo(-total.data[k]!, 9);
-      expect(r.optimism).toBeCloseTo(5 * 1 * (pol[k]! - ref[k]!), 9);
+      expect(r.optimism).toBeCloseTo(alpha * beta * (pol[k]! - ref[k]!), 9);
       expect(r.weight).toBeCloseTo(ref[k]! / pol[k]!, 9);
     });
     expect(await page.textContent('#eq33-lhs')).toBe(await page.textContent('#eq33-rhs'));
@@ -265,22 +272,36 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     expect(await page.textContent('#eq33-lhs')).toBe('0.000000');
 
     await page.click('#play');
-    await page.waitForFunction(() => document.getElementById('algorithm')!.dataset.t === '8', undefined, { timeout: 15_000 });
-    await shot(page, 'desktop-3-algorithm-t8', '#algorithm');
+    await page.waitForFunction(() => document.getElementById('algorithm')!.dataset.t === '3', undefined, { timeout: 15_000 });
+    await shot(page, 'desktop-3-algorithm-t3', '#algorithm');
     await page.click('#reset');
     expect(await page.getAttribute('#algorithm', 'data-t')).toBe('0');
-    // A slider marks the results stale, then they follow it.
+    // A control marks the results stale, then they follow it; a new (world, β, T) tunes DPO* again.
     await setSlider(page, 'in-alpha', 2);
     expect(await page.getAttribute('#algorithm', 'data-state')).toBe('stale');
     await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 15_000 });
+    await page.selectOption('#in-world', 'table');
+    expect(await page.isDisabled('#in-width')).toBe(true);
+    await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 60_000 });
+    expect(await page.textContent('#stepper-status')).toContain('table world');
+    expect(await page.textContent('#world-note')).toContain('Table world');
+    await page.selectOption('#in-world', 'smooth');
+    await setSlider(page, 'in-width', 1);
+    await page.selectOption('#in-budget', '30');
+    await page.selectOption('#in-tau', '3');
+    await page.uncheck('#in-tempered');
     for (const [id, v] of [
-      ['in-beta', 0.5],
-      ['in-iterations', 3],
+      ['in-beta', 0.25],
+      ['in-iterations', 2],
       ['in-seed', 7],
     ] as const)
       await setSlider(page, id, v);
+    await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 60_000 });
+    const status = (await page.textContent('#stepper-status')) ?? '';
+    for (const part of ['smooth world, width 1', 'α = 2, β = 0.25', 'budget lr 30', 'seed 7']) expect(status).toContain(part);
+    expect(await page.locator('#rstar-table thead th').allTextContents()).toEqual(['t', 'DPO', 'SELM', 'DPO*']);
+    await page.check('#in-tempered');
     await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 15_000 });
-    expect(await page.textContent('#stepper-status')).toContain('α = 2, β = 0.5, seed 7');
     await page.selectOption('#task-select', '1');
 
     // 5. Seeds: a small run, then one seed opened in the step-through.
@@ -290,10 +311,14 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     expect(await page.getAttribute('#seeds', 'data-state')).toBe('done');
     expect(await page.locator('#seeds-table tbody tr').count()).toBe(5);
     expect(await page.textContent('#seeds-winrate')).toMatch(/SELM beat DPO on final r\* in \d of 5 seeds/);
+    expect(await page.locator('#seeds-summary tbody tr').count()).toBe(4);
+    expect(await page.textContent('#seeds-status')).toContain('smooth world (width 1)');
+    console.log(`[page] ${await page.textContent('#seeds-status')}`);
     await page.click('#seeds details summary');
     await page.click('button[data-seed="3"]');
     await page.waitForFunction(() => document.getElementById('in-seed-out')!.textContent === '3');
     await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 15_000 });
+    expect(await page.textContent('#seeds-marked')).toContain('seed 3');
     await shot(page, 'desktop-5-seeds', '#seeds');
 
     // 6. Engineering: gradient checks and the GPU panel.
@@ -329,6 +354,10 @@ describe.skipIf(skipBrowser)('teaching page (chromium, headless, --disable-gpu)'
     await page.click('#step');
     await fits();
     await shot(page, 'phone-3-algorithm-t2', '#algorithm');
+    await page.selectOption('#in-world', 'table');
+    await page.waitForSelector('#algorithm[data-state="done"]', { timeout: 60_000 });
+    await fits();
+    expect(await page.textContent('#stepper-status')).toContain('table world');
     await shot(page, 'phone-4-eq33', '#eq33');
     await setSlider(page, 'seeds-count', 5);
     await page.click('#run-seeds');
