@@ -5,7 +5,8 @@ import { loadCheckpoint, type CheckpointOptions } from './checkpoints.js';
 import { methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig } from './config.js';
 import { readText, type RunStorage } from './storage.js';
 import { checkpointPath, describePath, unitKey, type ExperimentResults, type RunOptions } from './runner.js';
-import { buildWorld, initialPolicy, preferencesTextOf } from './setup.js';
+import type { TextJudge } from './module-judge.js';
+import { buildWorld, initialPolicy, judgedWorld, preferencesTextOf } from './setup.js';
 
 /** The config of a run, validated as `selm train` validates a config file. */
 export function readRunConfig(storage: RunStorage): ExperimentConfig {
@@ -24,9 +25,17 @@ export function readRunConfig(storage: RunStorage): ExperimentConfig {
  * Re-evaluates a finished run from its checkpoints alone (each iteration's π_ref is the previous checkpoint):
  * the same deterministic evaluation as during the run, so it reproduces eval.json.
  */
-export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile'], ckpt: CheckpointOptions = {}): ExperimentResults {
+export function evaluateRun(
+  storage: RunStorage,
+  readFile?: RunOptions['readFile'],
+  ckpt: CheckpointOptions = {},
+  /** The run's judge module, loaded by the caller (a text world with a module ranker is evaluated by it). */
+  judge: TextJudge | null = null,
+): ExperimentResults {
   const dir = storage.location;
   const config = readRunConfig(storage);
+  if (config.ranker.kind === 'module' && judge === null)
+    throw new Error(`${dir}: the run's judge ${config.ranker.path} was not loaded (pass it to evaluateRun)`);
   const preferencesText = preferencesTextOf(config, readFile);
   const methods = methodsOf(config);
   const evals: Record<string, ModelEval> = {};
@@ -45,7 +54,10 @@ export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile
     );
   }
   for (const seed of config.seeds) {
-    const world = buildWorld(config, seed, preferencesText);
+    // The run's judge (a text world's only reward): its module as given, or its learned judge trained again,
+    // deterministically, exactly as the run trained it.
+    const sources = { ...(readFile ? { readFile } : {}), judge };
+    const { world } = judgedWorld(config, seed, buildWorld(config, seed, preferencesText, sources), preferencesText, sources);
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const options = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));

@@ -7,6 +7,7 @@ import type { Policy } from '../selm/policy.js';
 import { methodsOf, streamSeed, type ExperimentConfig } from './config.js';
 import { DataError, parsePreferencesJsonl } from './data.js';
 import type { TextJudge } from './module-judge.js';
+import { textJudgeOf, trainLearnedJudge, type LearnedJudge } from './learned-judge.js';
 import { makeTextWorld } from './worlds/text.js';
 import { banditPolicy, makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from '../selm/policies/gpt.js';
@@ -55,6 +56,24 @@ export function preferencesTextOf(config: ExperimentConfig, readFile: RunOptions
   if (config.preferences === null) return null;
   if (readFile === undefined) throw new DataError(`${config.preferences}: this runner cannot read files (no readFile given)`);
   return readFile(config.preferences);
+}
+
+/**
+ * The world a seed is trained and evaluated in, with its learned judge when the config asks for one. The judge
+ * is trained first, deterministically (so a resumed run and `selm eval` retrain the same one); a text world is
+ * rebuilt around it, since the judge is its only reward. `base` is the seed's world as buildWorld made it.
+ */
+export function judgedWorld(
+  config: ExperimentConfig,
+  seed: number,
+  base: World,
+  preferencesText: string | null,
+  sources: WorldSources,
+): { world: World; learned: LearnedJudge | null } {
+  if (config.ranker.kind !== 'learned') return { world: base, learned: null };
+  const learned = trainLearnedJudge(config, base, seed, config.world.kind !== 'text');
+  if (config.world.kind !== 'text') return { world: base, learned };
+  return { world: buildWorld(config, seed, preferencesText, { ...sources, judge: textJudgeOf(learned.ranker, base) }), learned };
 }
 
 /** The config's judge module, loaded once (null when the ranker is not a module). */
