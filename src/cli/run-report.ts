@@ -8,6 +8,8 @@ import { FolderStorage } from '../lab/node/folder-storage.js';
 import { readTextFile } from '../lab/node/files.js';
 import { lockRunFolder, type RunLock } from '../lab/node/run-lock.js';
 import { loadJudgeModule } from '../lab/node/load-judge.js';
+import { loadStartingModel } from '../lab/node/hf-folder.js';
+import { fillModelShape } from '../lab/starting-model.js';
 import { writeReport } from '../lab/report.js';
 import type { Summary } from '../lab/summary.js';
 import { UsageError } from './args.js';
@@ -24,6 +26,7 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
       resume,
       readFile: readTextFile,
       loadJudge: loadJudgeModule,
+      loadModel: loadStartingModel,
       onEvent: (e) => reporter.onEvent(e),
     });
     const summary = await writeReport(storage, results);
@@ -60,7 +63,11 @@ export function readConfigFile(path: string): ExperimentConfig {
   } catch (e) {
     throw new ConfigError([`not valid JSON (${e instanceof Error ? e.message : String(e)})`], path);
   }
-  return parseExperimentConfig(raw, path);
+  const config = parseExperimentConfig(raw, path);
+  // A starting model sets the model fields the file leaves out (so that config.json records the real shape).
+  if (!config.model.init) return config;
+  const given = (raw as { model?: unknown }).model;
+  return fillModelShape(config, given, loadStartingModel(config.model.init.hf));
 }
 
 /**

@@ -6,6 +6,7 @@ import { methodsOf, parseExperimentConfig, streamSeed, type ExperimentConfig } f
 import { readText, type RunStorage } from './storage.js';
 import { checkpointPath, describePath, unitKey, type ExperimentResults, type RunOptions } from './runner.js';
 import type { TextJudge } from './module-judge.js';
+import type { StartingModel } from './starting-model.js';
 import { buildWorld, initialPolicy, judgedWorld, preferencesTextOf } from './setup.js';
 
 /** The config of a run, validated as `selm train` validates a config file. */
@@ -31,6 +32,8 @@ export function evaluateRun(
   ckpt: CheckpointOptions = {},
   /** The run's judge module, loaded by the caller (a text world with a module ranker is evaluated by it). */
   judge: TextJudge | null = null,
+  /** The run's `model.init` folder, read by the caller (it sets the model's shape and a text world's tokenizer). */
+  start: StartingModel | null = null,
 ): ExperimentResults {
   const dir = storage.location;
   const config = readRunConfig(storage);
@@ -56,12 +59,12 @@ export function evaluateRun(
   for (const seed of config.seeds) {
     // The run's judge (a text world's only reward): its module as given, or its learned judge trained again,
     // deterministically, exactly as the run trained it.
-    const sources = { ...(readFile ? { readFile } : {}), judge };
+    const sources = { ...(readFile ? { readFile } : {}), judge, start };
     const { world } = judgedWorld(config, seed, buildWorld(config, seed, preferencesText, sources), preferencesText, sources);
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const options = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
-    const sft = initialPolicy(config, world, seed);
+    const sft = initialPolicy(config, world, seed, start);
     loadCheckpoint(storage, checkpointPath(seed, 'SFT', 'sft'), sft, { seed, method: 'SFT' }, ckpt);
     evals[unitKey(seed, 'SFT', 'sft')] = evaluateModel(world, sft, null, options, evalGenerator());
     for (const m of methods) {

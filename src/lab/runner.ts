@@ -31,7 +31,8 @@ import { RunFolderError } from './errors.js';
 import { writeIterationData } from './data/iteration-data.js';
 import { ModuleRanker, type TextJudge } from './module-judge.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
-import { buildWorld, initialPolicy, judgedWorld, loadJudgeOf, preferencesTextOf, totalStepsOf } from './setup.js';
+import { buildWorld, initialPolicy, judgedWorld, loadJudgeOf, loadStartOf, preferencesTextOf, totalStepsOf } from './setup.js';
+import { checkStartingModel, type StartingModel } from './starting-model.js';
 
 export { buildWorld, initialPolicy, totalStepsOf, type WorldSources } from './setup.js';
 export { evaluateRun, readRunConfig } from './evaluate-run.js';
@@ -62,6 +63,8 @@ export interface RunOptions {
    */
   readFile?: (path: string) => string;
   onEvent?: (event: ProgressEvent) => void;
+  /** Reads the config's `model.init` folder, once per run: the CLI reads a Hugging Face folder (hf-folder.ts). */
+  loadModel?: (path: string) => StartingModel;
   /** Loads the config's judge module (`ranker.kind` 'module'), once per run: the CLI imports the file. */
   loadJudge?: (path: string) => Promise<TextJudge>;
   /**
@@ -146,8 +149,10 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   // Build every world first: a bad preferences file fails here, before anything is written.
   const preferencesText = preferencesTextOf(config, options.readFile);
   const judge = await loadJudgeOf(config, options);
-  const sources = { ...(options.readFile ? { readFile: options.readFile } : {}), judge };
+  const start = loadStartOf(config, options);
+  const sources = { ...(options.readFile ? { readFile: options.readFile } : {}), judge, start };
   const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText, sources));
+  if (start) for (const w of worlds) checkStartingModel(config.model, w, start);
   for (const [i, w] of worlds.entries()) {
     if (w.preferences.length < totalIterations(config.algorithm)) {
       throw new Error(
@@ -195,7 +200,7 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
 
     // The SFT model.
-    const sft = initialPolicy(config, world, seed);
+    const sft = initialPolicy(config, world, seed, start);
     const sftKey = unitKey(seed, 'SFT', 'sft');
     const sftPath = checkpointPath(seed, 'SFT', 'sft');
     const sftSteps = world.kind === 'language' ? config.sft.steps : 0;

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { evaluateRun, readRunConfig } from '../../lab/runner.js';
 import { loadJudgeModule } from '../../lab/node/load-judge.js';
+import { loadStartingModel } from '../../lab/node/hf-folder.js';
 import { FolderStorage } from '../../lab/node/folder-storage.js';
 import { readTextFile } from '../../lab/node/files.js';
 import { lockRunFolder } from '../../lab/node/run-lock.js';
@@ -43,7 +44,8 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     // A text run is evaluated by its judge: the module the config names (loaded from where selm runs, as
     // during training), or the learned judge, which evaluateRun retrains exactly as the run did.
     const judge = config.ranker.kind === 'module' ? await loadJudgeModule(config.ranker.path) : null;
-    summary = await writeReport(storage, evaluateRun(storage, readTextFile, { allowNonFinite: flag(p, 'allow-nonfinite') }, judge));
+    const start = config.model.init ? loadStartingModel(config.model.init.hf) : null;
+    summary = await writeReport(storage, evaluateRun(storage, readTextFile, { allowNonFinite: flag(p, 'allow-nonfinite') }, judge, start));
   } finally {
     lock.release();
   }

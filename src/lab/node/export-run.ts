@@ -18,7 +18,8 @@ import { trlConfigOf } from '../trl-config.js';
 import type { World } from '../worlds/types.js';
 import { readTextFile } from './files.js';
 import { FolderStorage } from './folder-storage.js';
-import { writeHfFolder } from './hf-folder.js';
+import type { StartingModel } from '../starting-model.js';
+import { loadStartingModel, writeHfFolder } from './hf-folder.js';
 
 export interface CheckpointChoice {
   seed?: number;
@@ -28,8 +29,8 @@ export interface CheckpointChoice {
   iteration?: number;
 }
 
-function worldOf(config: ExperimentConfig, seed: number): World {
-  return buildWorld(config, seed, config.preferences === null ? null : readTextFile(config.preferences), { readFile: readTextFile });
+function worldOf(config: ExperimentConfig, seed: number, start: StartingModel | null): World {
+  return buildWorld(config, seed, config.preferences === null ? null : readTextFile(config.preferences), { readFile: readTextFile, start });
 }
 
 function tokenizerFiles(world: World, contextLength: number): Record<string, string> {
@@ -58,8 +59,10 @@ export function runCheckpointModel(
   const path = sft ? checkpointPath(seed, 'SFT', 'sft') : checkpointPath(seed, method.name, iteration);
   if (!storage.exists(path))
     throw new Error(`${run}/${path}: no such checkpoint (is the run finished? iterations are 0..${config.algorithm.iterations})`);
-  const world = worldOf(config, seed);
-  const policy = initialPolicy(config, world, seed) as GptPolicy;
+  // A run started from a Hugging Face folder needs it again: it sets the model's shape and the text world's tokenizer.
+  const start = config.model.init ? loadStartingModel(config.model.init.hf) : null;
+  const world = worldOf(config, seed, start);
+  const policy = initialPolicy(config, world, seed, start) as GptPolicy;
   loadCheckpoint(storage, path, policy);
   return { config, world, model: policy.model, label: sft ? `seed${seed}-sft` : `seed${seed}-${methodSlug(method.name)}-iter${iteration}` };
 }
