@@ -13,6 +13,10 @@ import { InvalidInputError } from './errors.js';
 import { methodsOf, type ExperimentConfig } from './config.js';
 import { unitKey, type ExperimentResults } from './runner.js';
 import { formatInterval, meanInterval, pairedDifference, type Interval } from './stats.js';
+import { preferenceInWorld } from './data.js';
+import { parseJsonlLine } from './data/records.js';
+import type { World } from './worlds/types.js';
+import type { Preference } from '../selm/types.js';
 
 /** The comparison's learned judge unless the config names one: the settings test/lab/learned-judge.test.ts checks. */
 export const COMPARISON_LEARNED: LearnedRankerConfig = { ...DEFAULT_LEARNED, steps: 200, lr: 3e-3 };
@@ -28,6 +32,49 @@ export function judgeComparisonConfigs(base: ExperimentConfig): { trueReward: Ex
     trueReward: { ...base, name: `${base.name}-true-reward`, ranker: { kind: 'true-reward' } },
     learned: { ...base, name: `${base.name}-learned`, ranker: learned },
   };
+}
+
+/** How often a judge's choices in Algorithm 1 (the D_t it wrote) agree with r*. */
+export interface RankedAgreement {
+  rows: number;
+  /** Rows read back into the world's tokens (truncated, retokenised or special-holding rows are skipped). */
+  checked: number;
+  /** Checked rows whose chosen and rejected r* separates. */
+  separated: number;
+  /** Of those, rows where the judge's chosen has the higher r*. */
+  agree: number;
+}
+
+/**
+ * The judge's agreement with r* on the pairs it actually chose, on the policies' own samples (y_ref against y_w
+ * and y_l): where a learned judge is used out of its training distribution. `jsonl` is one D_t file's text.
+ */
+export function rankedAgreement(
+  world: World,
+  jsonl: string,
+  into: RankedAgreement = { rows: 0, checked: 0, separated: 0, agree: 0 },
+): RankedAgreement {
+  jsonl.split('\n').forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    into.rows++;
+    const flags = JSON.parse(raw) as { truncated?: boolean; retokenized?: boolean };
+    if (flags.truncated || flags.retokenized) return;
+    let triple: Preference;
+    try {
+      const record = parseJsonlLine(raw, `D_t:${i + 1}`, i + 1);
+      if (record === null) return;
+      triple = preferenceInWorld(record, world, `D_t:${i + 1}`);
+    } catch {
+      return; // a sampled y_ref holding a special token: not text of the world's vocabulary
+    }
+    into.checked++;
+    const w = world.trueReward(triple.prompt, triple.chosen);
+    const l = world.trueReward(triple.prompt, triple.rejected);
+    if (w === l) return;
+    into.separated++;
+    if (w > l) into.agree++;
+  });
+  return into;
 }
 
 export interface JudgeComparisonRow {
@@ -56,6 +103,9 @@ export interface JudgeComparison {
     trueRewardAgreement: Interval;
     /** r*'s own agreement with the held-out labels: what a perfect judge scores on them. */
     labelCeiling: Interval;
+    /** Agreement with r* on the pairs it chose in Algorithm 1 (D_t), per seed; absent when not measured. */
+    rankedAgreement?: Interval;
+    rankedPairs?: number;
   };
 }
 
@@ -68,7 +118,13 @@ function finalEvals(results: ExperimentResults, method: string, iteration: numbe
 }
 
 /** The comparison from the two experiments' results and the learned judge's report per seed. */
-export function compareJudges(trueReward: ExperimentResults, learned: ExperimentResults, reports: LearnedJudgeReport[]): JudgeComparison {
+export function compareJudges(
+  trueReward: ExperimentResults,
+  learned: ExperimentResults,
+  reports: LearnedJudgeReport[],
+  /** Per seed, the learned judge's agreement with r* over its D_t (rankedAgreement). */
+  ranked: RankedAgreement[] = [],
+): JudgeComparison {
   const T = trueReward.config.algorithm.iterations;
   const both = (method: string, iteration: number): { t: ModelEval[]; l: ModelEval[] } => ({
     t: finalEvals(trueReward, method, iteration),
@@ -105,6 +161,12 @@ export function compareJudges(trueReward: ExperimentResults, learned: Experiment
       heldOutAccuracy: of('heldOutAccuracy'),
       trueRewardAgreement: of('trueRewardAgreement'),
       labelCeiling: of('labelCeiling'),
+      ...(ranked.length > 0
+        ? {
+            rankedAgreement: meanInterval(ranked.map((r) => r.agree / r.separated)),
+            rankedPairs: ranked.reduce((a, r) => a + r.separated, 0),
+          }
+        : {}),
     },
   };
 }
@@ -137,7 +199,7 @@ export function judgeComparisonMarkdown(c: JudgeComparison): string {
     '',
     `Language world; seeds ${c.seeds.join(', ')}; SFT, then ${c.iteration} iterations of Algorithm 1 with SELM and iterative DPO, ranked once by r* itself and once by a Bradley–Terry reward model on the GPT trunk trained on D (${j.config.steps} steps, batch ${j.config.batchSize}, lr ${j.config.lr}, ${Math.round(j.config.heldOutFraction * 100)}% of D held out). Both are evaluated with r* on held-out prompts after iteration ${c.iteration}; every number is a mean over seeds with its 95% interval (Student t), differences paired by seed.`,
     '',
-    `**The judge** (${j.heldOutPairs} held-out pairs per seed): agrees with r* on ${pct(j.trueRewardAgreement)} of the held-out pairs r* separates; with the held-out labels (Bradley–Terry draws from r*) on ${pct(j.heldOutAccuracy)}, where r* itself agrees with ${pct(j.labelCeiling)}.`,
+    `**The judge** (${j.heldOutPairs} held-out pairs per seed): agrees with r* on ${pct(j.trueRewardAgreement)} of the held-out pairs r* separates; with the held-out labels (Bradley–Terry draws from r*) on ${pct(j.heldOutAccuracy)}, where r* itself agrees with ${pct(j.labelCeiling)}.${j.rankedAgreement ? ` On the pairs it chose in Algorithm 1 (D_t: the policies' own samples y_ref against y_w and y_l; ${j.rankedPairs} pairs r* separates, over all seeds), it agrees with r* on ${pct(j.rankedAgreement)}.` : ''}`,
     '',
     ...table,
     '',

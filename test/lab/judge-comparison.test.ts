@@ -5,7 +5,9 @@
 import { describe, expect, test } from 'vitest';
 import { defaultsFor } from '../../src/lab/config.js';
 import type { ModelEval } from '../../src/lab/evaluate.js';
-import { compareJudges, judgeComparisonConfigs, judgeComparisonMarkdown } from '../../src/lab/judge-comparison.js';
+import { compareJudges, judgeComparisonConfigs, judgeComparisonMarkdown, rankedAgreement } from '../../src/lab/judge-comparison.js';
+import { iterationRows } from '../../src/lab/data/iteration-data.js';
+import { DEFAULT_LANGUAGE, makeLanguageWorld } from '../../src/lab/worlds/language.js';
 import type { LearnedJudgeReport } from '../../src/lab/learned-judge.js';
 import { unitKey, type ExperimentResults } from '../../src/lab/runner.js';
 import type { ExperimentConfig } from '../../src/lab/config.js';
@@ -67,6 +69,30 @@ describe('judge comparison', () => {
     expect(md).toMatch(/\| DPO \| 0\.600 ± 0\.248 \| 0\.500 ± 0\.248 \| -0\.100 ± 0\.000 \|/);
     expect(md).toMatch(/agrees with r\* on 80\.0 ± 24\.8% of the held-out pairs/);
     expect(md).toMatch(/DPO: .*the interval excludes 0 \(the learned judge costs\)/);
+  });
+
+  test("rankedAgreement reads a D_t back and counts the judge's chosen against r*: all, then none when reversed", () => {
+    const world = makeLanguageWorld(DEFAULT_LANGUAGE, 0);
+    const separated = world.preferences.filter((p) => world.trueReward(p.prompt, p.chosen) !== world.trueReward(p.prompt, p.rejected));
+    const byTruth = separated.map((p) =>
+      world.trueReward(p.prompt, p.chosen) > world.trueReward(p.prompt, p.rejected) ? p : { ...p, chosen: p.rejected, rejected: p.chosen },
+    );
+    const jsonl = (ps: typeof byTruth): string =>
+      iterationRows(
+        world,
+        ps.map((p) => ({ ...p, yRef: null })),
+        null,
+      )
+        .map((r) => JSON.stringify(r))
+        .join('\n');
+    const right = rankedAgreement(world, jsonl(byTruth));
+    expect(right.rows).toBe(byTruth.length);
+    expect(right.checked).toBe(byTruth.length);
+    expect(right.agree).toBe(right.separated);
+    expect(right.separated).toBe(byTruth.length);
+    const wrong = rankedAgreement(world, jsonl(byTruth.map((p) => ({ ...p, chosen: p.rejected, rejected: p.chosen }))));
+    expect(wrong.separated).toBe(byTruth.length);
+    expect(wrong.agree).toBe(0);
   });
 
   test('only the language world has both a known r* and token sequences', () => {

@@ -2,14 +2,20 @@
  * `selm judges`: SELM and iterative DPO in the language world ranked by the true reward r* and by a learned
  * reward model, the rest equal; reports what the learned judge's errors cost each method (judge-comparison.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../nn/node/checkpoint-file.js';
 import { defaultsFor, methodsOf, type ExperimentConfig } from '../../lab/config.js';
 import type { ModelEval } from '../../lab/evaluate.js';
-import { compareJudges, judgeComparisonConfigs, judgeComparisonMarkdown } from '../../lab/judge-comparison.js';
+import {
+  compareJudges,
+  judgeComparisonConfigs,
+  judgeComparisonMarkdown,
+  rankedAgreement,
+  type RankedAgreement,
+} from '../../lab/judge-comparison.js';
 import type { LearnedJudgeReport } from '../../lab/learned-judge.js';
-import type { ExperimentResults } from '../../lab/runner.js';
+import { buildWorld, type ExperimentResults } from '../../lab/runner.js';
 import { flag, parse, stringOption, timestamp } from '../args.js';
 import { printResult } from '../output.js';
 import { chooseReporter, formatDuration } from '../progress.js';
@@ -79,7 +85,17 @@ export async function runJudgesCommand(argv: string[]): Promise<number> {
   const reports = learned.seeds.map(
     (seed) => JSON.parse(readFileSync(join(learnedDir, 'judge', `seed${seed}.json`), 'utf8')) as LearnedJudgeReport,
   );
-  const comparison = compareJudges(readResults(trueDir, trueReward), readResults(learnedDir, learned), reports);
+  // The judge on the pairs it chose: every D_t of the learned run, read back into the seed's world.
+  const ranked = learned.seeds.map((seed) => {
+    const world = buildWorld(learned, seed);
+    const agreement: RankedAgreement = { rows: 0, checked: 0, separated: 0, agree: 0 };
+    const data = join(learnedDir, 'data', `seed${seed}`);
+    for (const method of readdirSync(data).sort())
+      for (const file of readdirSync(join(data, method)).sort())
+        rankedAgreement(world, readFileSync(join(data, method, file), 'utf8'), agreement);
+    return agreement;
+  });
+  const comparison = compareJudges(readResults(trueDir, trueReward), readResults(learnedDir, learned), reports, ranked);
   const markdown = judgeComparisonMarkdown(comparison);
   writeFileAtomic(
     join(dir, 'summary.md'),
