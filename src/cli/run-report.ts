@@ -1,7 +1,7 @@
 /** Shared by `selm demo`, `selm train` and `selm eval`: run (or resume) an experiment, then write its report. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseExperimentConfig, type ExperimentConfig } from '../lab/config.js';
+import { ConfigError, parseExperimentConfig, validateExperimentConfig, type ExperimentConfig } from '../lab/config.js';
 import { runExperiment } from '../lab/runner.js';
 import { divergenceWarnings, RunDivergedError, warningsMarkdown } from '../lab/divergence.js';
 import { FolderStorage } from '../lab/node/folder-storage.js';
@@ -64,10 +64,15 @@ export function readConfigFile(path: string): ExperimentConfig {
     throw new ConfigError([`not valid JSON (${e instanceof Error ? e.message : String(e)})`], path);
   }
   const config = parseExperimentConfig(raw, path);
-  // A starting model sets the model fields the file leaves out (so that config.json records the real shape).
+  // A starting model sets the model fields the file leaves out (so that config.json records the real shape),
+  // and in the text world the vocabulary size; the limits are then checked again against the real sizes.
   if (!config.model.init) return config;
-  const given = (raw as { model?: unknown }).model;
-  return fillModelShape(config, given, loadStartingModel(config.model.init.hf));
+  const start = loadStartingModel(config.model.init.hf);
+  const filled = fillModelShape(config, (raw as { model?: unknown }).model, start);
+  if (filled.world.kind === 'text' && start.tokenizer) filled.world = { ...filled.world, vocabSize: start.model.config.vocabSize };
+  const problems = validateExperimentConfig(filled);
+  if (problems.length > 0) throw new ConfigError(problems, path);
+  return filled;
 }
 
 /**
