@@ -101,5 +101,6 @@ export function textJudgeOf(ranker: RewardModelRanker, world: Pick<World, 'parse
     name: ranker.name,
     score: (prompt, response) => ranker.score(encodePrompt(prompt), encodeResponse(response)),
     rank: (prompt, responses) => ranker.rank(encodePrompt(prompt), responses.map(encodeResponse)),
+    scoreTokens: (prompt, response) => ranker.score(prompt, response),
   };
 }

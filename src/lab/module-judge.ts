@@ -21,6 +21,12 @@ export interface TextJudge {
   readonly name: string;
   score: ((prompt: string, response: string) => number) | null;
   rank(prompt: string, responses: readonly string[]): number[];
+  /**
+   * A judge that reads the world's tokens (the learned reward model) scores them as they are: a sampled
+   * response's text need not tokenise back into the same ids (bytes that are not valid UTF-8 alone, pieces the
+   * BPE would merge), nor fit the model's context once re-encoded.
+   */
+  scoreTokens?: (prompt: Tokens, response: Tokens) => number;
 }
 
 /**

@@ -81,6 +81,16 @@ describe('text runs', () => {
     expect(readFileSync(join(textRun, 'eval.json'), 'utf8')).toBe(before);
   });
 
+  it('selm eval on a text run with a learned judge trains it again as the run did and reproduces eval.json', async () => {
+    const run = join(root, 'learned');
+    const config = textConfig('learned', { ranker: { kind: 'learned', steps: 20, batchSize: 8, heldOutFraction: 0.25 } });
+    expect((await train(config, run)).code).toBe(0);
+    const before = readFileSync(join(run, 'eval.json'), 'utf8');
+    const r = await selm('eval', run);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(run, 'eval.json'), 'utf8')).toBe(before);
+  }, 60_000);
+
   it("a run started from the exported folder: iteration 1's reference policy has the folder's logits", async () => {
     const out = join(root, 'from-hf');
     const config = textConfig('from-hf', { model: { init: { hf } }, sft: { steps: 0 } });

@@ -188,6 +188,7 @@ export function makeTextWorld(config: TextConfig, seed: number, sources: TextSou
       );
     }
     // A response the model never ended is scored as written; the judge decides what that is worth.
+    if (judge.scoreTokens) return judge.scoreTokens(prompt, response);
     return judge.score(decodePrompt(prompt), decodeResponse(response));
   };
   return {
