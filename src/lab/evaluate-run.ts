@@ -57,10 +57,11 @@ export function evaluateRun(
     );
   }
   for (const seed of config.seeds) {
-    // The run's judge (a text world's only reward): its module as given, or its learned judge trained again,
-    // deterministically, exactly as the run trained it.
+    // A text world's only reward is the run's judge: its module as given, or its learned judge trained again,
+    // deterministically, exactly as the run trained it. The other worlds evaluate with r*.
     const sources = { ...(readFile ? { readFile } : {}), judge, start };
-    const { world } = judgedWorld(config, seed, buildWorld(config, seed, preferencesText, sources), preferencesText, sources);
+    const base = buildWorld(config, seed, preferencesText, sources);
+    const world = config.world.kind === 'text' ? judgedWorld(config, seed, base, preferencesText, sources).world : base;
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const options = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
