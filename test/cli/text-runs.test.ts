@@ -171,3 +171,38 @@ describe('language runs from a Hugging Face folder', () => {
     expectSameLogits(sftModel(join(root, 'l2'), exported), exported, [[1, 4, 5, 3, 6, 7]]);
   }, 60_000);
 });
+
+describe('selm judges', () => {
+  it('runs r* and the learned judge on one language config and writes the comparison', async () => {
+    const config = join(root, 'judges.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'j',
+        world: { kind: 'language', pairsPerPrompt: 2 },
+        seeds: [0, 1],
+        alphaSweep: [],
+        sft: { steps: 3 },
+        algorithm: { iterations: 1, epochs: 1 },
+        eval: { samples: 1 },
+        ranker: { kind: 'learned', steps: 5 },
+      }),
+    );
+    const out = join(root, 'judges');
+    const r = await selm('judges', '--config', config, '--out', out, '--json');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout.trimEnd().split('\n').at(-1)!) as {
+      type: string;
+      comparison: { rows: { method: string }[]; judge: { config: { steps: number }; rankedPairs: number } };
+    };
+    expect(result.type).toBe('result');
+    expect(result.comparison.rows.map((x) => x.method)).toEqual(['DPO', 'SELM']);
+    // The config's own learned judge is the one compared, and its D_t were read back.
+    expect(result.comparison.judge.config.steps).toBe(5);
+    expect(result.comparison.judge.rankedPairs).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/On the pairs it chose in Algorithm 1 .* it agrees with r\* on/);
+    const text = await selm('judges', '--config', textConfig('jt'), '--out', join(root, 'jt'));
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/needs a world with a known r\* .* got 'text'/);
+  }, 120_000);
+});
