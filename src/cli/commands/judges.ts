@@ -33,7 +33,7 @@ options:
                  replaced by r* and by its learned ranker (or {"kind": "learned", "steps": 200, "lr": 3e-3})
   --out DIR      where the report goes (default runs/judges-<time>): DIR/true-reward and DIR/learned are run
                  folders, DIR/summary.md the comparison
-  --quick        fewer seeds and steps (a smoke test, not a result)
+  --quick        2 seeds and fewer steps, under a minute (a smoke test, not a result)
   --json         stdout is JSON lines only: progress, then one result record holding the comparison
   -h, --help     this help`;
 
@@ -45,11 +45,13 @@ function baseConfig(path: string | undefined, quick: boolean): ExperimentConfig 
   c.alphaSweep = [];
   if (quick) {
     c.name = 'judges-quick';
+    // The demo's quick language settings (demo.ts): SFT long enough that the policy's samples differ.
     c.seeds = [0, 1];
-    c.sft.steps = 30;
-    c.algorithm.epochs = 1;
-    if (c.world.kind === 'language') c.world = { ...c.world, pairsPerPrompt: 2 };
-    c.eval.samples = 2;
+    c.sft.steps = 40;
+    c.algorithm.epochs = 2;
+    c.algorithm.batchSize = 16;
+    if (c.world.kind === 'language') c.world = { ...c.world, pairsPerPrompt: 4 };
+    c.eval.samples = 4;
   }
   return c;
 }
