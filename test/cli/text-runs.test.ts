@@ -9,9 +9,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readHfFolder } from '../../src/lab/node/hf-folder.js';
+import { loadStartingModel, readHfFolder } from '../../src/lab/node/hf-folder.js';
+import { loadJudgeModule } from '../../src/lab/node/load-judge.js';
+import { parseExperimentConfig } from '../../src/lab/config.js';
+import { fillModelShape } from '../../src/lab/starting-model.js';
+import { MemoryStorage } from '../../src/lab/storage.js';
 import { FolderStorage } from '../../src/lab/node/folder-storage.js';
-import { checkpointPath, readRunConfig } from '../../src/lab/runner.js';
+import { checkpointPath, readRunConfig, RunInterrupted, runExperiment } from '../../src/lab/runner.js';
 import type { GPT } from '../../src/nn/gpt.js';
 import { loadModel } from '../../src/nn/node/checkpoint-file.js';
 import { Generator } from '../../src/autograd/index.js';
@@ -107,6 +111,28 @@ describe('text runs', () => {
     expect((await selm('eval', out)).code).toBe(0);
     expect((await selm('export', 'hf', out, '--iteration', '0', '--out', join(root, 'again'))).code).toBe(0);
     expectSameLogits(readHfFolder(join(root, 'again')).model, exported, ids);
+  }, 60_000);
+
+  it('a run started from the folder and interrupted resumes to the same checkpoints, bit for bit', async () => {
+    const config = parseExperimentConfig(
+      JSON.parse(
+        readFileSync(
+          textConfig('resume', { model: { init: { hf } }, sft: { steps: 2 }, algorithm: { iterations: 2, epochs: 1, batchSize: 9 } }),
+          'utf8',
+        ),
+      ),
+    );
+    const start = loadStartingModel(hf);
+    const options = { readFile: (p: string) => readFileSync(p, 'utf8'), loadJudge: loadJudgeModule, loadModel: () => start };
+    const whole = new MemoryStorage();
+    await runExperiment(fillModelShape(config, {}, start), { ...options, storage: whole });
+    const parts = new MemoryStorage();
+    await expect(
+      runExperiment(fillModelShape(config, {}, start), { ...options, storage: parts, stopAfterIterations: 1 }),
+    ).rejects.toBeInstanceOf(RunInterrupted);
+    await runExperiment(fillModelShape(config, {}, start), { ...options, storage: parts, resume: true });
+    const last = checkpointPath(0, 'SELM', 2);
+    expect(Buffer.from(parts.read(last)).equals(Buffer.from(whole.read(last)))).toBe(true);
   }, 60_000);
 
   it('starting-model mismatches are invalid input (exit 2) naming both sides, and nothing is written', async () => {
