@@ -18,6 +18,7 @@ import { runExportCommand } from './commands/export.js';
 import { runImportCommand } from './commands/import.js';
 import { runEvalCommand } from './commands/eval.js';
 import { runGradcheckCommand } from './commands/gradcheck.js';
+import { runJudgesCommand } from './commands/judges.js';
 import { runTourCommand } from './commands/tour.js';
 import { runTrainCommand } from './commands/train.js';
 
@@ -27,6 +28,10 @@ const COMMANDS: Record<string, Command> = {
   demo: { summary: 'SELM vs iterative DPO in the bandit and language worlds, with the results table (npm start)', run: runDemoCommand },
   train: { summary: 'one experiment from a config file (every knob), or --resume an interrupted run', run: runTrainCommand },
   eval: { summary: 're-evaluate a finished run from its checkpoints and rewrite its report', run: runEvalCommand },
+  judges: {
+    summary: 'SELM and DPO ranked by the true reward r* and by a learned reward model: what the judge costs each',
+    run: runJudgesCommand,
+  },
   gradcheck: { summary: "every SELM term's gradient against finite differences (float64)", run: runGradcheckCommand },
   data: { summary: 'export or import preference sets as JSONL (prompt, chosen, rejected)', run: runDataCommand },
   export: {

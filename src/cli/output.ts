@@ -2,7 +2,8 @@
  * The output convention every `selm` command follows (README, "Commands", says the same for users).
  *
  * Exit codes: 0 success; 2 a usage or input error, found before any work starts (an unknown command, flag or
- * stray argument, a bad option value, an invalid config or preference file, a folder that holds no run);
+ * stray argument, a bad option value, an invalid config or preference file, a folder that holds no run), or a
+ * judge module or starting model that fails (the user's input too, even when it fails mid-run);
  * 1 a failure while working (a non-finite loss, a failed gradient check, a file that cannot be written).
  *
  * Streams: stdout carries the command's result and nothing else; stderr carries progress, notes and errors.
@@ -15,7 +16,7 @@
  *                                                                        command ran (ok false: checks failed)
  *   {"type": "error", "command": C, "exitCode": 1 | 2, "message": M}    the last line when it could not run
  *
- * C is the command: demo, train, eval, gradcheck, tour, data export or data import. Every record starts with
+ * C is the command: demo, train, eval, judges, gradcheck, tour, data export or data import. Every record starts with
  * "type" and "command"; a result's other fields are the command's (runs: dir and results, one table per
  * experiment; checks: results, one row per check; data: count and the files).
  */

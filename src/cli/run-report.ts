@@ -1,13 +1,15 @@
 /** Shared by `selm demo`, `selm train` and `selm eval`: run (or resume) an experiment, then write its report. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, parseExperimentConfigText, type ExperimentConfig } from '../lab/config.js';
+import { ConfigError, parseExperimentConfigText, validateExperimentConfig, type ExperimentConfig } from '../lab/config.js';
 import { runExperiment } from '../lab/runner.js';
 import { divergenceWarnings, RunDivergedError, warningsMarkdown } from '../lab/divergence.js';
 import { FolderStorage } from '../lab/node/folder-storage.js';
 import { readTextFile } from '../lab/node/files.js';
 import { lockRunFolder, type RunLock } from '../lab/node/run-lock.js';
 import { loadJudgeModule } from '../lab/node/load-judge.js';
+import { loadStartingModel } from '../lab/node/hf-folder.js';
+import { fillModelShape } from '../lab/starting-model.js';
 import { writeReport } from '../lab/report.js';
 import type { Summary } from '../lab/summary.js';
 import { UsageError } from './args.js';
@@ -24,6 +26,7 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
       resume,
       readFile: readTextFile,
       loadJudge: loadJudgeModule,
+      loadModel: loadStartingModel,
       onEvent: (e) => reporter.onEvent(e),
     });
     const summary = await writeReport(storage, results);
@@ -53,7 +56,17 @@ export function readConfigFile(path: string): ExperimentConfig {
   } catch (e) {
     throw new ConfigError([`cannot read the file (${e instanceof Error ? e.message : String(e)})`], path);
   }
-  return parseExperimentConfigText(text, path);
+  const config = parseExperimentConfigText(text, path);
+  // A starting model sets the model fields the file leaves out (so that config.json records the real shape),
+  // and in the text world the vocabulary size; the limits are then checked again against the real sizes.
+  if (!config.model.init) return config;
+  const start = loadStartingModel(config.model.init.hf);
+  const raw = JSON.parse(text.replace(/^\uFEFF/, '')) as { model?: unknown };
+  const filled = fillModelShape(config, raw.model, start);
+  if (filled.world.kind === 'text' && start.tokenizer) filled.world = { ...filled.world, vocabSize: start.model.config.vocabSize };
+  const problems = validateExperimentConfig(filled);
+  if (problems.length > 0) throw new ConfigError(problems, path);
+  return filled;
 }
 
 /**

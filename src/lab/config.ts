@@ -8,6 +8,7 @@ import { DEFAULT_ALGORITHM, validateAlgorithmConfig, type AlgorithmConfig } from
 import type { RankerConfig } from './judges.js';
 import { DEFAULT_LIMITS, limitsProblems, resourceProblems, type ResourceLimits } from './resources.js';
 import { validateLearnedConfig } from './learned-judge.js';
+import { validateModelInit, type ModelInit } from './starting-model.js';
 import { DEFAULT_BANDIT, validateBanditConfig, type BanditConfig } from './worlds/bandit.js';
 import { DEFAULT_LANGUAGE, validateLanguageConfig, type LanguageConfig } from './worlds/language.js';
 import { DEFAULT_TEXT, validateTextConfig, type TextConfig } from './worlds/text.js';
@@ -17,6 +18,11 @@ export interface ModelConfig {
   heads: number;
   layers: number;
   mlpRatio: number;
+  /**
+   * Starting weights: null, a fresh GPT from the seed; {"hf": DIR}, a Hugging Face GPT-2 folder (as `selm export
+   * hf` writes it), whose shape the model takes and, in the text world, whose tokenizer (starting-model.ts).
+   */
+  init?: ModelInit | null;
 }
 
 export interface SftConfig {
@@ -56,7 +62,7 @@ export interface ExperimentConfig {
 export const DEFAULT_BANDIT_EXPERIMENT: ExperimentConfig = {
   name: 'bandit',
   world: DEFAULT_BANDIT,
-  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2 },
+  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2, init: null },
   sft: { steps: 0, batchSize: 32, lr: 3e-3, warmupRatio: 0.05 },
   // Plain SGD on the table: eq. (3.3)'s gradient as written. Adam would rescale the optimism term's tiny
   // per-logit gradients to full-size steps (see AlgorithmConfig.optimizer), whatever α is.
@@ -72,7 +78,7 @@ export const DEFAULT_BANDIT_EXPERIMENT: ExperimentConfig = {
 export const DEFAULT_LANGUAGE_EXPERIMENT: ExperimentConfig = {
   name: 'language',
   world: DEFAULT_LANGUAGE,
-  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2 },
+  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2, init: null },
   sft: { steps: 100, batchSize: 32, lr: 4e-3, warmupRatio: 0.05 },
   algorithm: { ...DEFAULT_ALGORITHM, alpha: 0.1, beta: 0.1, learningRates: 5e-4, epochs: 3, batchSize: 32 },
   alphaSweep: [1],
@@ -87,7 +93,7 @@ export const DEFAULT_LANGUAGE_EXPERIMENT: ExperimentConfig = {
 export const DEFAULT_TEXT_EXPERIMENT: ExperimentConfig = {
   name: 'text',
   world: DEFAULT_TEXT,
-  model: { width: 64, heads: 4, layers: 2, mlpRatio: 4 },
+  model: { width: 64, heads: 4, layers: 2, mlpRatio: 4, init: null },
   sft: { steps: 200, batchSize: 16, lr: 3e-3, warmupRatio: 0.05 },
   algorithm: { ...DEFAULT_ALGORITHM, alpha: 0.1, beta: 0.1, iterations: 2, learningRates: 5e-4, epochs: 2, batchSize: 16 },
   alphaSweep: [],
@@ -115,7 +121,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Fields whose value may be a number or a list of numbers, or any value of a union. */
-const FLEXIBLE = new Set(['algorithm.learningRates', 'ranker', 'preferences', 'world.demonstrations']);
+const FLEXIBLE = new Set(['algorithm.learningRates', 'ranker', 'preferences', 'world.demonstrations', 'model.init']);
 
 /** A value as a message shows it: JSON, except that numbers JSON cannot hold (1e999 parses to Infinity) stay numbers. */
 function show(v: unknown): string {
@@ -264,6 +270,7 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
   const positive = (name: string, v: unknown): void => {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) p.push(`${name}: must be a number > 0, got ${JSON.stringify(v)}`);
   };
+  p.push(...validateModelInit(c.model.init, c.world.kind));
   if (c.world.kind !== 'bandit') {
     posInt('model.width', c.model.width);
     posInt('model.heads', c.model.heads);

@@ -6,7 +6,9 @@ import { methodsOf, parseExperimentConfigText, streamSeed, type ExperimentConfig
 import { RunFolderError } from './errors.js';
 import { readText, type RunStorage } from './storage.js';
 import { checkpointPath, describePath, unitKey, type ExperimentResults, type RunOptions } from './runner.js';
-import { buildWorld, initialPolicy, preferencesTextOf } from './setup.js';
+import type { TextJudge } from './module-judge.js';
+import type { StartingModel } from './starting-model.js';
+import { buildWorld, initialPolicy, judgedWorld, preferencesTextOf } from './setup.js';
 
 /** The config of a run, validated as `selm train` validates a config file. */
 export function readRunConfig(storage: RunStorage): ExperimentConfig {
@@ -19,9 +21,19 @@ export function readRunConfig(storage: RunStorage): ExperimentConfig {
  * Re-evaluates a finished run from its checkpoints alone (each iteration's π_ref is the previous checkpoint):
  * the same deterministic evaluation as during the run, so it reproduces eval.json.
  */
-export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile'], ckpt: CheckpointOptions = {}): ExperimentResults {
+export function evaluateRun(
+  storage: RunStorage,
+  readFile?: RunOptions['readFile'],
+  ckpt: CheckpointOptions = {},
+  /** The run's judge module, loaded by the caller (a text world with a module ranker is evaluated by it). */
+  judge: TextJudge | null = null,
+  /** The run's `model.init` folder, read by the caller (it sets the model's shape and a text world's tokenizer). */
+  start: StartingModel | null = null,
+): ExperimentResults {
   const dir = storage.location;
   const config = readRunConfig(storage);
+  if (config.ranker.kind === 'module' && judge === null)
+    throw new Error(`${dir}: the run's judge ${config.ranker.path} was not loaded (pass it to evaluateRun)`);
   const preferencesText = preferencesTextOf(config, readFile);
   const methods = methodsOf(config);
   const evals: Record<string, ModelEval> = {};
@@ -40,11 +52,15 @@ export function evaluateRun(storage: RunStorage, readFile?: RunOptions['readFile
     );
   }
   for (const seed of config.seeds) {
-    const world = buildWorld(config, seed, preferencesText);
+    // A text world's only reward is the run's judge: its module as given, or its learned judge trained again,
+    // deterministically, exactly as the run trained it. The other worlds evaluate with r*.
+    const sources = { ...(readFile ? { readFile } : {}), judge, start };
+    const base = buildWorld(config, seed, preferencesText, sources);
+    const world = config.world.kind === 'text' ? judgedWorld(config, seed, base, preferencesText, sources).world : base;
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const options = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
-    const sft = initialPolicy(config, world, seed);
+    const sft = initialPolicy(config, world, seed, start);
     loadCheckpoint(storage, checkpointPath(seed, 'SFT', 'sft'), sft, { seed, method: 'SFT' }, ckpt);
     evals[unitKey(seed, 'SFT', 'sft')] = evaluateModel(world, sft, null, options, evalGenerator());
     for (const m of methods) {

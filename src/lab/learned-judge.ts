@@ -46,13 +46,14 @@ export function validateLearnedConfig(r: Record<string, unknown>): string[] {
   return p;
 }
 
+/** A trained judge: the ranker Algorithm 1 uses, and its report. */
+export interface LearnedJudge {
+  ranker: RewardModelRanker;
+  report: LearnedJudgeReport;
+}
+
 /** Trains the judge of one seed; `hasTrueReward` false for the text world (its r* is the judge itself). */
-export function trainLearnedJudge(
-  config: ExperimentConfig,
-  world: World,
-  seed: number,
-  hasTrueReward: boolean,
-): { ranker: RewardModelRanker; report: LearnedJudgeReport } {
+export function trainLearnedJudge(config: ExperimentConfig, world: World, seed: number, hasTrueReward: boolean): LearnedJudge {
   const r = { ...DEFAULT_LEARNED, ...(config.ranker as Partial<LearnedRankerConfig>) };
   const tokenizer = (world as { tokenizer?: { vocabSize: number } }).tokenizer;
   const contextLength = (world as { contextLength?: number }).contextLength;
@@ -100,5 +101,6 @@ export function textJudgeOf(ranker: RewardModelRanker, world: Pick<World, 'parse
     name: ranker.name,
     score: (prompt, response) => ranker.score(encodePrompt(prompt), encodeResponse(response)),
     rank: (prompt, responses) => ranker.rank(encodePrompt(prompt), responses.map(encodeResponse)),
+    scoreTokens: (prompt, response) => ranker.score(prompt, response),
   };
 }

@@ -8,6 +8,7 @@
  * missing export, a throw, a non-finite score, a rank that is not a permutation.
  */
 import type { Ranker } from '../selm/rankers.js';
+import { InvalidInputError } from './errors.js';
 import type { Tokens } from '../selm/types.js';
 
 export interface JudgeModule {
@@ -20,9 +21,19 @@ export interface TextJudge {
   readonly name: string;
   score: ((prompt: string, response: string) => number) | null;
   rank(prompt: string, responses: readonly string[]): number[];
+  /**
+   * A judge that reads the world's tokens (the learned reward model) scores them as they are: a sampled
+   * response's text need not tokenise back into the same ids (bytes that are not valid UTF-8 alone, pieces the
+   * BPE would merge), nor fit the model's context once re-encoded.
+   */
+  scoreTokens?: (prompt: Tokens, response: Tokens) => number;
 }
 
-export class JudgeError extends Error {
+/**
+ * The user's judge is input the run was given, like its config: a missing file, a module that does not load, a
+ * missing export, a throw or a bad return value is invalid input (the CLI exits 2), not the lab's own failure.
+ */
+export class JudgeError extends InvalidInputError {
   constructor(message: string) {
     super(message);
     this.name = 'JudgeError';

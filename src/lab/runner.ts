@@ -30,9 +30,9 @@ import { methodSlug, methodsOf, streamSeed, type ExperimentConfig, type Method }
 import { RunFolderError } from './errors.js';
 import { writeIterationData } from './data/iteration-data.js';
 import { ModuleRanker, type TextJudge } from './module-judge.js';
-import { textJudgeOf, trainLearnedJudge } from './learned-judge.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
-import { buildWorld, initialPolicy, loadJudgeOf, preferencesTextOf, totalStepsOf } from './setup.js';
+import { buildWorld, initialPolicy, judgedWorld, loadJudgeOf, loadStartOf, preferencesTextOf, totalStepsOf } from './setup.js';
+import { checkStartingModel, type StartingModel } from './starting-model.js';
 
 export { buildWorld, initialPolicy, totalStepsOf, type WorldSources } from './setup.js';
 export { evaluateRun, readRunConfig } from './evaluate-run.js';
@@ -63,6 +63,8 @@ export interface RunOptions {
    */
   readFile?: (path: string) => string;
   onEvent?: (event: ProgressEvent) => void;
+  /** Reads the config's `model.init` folder, once per run: the CLI reads a Hugging Face folder (hf-folder.ts). */
+  loadModel?: (path: string) => StartingModel;
   /** Loads the config's judge module (`ranker.kind` 'module'), once per run: the CLI imports the file. */
   loadJudge?: (path: string) => Promise<TextJudge>;
   /**
@@ -147,9 +149,10 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   // Build every world first: a bad preferences file fails here, before anything is written.
   const preferencesText = preferencesTextOf(config, options.readFile);
   const judge = await loadJudgeOf(config, options);
-  const worlds = config.seeds.map((seed) =>
-    buildWorld(config, seed, preferencesText, { ...(options.readFile ? { readFile: options.readFile } : {}), judge }),
-  );
+  const start = loadStartOf(config, options);
+  const sources = { ...(options.readFile ? { readFile: options.readFile } : {}), judge, start };
+  const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText, sources));
+  if (start) for (const w of worlds) checkStartingModel(config.model, w, start);
   for (const [i, w] of worlds.entries()) {
     if (w.preferences.length < totalIterations(config.algorithm)) {
       throw new Error(
@@ -190,24 +193,14 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   emit({ type: 'start', experiment: config.name, totalSteps, doneSteps });
 
   for (const [seedIndex, seed] of config.seeds.entries()) {
-    // A learned judge is trained first (deterministically, so a resumed run retrains the same one); a text
-    // world is rebuilt around it, since the judge is its only reward.
-    const learned =
-      config.ranker.kind === 'learned' ? trainLearnedJudge(config, worlds[seedIndex]!, seed, config.world.kind !== 'text') : null;
+    const { world, learned } = judgedWorld(config, seed, worlds[seedIndex]!, preferencesText, sources);
     if (learned) writeJson(storage, `judge/seed${seed}.json`, learned.report);
-    const world =
-      learned && config.world.kind === 'text'
-        ? buildWorld(config, seed, preferencesText, {
-            ...(options.readFile ? { readFile: options.readFile } : {}),
-            judge: textJudgeOf(learned.ranker, worlds[seedIndex]!),
-          })
-        : worlds[seedIndex]!;
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const evalOptions = { samples: config.eval.samples, beta: config.algorithm.beta };
     const evalGenerator = (): Generator => new Generator(streamSeed(seed, 5));
 
     // The SFT model.
-    const sft = initialPolicy(config, world, seed);
+    const sft = initialPolicy(config, world, seed, start);
     const sftKey = unitKey(seed, 'SFT', 'sft');
     const sftPath = checkpointPath(seed, 'SFT', 'sft');
     const sftSteps = world.kind === 'language' ? config.sft.steps : 0;

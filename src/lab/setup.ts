@@ -7,6 +7,8 @@ import type { Policy } from '../selm/policy.js';
 import { methodsOf, streamSeed, type ExperimentConfig } from './config.js';
 import { DataError, parsePreferencesJsonl } from './data.js';
 import type { TextJudge } from './module-judge.js';
+import { checkStartingModel, StartingModelError, type StartingModel } from './starting-model.js';
+import { textJudgeOf, trainLearnedJudge, type LearnedJudge } from './learned-judge.js';
 import { makeTextWorld } from './worlds/text.js';
 import { banditPolicy, makeBanditWorld } from './worlds/bandit.js';
 import { GptPolicy } from '../selm/policies/gpt.js';
@@ -19,6 +21,8 @@ import type { RunOptions } from './runner.js';
 export interface WorldSources {
   readFile?: (path: string) => string;
   judge?: TextJudge | null;
+  /** The starting model of `model.init`, read once: the text world takes its tokenizer. */
+  start?: StartingModel | null;
 }
 
 /**
@@ -42,6 +46,7 @@ export function buildWorld(
       preferences: { text: preferencesText, file },
       demonstrations,
       judge: sources.judge ?? null,
+      tokenizer: sources.start?.tokenizer ?? null,
     });
   }
   const world: World = config.world.kind === 'bandit' ? makeBanditWorld(config.world, seed) : makeLanguageWorld(config.world, seed);
@@ -57,6 +62,24 @@ export function preferencesTextOf(config: ExperimentConfig, readFile: RunOptions
   return readFile(config.preferences);
 }
 
+/**
+ * The world a seed is trained and evaluated in, with its learned judge when the config asks for one. The judge
+ * is trained first, deterministically (so a resumed run and `selm eval` retrain the same one); a text world is
+ * rebuilt around it, since the judge is its only reward. `base` is the seed's world as buildWorld made it.
+ */
+export function judgedWorld(
+  config: ExperimentConfig,
+  seed: number,
+  base: World,
+  preferencesText: string | null,
+  sources: WorldSources,
+): { world: World; learned: LearnedJudge | null } {
+  if (config.ranker.kind !== 'learned') return { world: base, learned: null };
+  const learned = trainLearnedJudge(config, base, seed, config.world.kind !== 'text');
+  if (config.world.kind !== 'text') return { world: base, learned };
+  return { world: buildWorld(config, seed, preferencesText, { ...sources, judge: textJudgeOf(learned.ranker, base) }), learned };
+}
+
 /** The config's judge module, loaded once (null when the ranker is not a module). */
 export async function loadJudgeOf(config: ExperimentConfig, options: RunOptions): Promise<TextJudge | null> {
   if (config.ranker.kind !== 'module') return null;
@@ -64,13 +87,30 @@ export async function loadJudgeOf(config: ExperimentConfig, options: RunOptions)
   return options.loadJudge(config.ranker.path);
 }
 
-/** The starting policy of a seed, before SFT: the bandit's π_SFT table, or a freshly initialised GPT. */
-export function initialPolicy(config: ExperimentConfig, world: World, seed: number): Policy {
+/** The config's starting model (`model.init`), read once through `options.loadModel`; null when it names none. */
+export function loadStartOf(config: ExperimentConfig, options: Pick<RunOptions, 'loadModel'>): StartingModel | null {
+  const init = config.model.init;
+  if (!init || config.world.kind === 'bandit') return null;
+  if (!options.loadModel) throw new StartingModelError(`model.init: this runner cannot read the folder ${init.hf} (no loadModel given)`);
+  return options.loadModel(init.hf);
+}
+
+/**
+ * The starting policy of a seed, before SFT: the bandit's π_SFT table, a freshly initialised GPT, or a copy of
+ * the `model.init` folder's GPT (`start`, checked against the config and world first).
+ */
+export function initialPolicy(config: ExperimentConfig, world: World, seed: number, start: StartingModel | null = null): Policy {
   if (world.kind === 'bandit') {
     const w = world as ReturnType<typeof makeBanditWorld>;
     return w.config.featureWidth > 0 ? banditPolicy(w) : new TabularPolicy(w.sftLogProbs);
   }
   const lw = world as ReturnType<typeof makeLanguageWorld>;
+  const options = { eosId: EOS_ID, padId: PAD_ID, maxResponseTokens: lw.config.maxLength + 1 };
+  if (config.model.init) {
+    if (!start) throw new StartingModelError(`model.init: the folder ${config.model.init.hf} was not loaded`);
+    checkStartingModel(config.model, world, start);
+    return new GptPolicy(start.model.clone(), options);
+  }
   const gpt = new GPT(
     {
       vocabSize: lw.tokenizer.vocabSize,
@@ -82,7 +122,7 @@ export function initialPolicy(config: ExperimentConfig, world: World, seed: numb
     },
     new Generator(streamSeed(seed, 1)),
   );
-  return new GptPolicy(gpt, { eosId: EOS_ID, padId: PAD_ID, maxResponseTokens: lw.config.maxLength + 1 });
+  return new GptPolicy(gpt, options);
 }
 
 /** Optimiser steps the whole experiment takes (for progress and ETA). */

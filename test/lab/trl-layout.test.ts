@@ -12,7 +12,11 @@ import { TrueRewardRanker } from '../../src/lab/judges.js';
 import { initialPolicy, runExperiment } from '../../src/lab/runner.js';
 import { MemoryStorage, readText } from '../../src/lab/storage.js';
 import { makeLanguageWorld, DEFAULT_LANGUAGE } from '../../src/lab/worlds/language.js';
+import { readFileSync } from 'node:fs';
 import { ByteBpeTokenizer } from '../../src/nn/byte-bpe.js';
+import { hfTokenizerFiles, tokenizerFromHfFiles } from '../../src/nn/hf-tokenizer.js';
+import { DEFAULT_TEXT, makeTextWorld } from '../../src/lab/worlds/text.js';
+import type { Tokens } from '../../src/selm/types.js';
 import { runAlgorithm, runSft, type TrainingTriple } from '../../src/selm/algorithm.js';
 
 describe('TRL layout', () => {
@@ -60,6 +64,55 @@ describe('TRL layout', () => {
     );
     expect(exported).toBe(96);
     expect(matched).toBe(exported - truncated);
+  });
+
+  test('text world: rows matched out of rows exported, checked with the exported tokenizer files; the others flagged', () => {
+    const text = readFileSync('examples/text/preferences.jsonl', 'utf8');
+    const world = makeTextWorld({ ...DEFAULT_TEXT, vocabSize: 360, contextLength: 40, maxLength: 14, testFraction: 0.25 }, 0, {
+      preferences: { text, file: 'preferences.jsonl' },
+      demonstrations: null,
+      judge: null,
+    });
+    const config = defaultsFor('text');
+    config.model = { width: 16, heads: 2, layers: 1, mlpRatio: 2, init: null };
+    const policy = initialPolicy(config, world, 0);
+    // A barely trained model samples y_ref in odd pieces: some rows cannot be exact, and must say so.
+    runSft(policy, world.demonstrations, { ...config.sft, steps: 10 }, new Generator(2));
+    const shortestFirst = {
+      name: 'shortest',
+      rank: (_: Tokens, c: readonly Tokens[]) => c.map((_y, i) => i).sort((a, b) => c[a]!.length - c[b]!.length),
+    };
+    const data: TrainingTriple[][] = [];
+    runAlgorithm(
+      policy,
+      world.preferences,
+      shortestFirst,
+      { ...config.algorithm, iterations: 2, epochs: 1, batchSize: 9, yRef: 'sample' },
+      new Generator(1),
+      {
+        onIterationEnd: (info) => data.push([...info.data]),
+      },
+    );
+    const files = hfTokenizerFiles(world.tokenizer, 40);
+    const exported = tokenizerFromHfFiles(files['vocab.json']!, files['merges.txt']!);
+    const count = { rows: 0, matched: 0, truncated: 0, retokenized: 0 };
+    for (const d of data)
+      iterationRows(world, d, null).forEach((row, i) => {
+        const t = d[i]!;
+        count.rows++;
+        if (row.truncated) count.truncated++;
+        if (row.retokenized) count.retokenized++;
+        const ok = [t.chosen, t.rejected].every((y, k) =>
+          trlRowMatches((s) => exported.encode(s), row.prompt, k === 0 ? row.chosen : row.rejected, [...t.prompt, ...y], t.prompt.length),
+        );
+        if (ok) count.matched++;
+        expect(ok).toBe(!row.truncated && !row.retokenized);
+      });
+    console.log(`TRL layout (text world, byte-level BPE): ${JSON.stringify(count)}`);
+    expect(count.rows).toBe(world.preferences.length);
+    expect(count.matched).toBeGreaterThan(0);
+    // This seed's samples include a y_ref that re-tokenises differently: the flag is exercised, not assumed.
+    expect(count.retokenized).toBeGreaterThan(0);
   });
 
   test('byte-level text: prompt<sep> + response tokenises to BOS prompt SEP response EOS, for tricky joins', () => {

@@ -1,6 +1,8 @@
 /** `selm eval RUN`: re-evaluates a finished run from its checkpoints and rewrites its report. */
 import { join } from 'node:path';
-import { evaluateRun } from '../../lab/runner.js';
+import { evaluateRun, readRunConfig } from '../../lab/runner.js';
+import { loadJudgeModule } from '../../lab/node/load-judge.js';
+import { loadStartingModel } from '../../lab/node/hf-folder.js';
 import { FolderStorage } from '../../lab/node/folder-storage.js';
 import { readTextFile } from '../../lab/node/files.js';
 import { lockRunFolder } from '../../lab/node/run-lock.js';
@@ -13,7 +15,9 @@ import { checkRunFolder, tableNumbers } from '../run-report.js';
 export const EVAL_USAGE = `usage: selm eval RUN [--json] [--allow-nonfinite]
 
 Re-evaluates every checkpoint of a finished run folder on the held-out prompts with the true reward r*
-(the same seeded evaluation as during training, so it reproduces eval.json), rewrites eval.json,
+(in a text world, with the run's judge: its module, loaded again from the config's path, or its learned
+reward model, trained again exactly as the run trained it), the same seeded evaluation as during
+training, so it reproduces eval.json; rewrites eval.json,
 summary.md and figures/, and prints the results table.
 
 options:
@@ -36,7 +40,12 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
   const lock = lockRunFolder(dir, { create: false });
   let summary: Summary;
   try {
-    summary = await writeReport(storage, evaluateRun(storage, readTextFile, { allowNonFinite: flag(p, 'allow-nonfinite') }));
+    const config = readRunConfig(storage);
+    // A text run is evaluated by its judge: the module the config names (loaded from where selm runs, as
+    // during training), or the learned judge, which evaluateRun retrains exactly as the run did.
+    const judge = config.ranker.kind === 'module' ? await loadJudgeModule(config.ranker.path) : null;
+    const start = config.model.init ? loadStartingModel(config.model.init.hf) : null;
+    summary = await writeReport(storage, evaluateRun(storage, readTextFile, { allowNonFinite: flag(p, 'allow-nonfinite') }, judge, start));
   } finally {
     lock.release();
   }

@@ -1,5 +1,5 @@
 /** `selm export hf|trl`: a run's model as a Hugging Face GPT-2 folder, or everything a TRL run needs. */
-import { exportHf, exportTrl } from '../../lab/node/export-run.js';
+import { exactTokenLine, exportHf, exportTrl } from '../../lab/node/export-run.js';
 import { flag, intOption, parse, stringOption, UsageError } from '../args.js';
 
 export const EXPORT_USAGE = `usage: selm export hf RUN [--seed N] [--method selm|dpo|NAME] [--iteration N] [--out DIR] [--json]
@@ -14,6 +14,7 @@ trl  the TRL hand-off (default --out RUN/trl): data/METHOD/iterT.jsonl (each ite
      reference_response and the judge's scores, laid out so TRL tokenises prompt + chosen exactly as this
      run trained), model/ (the SFT model, where Algorithm 1 starts), trl_config.json (DPOConfig fields, the
      authors' alpha, XPO's alpha = α·β, one learning rate per iteration, the differences that remain).
+     Prints how many rows tokenise exactly as trained (rows matched / rows exported).
      See docs/scale-out.md.
 
 options:
@@ -62,8 +63,8 @@ export async function runExportCommand(argv: string[]): Promise<number> {
   }
   for (const o of ['method', 'iteration'])
     if (stringOption(p, o) !== undefined) throw new UsageError(`selm export trl: --${o} applies to export hf only`);
-  const { dir, datasets } = exportTrl(run, out, seed);
-  if (flag(p, 'json')) console.log(JSON.stringify({ type: 'export', target: 'trl', dir, datasets }));
-  else console.log(`selm export trl: ${dir} (model/, trl_config.json, ${datasets.length} datasets)`);
+  const { dir, datasets, exact } = exportTrl(run, out, seed);
+  if (flag(p, 'json')) console.log(JSON.stringify({ type: 'export', target: 'trl', dir, datasets, exact }));
+  else console.log(`selm export trl: ${dir} (model/, trl_config.json, ${datasets.length} datasets); ${exactTokenLine(exact)}`);
   return 0;
 }

@@ -15,7 +15,8 @@ data  reads a preference JSONL file line by line (any size, bounded memory): TRL
       FILE:LINE and the field. With --out, writes the normalised file, usable as a text world's "preferences".
 hf    reads a Hugging Face GPT-2 folder (config.json + model.safetensors in float32/float64, tokenizer files
       in this project's layout optional) and checks that it loads; with --out, writes it as a model
-      checkpoint whose metadata records the model config.
+      checkpoint whose metadata records the model config. To start a run from the folder, name it in the
+      config: "model": {"init": {"hf": "DIR"}} (docs/scale-out.md).
 
 options:
   --out FILE   where to write (atomically)

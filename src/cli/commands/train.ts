@@ -14,12 +14,14 @@ export const TRAIN_USAGE = `usage: selm train --config FILE [--out DIR] [--json]
        selm train --print-config bandit|language|text [--json]
 
 Runs SFT, then Algorithm 1 with SELM (α from the config), iterative DPO (α = 0) and the α sweep, over the
-config's seeds; evaluates every iteration with the world's true reward r*; writes the run folder: config.json,
-metrics.jsonl, state.json, checkpoints/ (safetensors), eval.json, summary.md and figures/*.svg.
+config's seeds; evaluates every iteration with the world's true reward r* (in the text world, its judge);
+writes the run folder: config.json, metrics.jsonl, state.json, checkpoints/ (safetensors), data/ (each
+iteration's D_t as JSONL), eval.json, summary.md and figures/*.svg.
 
 options:
-  --config FILE   a JSON config: {"world": {"kind": "bandit" | "language", ...}, "algorithm": {...}, ...};
-                  fields left out take the world's defaults, unknown fields are errors
+  --config FILE   a JSON config: {"world": {"kind": "bandit" | "language" | "text", ...}, "algorithm": {...},
+                  ...}; fields left out take the world's defaults, unknown fields are errors;
+                  "model": {"init": {"hf": DIR}} starts from a Hugging Face GPT-2 folder (docs/scale-out.md)
   --print-config KIND
                   print the full default config of a world (every knob), a starting point for --config
   --out DIR       the run folder (default runs/<name>-<time>); must not hold a run already

@@ -5,14 +5,15 @@
  * (trl-layout.ts), so `selm export trl` can hand the files over as they are and `selm data import` reads them
  * back.
  */
-import { EOS_ID } from '../../nn/tokenizer.js';
+import { ByteBpeTokenizer } from '../../nn/byte-bpe.js';
+import { EOS_ID, Tokenizer } from '../../nn/tokenizer.js';
 import type { TrainingTriple } from '../../selm/algorithm.js';
 import type { Ranker } from '../../selm/rankers.js';
 import type { Tokens } from '../../selm/types.js';
 import { methodSlug } from '../config.js';
 import type { RunStorage } from '../storage.js';
 import type { World } from '../worlds/types.js';
-import { trlPrompt } from './trl-layout.js';
+import { trlPrompt, trlRowMatches, type SpecialAwareEncode } from './trl-layout.js';
 
 /** A ranker that can also say how good one response is (the lab's judges all can). */
 export interface ScoringRanker extends Ranker {
@@ -30,6 +31,11 @@ export interface IterationRow {
   score_reference?: number;
   /** A response without its EOS (cut at the length cap): TRL would add one, so this row is not exact. */
   truncated?: true;
+  /**
+   * The row's text, tokenised as TRL does, gives other ids than the ones trained on: a sampled y_ref spelled in
+   * pieces the BPE would have merged, or bytes that are not valid UTF-8 on their own. Not exact either.
+   */
+  retokenized?: true;
 }
 
 export function iterationDataPath(seed: number, method: string, iteration: number): string {
@@ -49,8 +55,17 @@ function responseText(world: World, y: Tokens): string {
   return tokenizer.decode(ended(y) ? y.slice(0, -1) : y, true);
 }
 
-/** The rows of one iteration's D_t. */
+/** The world tokenizer's encode that reads the specials' strings as their ids (trl-layout.ts), if it has one. */
+function specialAwareEncode(world: World): SpecialAwareEncode | null {
+  const tokenizer = (world as { tokenizer?: unknown }).tokenizer;
+  if (tokenizer instanceof Tokenizer) return (text) => tokenizer.encodeWithSpecials(text);
+  if (tokenizer instanceof ByteBpeTokenizer) return (text) => tokenizer.encode(text);
+  return null;
+}
+
+/** The rows of one iteration's D_t, each checked: TRL's tokenisation of prompt + answer is the trained row. */
 export function iterationRows(world: World, data: readonly TrainingTriple[], ranker: ScoringRanker | null): IterationRow[] {
+  const encode = specialAwareEncode(world);
   return data.map((d) => {
     const row: IterationRow = {
       prompt: trlPrompt(world.formatPrompt(d.prompt)),
@@ -64,6 +79,13 @@ export function iterationRows(world: World, data: readonly TrainingTriple[], ran
       if (d.yRef !== null) row.score_reference = ranker.score(d.prompt, d.yRef);
     }
     if (world.kind === 'language' && (!ended(d.chosen) || !ended(d.rejected))) row.truncated = true;
+    else if (
+      encode &&
+      ![d.chosen, d.rejected].every((y, k) =>
+        trlRowMatches(encode, row.prompt, k === 0 ? row.chosen : row.rejected, [...d.prompt, ...y], d.prompt.length),
+      )
+    )
+      row.retokenized = true;
     return row;
   });
 }

@@ -5,7 +5,7 @@
  *    starting model (the SFT checkpoint) as a Hugging Face folder, and the config mapped onto TRL's DPOConfig,
  *    the authors' SELM trainer and TRL's XPOTrainer (trl-config.ts), with the differences that remain.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ByteBpeTokenizer } from '../../nn/byte-bpe.js';
 import type { GPT } from '../../nn/gpt.js';
@@ -18,7 +18,8 @@ import { trlConfigOf } from '../trl-config.js';
 import type { World } from '../worlds/types.js';
 import { readTextFile } from './files.js';
 import { FolderStorage } from './folder-storage.js';
-import { writeHfFolder } from './hf-folder.js';
+import type { StartingModel } from '../starting-model.js';
+import { loadStartingModel, writeHfFolder } from './hf-folder.js';
 
 export interface CheckpointChoice {
   seed?: number;
@@ -28,8 +29,8 @@ export interface CheckpointChoice {
   iteration?: number;
 }
 
-function worldOf(config: ExperimentConfig, seed: number): World {
-  return buildWorld(config, seed, config.preferences === null ? null : readTextFile(config.preferences), { readFile: readTextFile });
+function worldOf(config: ExperimentConfig, seed: number, start: StartingModel | null): World {
+  return buildWorld(config, seed, config.preferences === null ? null : readTextFile(config.preferences), { readFile: readTextFile, start });
 }
 
 function tokenizerFiles(world: World, contextLength: number): Record<string, string> {
@@ -58,8 +59,10 @@ export function runCheckpointModel(
   const path = sft ? checkpointPath(seed, 'SFT', 'sft') : checkpointPath(seed, method.name, iteration);
   if (!storage.exists(path))
     throw new Error(`${run}/${path}: no such checkpoint (is the run finished? iterations are 0..${config.algorithm.iterations})`);
-  const world = worldOf(config, seed);
-  const policy = initialPolicy(config, world, seed) as GptPolicy;
+  // A run started from a Hugging Face folder needs it again: it sets the model's shape and the text world's tokenizer.
+  const start = config.model.init ? loadStartingModel(config.model.init.hf) : null;
+  const world = worldOf(config, seed, start);
+  const policy = initialPolicy(config, world, seed, start) as GptPolicy;
   loadCheckpoint(storage, path, policy);
   return { config, world, model: policy.model, label: sft ? `seed${seed}-sft` : `seed${seed}-${methodSlug(method.name)}-iter${iteration}` };
 }
@@ -75,8 +78,34 @@ export function exportHf(run: string, out: string | null, choice: CheckpointChoi
   return { dir, files };
 }
 
+/**
+ * The exact-token count of the hand-off: rows whose `prompt + chosen` and `prompt + rejected`, tokenised as TRL
+ * does, are exactly the rows the run trained on (checked with the trained ids when the run wrote D_t,
+ * data/iteration-data.ts), and why the others are not.
+ */
+export interface ExactTokenCount {
+  rows: number;
+  exact: number;
+  truncated: number;
+  retokenized: number;
+}
+
+function countExact(files: readonly string[]): ExactTokenCount {
+  const count: ExactTokenCount = { rows: 0, exact: 0, truncated: 0, retokenized: 0 };
+  for (const file of files)
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const row = JSON.parse(line) as { truncated?: boolean; retokenized?: boolean };
+      count.rows++;
+      if (row.truncated) count.truncated++;
+      else if (row.retokenized) count.retokenized++;
+      else count.exact++;
+    }
+  return count;
+}
+
 /** Writes the TRL hand-off folder: data/, model/ (the SFT model), trl_config.json and README.md. */
-export function exportTrl(run: string, out: string | null, seed?: number): { dir: string; datasets: string[] } {
+export function exportTrl(run: string, out: string | null, seed?: number): { dir: string; datasets: string[]; exact: ExactTokenCount } {
   const storage = new FolderStorage(run);
   const config = readRunConfig(storage);
   const s = seed ?? config.seeds[0]!;
@@ -95,17 +124,25 @@ export function exportTrl(run: string, out: string | null, seed?: number): { dir
   }
   const mapping = trlConfigOf(config, model.config.contextLength);
   writeFileSync(join(dir, 'trl_config.json'), `${JSON.stringify(mapping, null, 2)}\n`);
-  writeFileSync(join(dir, 'README.md'), trlReadme(run, s, datasets));
-  return { dir, datasets };
+  const exact = countExact(datasets.map((d) => join(dir, d)));
+  writeFileSync(join(dir, 'README.md'), trlReadme(run, s, datasets, exact));
+  return { dir, datasets, exact };
 }
 
-function trlReadme(run: string, seed: number, datasets: string[]): string {
+/** "93 of 96 rows tokenise exactly as trained (3 truncated, 0 retokenised)". */
+export function exactTokenLine(c: ExactTokenCount): string {
+  return `${c.exact} of ${c.rows} rows tokenise exactly as trained (${c.truncated} truncated, ${c.retokenized} retokenised)`;
+}
+
+function trlReadme(run: string, seed: number, datasets: string[], exact: ExactTokenCount): string {
   return `# TRL hand-off of ${run} (seed ${seed})
 
 - \`model/\`: the SFT model, the starting point of Algorithm 1, as a Hugging Face GPT-2 folder.
 - \`data/METHOD/iterT.jsonl\`: D_t of iteration T after the judge's re-ranking, with columns prompt, chosen,
   rejected, reference_response (y_ref) and the judge's scores. The prompt ends with \`<sep>\` so that TRL's
-  tokenisation of \`prompt + chosen\` is exactly the row this run trained on.
+  tokenisation of \`prompt + chosen\` is exactly the row this run trained on: ${exactTokenLine(exact)}. A
+  \`"truncated": true\` row holds a response the model never ended (TRL would add an EOS); a
+  \`"retokenized": true\` row a sampled y_ref whose text tokenises into other ids than the ones sampled.
 - \`trl_config.json\`: the run's settings as TRL's \`DPOConfig\`, the authors' SELM trainer and TRL's \`XPOTrainer\`.
 
 Iteration t trains on data/METHOD/iter<t>.jsonl starting from iteration t-1's model (model/ for t = 1), with

@@ -12,6 +12,7 @@ import { GPT } from '../../nn/gpt.js';
 import { fromHfStateDict, gpt2ConfigJson, gptConfigFromHf, toHfStateDict } from '../../nn/hf-gpt2.js';
 import { tokenizerFromHfFiles } from '../../nn/hf-tokenizer.js';
 import { decodeSafetensors, encodeSafetensors } from '../../nn/safetensors.js';
+import { StartingModelError, type StartingModel } from '../starting-model.js';
 
 const encoder = new TextEncoder();
 
@@ -73,4 +74,38 @@ export function readHfFolder(dir: string, dtype: 'float32' | 'float64' = 'float3
   const hasBpe = existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'));
   const tokenizer = hasBpe ? tokenizerFromHfFiles(readText(dir, 'vocab.json'), readText(dir, 'merges.txt'), dir) : null;
   return { model, tokenizer };
+}
+
+/** The ids of a WordLevel tokenizer.json (the language world's export), or null when the folder has another kind. */
+function wordLevelVocab(dir: string): string[] | null {
+  const path = join(dir, 'tokenizer.json');
+  if (!existsSync(path)) return null;
+  let fast: { model?: { type?: unknown; vocab?: unknown } };
+  try {
+    fast = JSON.parse(readFileSync(path, 'utf8')) as typeof fast;
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (fast.model?.type !== 'WordLevel' || typeof fast.model.vocab !== 'object' || fast.model.vocab === null) return null;
+  const out: string[] = [];
+  for (const [token, id] of Object.entries(fast.model.vocab as Record<string, unknown>)) {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
+      throw new Error(`${path}: token ${JSON.stringify(token)} has id ${String(id)}`);
+    out[id] = token;
+  }
+  return out;
+}
+
+/**
+ * A `model.init` folder read as a starting model (float32, the training dtype); anything wrong with the folder is
+ * a StartingModelError (invalid input, exit 2) naming it.
+ */
+export function loadStartingModel(dir: string): StartingModel {
+  if (!existsSync(dir)) throw new StartingModelError(`model.init: ${dir}: no such folder`);
+  try {
+    const { model, tokenizer } = readHfFolder(dir, 'float32');
+    return { source: dir, model, tokenizer, wordVocab: tokenizer ? null : wordLevelVocab(dir) };
+  } catch (e) {
+    throw new StartingModelError(`model.init: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

@@ -111,6 +111,8 @@ export interface TextSources {
   demonstrations: { text: string; file: string } | null;
   /** The judge that scores held-out responses; null: evaluation is refused with a message saying why. */
   judge: TextJudge | null;
+  /** A starting model's own tokenizer (`model.init`), used instead of one trained on the file. */
+  tokenizer?: ByteBpeTokenizer | null;
 }
 
 export function makeTextWorld(config: TextConfig, seed: number, sources: TextSources): TextWorld {
@@ -123,7 +125,8 @@ export function makeTextWorld(config: TextConfig, seed: number, sources: TextSou
     ...(demoRows ?? []).flatMap(({ value: d }) => [d.prompt, d.response]),
   ];
   // Deterministic: the same file gives the same merges (bpe-train.ts), so a run rebuilds its tokenizer exactly.
-  const tokenizer = config.tokenizer === 'bpe' ? trainByteBpe(texts, { vocabSize: config.vocabSize }) : new ByteBpeTokenizer();
+  const tokenizer =
+    sources.tokenizer ?? (config.tokenizer === 'bpe' ? trainByteBpe(texts, { vocabSize: config.vocabSize }) : new ByteBpeTokenizer());
   const fits = (where: string, prompt: Tokens, response: Tokens): void => {
     if (prompt.length + response.length > config.contextLength) {
       throw new DataError(
@@ -185,6 +188,7 @@ export function makeTextWorld(config: TextConfig, seed: number, sources: TextSou
       );
     }
     // A response the model never ended is scored as written; the judge decides what that is worth.
+    if (judge.scoreTokens) return judge.scoreTokens(prompt, response);
     return judge.score(decodePrompt(prompt), decodeResponse(response));
   };
   return {
