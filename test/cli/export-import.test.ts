@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultsFor } from '../../src/lab/config.js';
+import { decodeSafetensors, encodeSafetensors } from '../../src/nn/safetensors.js';
 import { runExperiment } from '../../src/lab/runner.js';
 import { FolderStorage } from '../../src/lab/node/folder-storage.js';
 import { selm } from './capture.js';
@@ -39,6 +40,20 @@ describe('selm export / import', () => {
     expect(existsSync(join(root, 'model.safetensors'))).toBe(true);
   });
 
+  it('a folder with a NaN weight is refused on import (exit 2), naming its weights file and the tensor', async () => {
+    const out = join(root, 'hf-nan');
+    expect((await selm('export', 'hf', run, '--iteration', '1', '--out', out)).code).toBe(0);
+    const weights = join(out, 'model.safetensors');
+    const decoded = decodeSafetensors(readFileSync(weights));
+    decoded.tensors.get('transformer.wte.weight')!.data[3] = Number.NaN;
+    writeFileSync(weights, encodeSafetensors(decoded.tensors, decoded.metadata));
+    const target = join(root, 'nan.safetensors');
+    const i = await selm('import', 'hf', out, '--out', target);
+    expect(i.code).toBe(2);
+    expect(i.stderr).toContain(`${weights}: the weights are not finite: 'transformer.wte.weight' holds NaN at index 3`);
+    expect(existsSync(target)).toBe(false);
+  });
+
   it("exports the TRL hand-off: every iteration's D_t, the SFT model, the config mapping", async () => {
     const out = join(root, 'trl');
     const e = await selm('export', 'trl', run, '--out', out);
@@ -68,7 +83,9 @@ describe('selm export / import', () => {
     expect((await selm('export', 'hf', run, '--iteration', '7')).stderr).toMatch(/iter7\.safetensors: no such checkpoint/);
     expect((await selm('export', 'hf', run, '--method', 'ppo')).stderr).toMatch(/no method 'ppo' \(the run has dpo, selm\)/);
     const bad = join(root, 'bad');
-    expect((await selm('import', 'hf', root)).stderr).toMatch(/config\.json: cannot read/);
+    const missing = await selm('import', 'hf', root);
+    expect(missing.stderr).toMatch(/config\.json: cannot read/);
+    expect(missing.code).toBe(2);
     expect((await selm('export', 'nope', run)).code).toBe(2);
     writeFileSync(bad, '{"prompt": 1}\n');
     const d = await selm('import', 'data', bad);

@@ -11,7 +11,9 @@ import type { ByteBpeTokenizer } from '../../nn/byte-bpe.js';
 import { GPT } from '../../nn/gpt.js';
 import { fromHfStateDict, gpt2ConfigJson, gptConfigFromHf, toHfStateDict } from '../../nn/hf-gpt2.js';
 import { tokenizerFromHfFiles } from '../../nn/hf-tokenizer.js';
+import { nonFiniteProblems } from '../../nn/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../nn/safetensors.js';
+import { InvalidInputError } from '../errors.js';
 import { StartingModelError, type StartingModel } from '../starting-model.js';
 
 const encoder = new TextEncoder();
@@ -51,24 +53,53 @@ export interface HfFolder {
   tokenizer: ByteBpeTokenizer | null;
 }
 
-/** Reads a GPT-2 folder into a GPT of `dtype` (default float32). */
+/** A Hugging Face folder that cannot be read as a GPT-2 model: invalid input (exit 2), naming the file. */
+export class HfFolderError extends InvalidInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HfFolderError';
+  }
+}
+
+/**
+ * Reads a GPT-2 folder into a GPT of `dtype` (default float32). Every problem is an HfFolderError naming the file:
+ * config, weights (a NaN or an infinity in any tensor is refused, as in the project's own checkpoints) and
+ * tokenizer.
+ */
 export function readHfFolder(dir: string, dtype: 'float32' | 'float64' = 'float32'): HfFolder {
+  try {
+    return readHfFolderFiles(dir, dtype);
+  } catch (e) {
+    if (e instanceof HfFolderError) throw e;
+    throw new HfFolderError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function readHfFolderFiles(dir: string, dtype: 'float32' | 'float64'): HfFolder {
   let raw: unknown;
   try {
     raw = JSON.parse(readText(dir, 'config.json'));
   } catch (e) {
-    throw new Error(e instanceof SyntaxError ? `${join(dir, 'config.json')}: not valid JSON (${e.message})` : (e as Error).message);
+    throw new HfFolderError(e instanceof SyntaxError ? `${join(dir, 'config.json')}: not valid JSON (${e.message})` : (e as Error).message);
   }
   const config = gptConfigFromHf(raw, join(dir, 'config.json'));
   const weightsPath = join(dir, 'model.safetensors');
-  if (!existsSync(weightsPath)) throw new Error(`${weightsPath}: missing (only safetensors weights are read, not pytorch_model.bin)`);
-  const { tensors } = decodeSafetensors(readFileSync(weightsPath));
+  if (!existsSync(weightsPath))
+    throw new HfFolderError(`${weightsPath}: missing (only safetensors weights are read, not pytorch_model.bin)`);
+  let tensors: Map<string, Tensor>;
+  try {
+    tensors = decodeSafetensors(readFileSync(weightsPath)).tensors;
+  } catch (e) {
+    throw new HfFolderError(`${weightsPath}: ${(e as Error).message}`);
+  }
+  const bad = nonFiniteProblems(tensors);
+  if (bad.length > 0) throw new HfFolderError(`${weightsPath}: the weights are not finite: ${bad.slice(0, 5).join('; ')}`);
   const model = new GPT({ ...config, dtype }, new Generator(0));
   let state: Record<string, Tensor>;
   try {
     state = fromHfStateDict(tensors, model.config);
   } catch (e) {
-    throw new Error(`${weightsPath}: ${(e as Error).message}`);
+    throw new HfFolderError(`${weightsPath}: ${(e as Error).message}`);
   }
   model.loadStateDict(Object.fromEntries(Object.entries(state).map(([k, t]) => [k, t.dtype === dtype ? t : astype(t, dtype)])));
   const hasBpe = existsSync(join(dir, 'vocab.json')) && existsSync(join(dir, 'merges.txt'));
