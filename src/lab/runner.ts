@@ -28,6 +28,7 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointOptions } from './checkp
 import { makeRanker } from './judges.js';
 import { methodSlug, methodsOf, streamSeed, type ExperimentConfig, type Method } from './config.js';
 import { RunFolderError } from './errors.js';
+import { DataError } from './data.js';
 import { writeIterationData } from './data/iteration-data.js';
 import { ModuleRanker, type TextJudge } from './module-judge.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
@@ -146,20 +147,23 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   const { storage } = options;
   const dir = storage.location;
   const ckpt: CheckpointOptions = { allowNonFinite: options.allowNonFinite };
-  // Build every world first: a bad preferences file fails here, before anything is written.
+  // Build every world first: a bad preferences file fails here, before anything is written. Only each world's
+  // size is kept, and the seed's loop builds it again (buildWorld is deterministic): holding every seed's parse
+  // of a large preferences file at once would take seeds × its size in memory.
   const preferencesText = preferencesTextOf(config, options.readFile);
   const judge = await loadJudgeOf(config, options);
   const start = loadStartOf(config, options);
   const sources = { ...(options.readFile ? { readFile: options.readFile } : {}), judge, start };
-  const worlds = config.seeds.map((seed) => buildWorld(config, seed, preferencesText, sources));
-  if (start) for (const w of worlds) checkStartingModel(config.model, w, start);
-  for (const [i, w] of worlds.entries()) {
+  const sizes = config.seeds.map((seed) => {
+    const w = buildWorld(config, seed, preferencesText, sources);
+    if (start) checkStartingModel(config.model, w, start);
     if (w.preferences.length < totalIterations(config.algorithm)) {
-      throw new Error(
-        `seed ${config.seeds[i]}: ${w.preferences.length} preference triples cannot fill ${totalIterations(config.algorithm)} disjoint portions`,
+      throw new DataError(
+        `seed ${seed}: ${w.preferences.length} preference triples cannot fill ${totalIterations(config.algorithm)} disjoint portions (one per iteration of Algorithm 1: give more triples, or fewer iterations)`,
       );
     }
-  }
+    return w.preferences.length;
+  });
   if (options.resume) {
     if (!storage.exists('config.json')) throw new RunFolderError(`${dir}: no run to resume here (config.json is missing)`);
   } else {
@@ -189,11 +193,11 @@ export async function runExperiment(config: ExperimentConfig, options: RunOption
   let bestReward = 0;
   let totalSteps = 0;
   let doneSteps = 0;
-  for (const w of worlds) totalSteps += totalStepsOf({ ...config, seeds: [0] }, w.preferences.length);
+  for (const n of sizes) totalSteps += totalStepsOf({ ...config, seeds: [0] }, n);
   emit({ type: 'start', experiment: config.name, totalSteps, doneSteps });
 
   for (const [seedIndex, seed] of config.seeds.entries()) {
-    const { world, learned } = judgedWorld(config, seed, worlds[seedIndex]!, preferencesText, sources);
+    const { world, learned } = judgedWorld(config, seed, buildWorld(config, seed, preferencesText, sources), preferencesText, sources);
     if (learned) writeJson(storage, `judge/seed${seed}.json`, learned.report);
     bestReward = Math.max(bestReward, ...world.testPrompts.map((x) => world.bestReward(x)));
     const evalOptions = { samples: config.eval.samples, beta: config.algorithm.beta };

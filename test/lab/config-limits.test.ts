@@ -152,4 +152,18 @@ describe('configs are validated whole, before anything is created', () => {
     await runExperiment(c, { storage: new MemoryStorage(), readFile: () => (reads++, text) });
     expect(reads).toBe(1);
   });
+
+  it('a preferences file too small for the iterations is invalid input: exit 2, nothing on disk', async () => {
+    const c = defaultsFor('bandit');
+    c.seeds = [0];
+    c.alphaSweep = [];
+    c.algorithm.iterations = 3;
+    const world = buildWorld({ ...c, preferences: null }, 0);
+    const prefs = join(scratch, 'two.jsonl');
+    writeFileSync(prefs, preferencesToJsonl(world.preferences.slice(0, 2), world));
+    const r = await train(JSON.stringify({ ...c, preferences: prefs }));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('seed 0: 2 preference triples cannot fill 3 disjoint portions');
+    expect(existsSync(r.out)).toBe(false);
+  });
 });
