@@ -46,7 +46,7 @@ describe('report figures', () => {
     for (const name of ['fig3-histogram-by-alpha.svg', 'fig3-histogram-by-iteration.svg']) {
       const rows = (specs[name] as unknown as { data: { values: Row[] } }).data.values;
       const sampled = rows.filter((r) => r.decoding.startsWith('sampled') && (r.mean ?? 0) > 0);
-      expect(new Set(sampled.map((r) => r.series + '|' + r.mean)).size, name).toBeGreaterThan(1);
+      expect(new Set(sampled.map((r) => `${r.series}|${r.mean}`)).size, name).toBeGreaterThan(1);
       for (const r of rows) {
         for (const v of [r.mean, r.low, r.high]) if (v !== null) expect(v).toBeGreaterThanOrEqual(0);
         for (const v of [r.mean, r.low, r.high]) if (v !== null) expect(v).toBeLessThanOrEqual(1);
