@@ -219,6 +219,12 @@ export class FunctionBuilder {
   storeV128(offset = 0): this {
     return this.memarg(0x0b, true, 4, offset);
   }
+  /** i8x16.shuffle of the two v128 on the stack, by f32 lane: 0-3 pick from the first, 4-7 from the second. */
+  shuffleF32(lanes: readonly [number, number, number, number]): this {
+    this.code.push(0xfd, 0x0d);
+    for (const lane of lanes) this.code.push(lane * 4, lane * 4 + 1, lane * 4 + 2, lane * 4 + 3);
+    return this;
+  }
   extractLane(lane: number): this {
     this.code.push(0xfd, 0x1f, lane);
     return this;

@@ -9,11 +9,12 @@
  */
 import { createThreadPool, type SharedModule, type ThreadPool } from '../gpujs/threads.js';
 import { ModuleBuilder } from './emitter.js';
+import { DOT_MR, DOT_NR, emitDotTile } from './gemm-dot.js';
 import { emitGemmJob, emitGemmTile, GEMM_BLOCKING, type GemmBlocking } from './gemm-kernel.js';
 import { emitRowKernels, type RowKernelExports } from './row-kernels.js';
 
 /** Job kinds dispatched by `run`. */
-export const JOB_KIND = { gemm: 1 } as const;
+export const JOB_KIND = { gemm: 1, dot: 2 } as const;
 
 /** Bytes reserved for the job area at address 0; the arena starts after it. */
 const JOB_BYTES = 256;
@@ -30,6 +31,7 @@ const INITIAL_PAGES = 16;
 export function buildKernelModule(shared = true, blocking: GemmBlocking = GEMM_BLOCKING): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
   const tile = emitGemmTile(mod, blocking);
+  const dotTile = emitDotTile(mod);
   const { index: run, f } = mod.func('run', ['i32', 'i32', 'i32']);
   const start = f.param(0, 'i32');
   const end = f.param(1, 'i32');
@@ -39,6 +41,8 @@ export function buildKernelModule(shared = true, blocking: GemmBlocking = GEMM_B
   f.get(job).loadI32(0).set(kind);
   f.get(kind).i32(JOB_KIND.gemm).op('i32.eq');
   f.if(() => emitGemmJob(f, job, start, end, tile, blocking));
+  f.get(kind).i32(JOB_KIND.dot).op('i32.eq');
+  f.if(() => emitGemmJob(f, job, start, end, dotTile, { mr: DOT_MR, nr: DOT_NR }));
   mod.alias('run_simd', run);
   emitRowKernels(mod);
   return mod.encode();
