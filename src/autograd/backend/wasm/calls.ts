@@ -5,10 +5,11 @@
  * the backend then calls the cpu's.
  */
 import { sizeOf, type Shape } from '../../shape.js';
-import type { BinaryOp, RowMask } from '../backend.js';
+import type { AdamWScalars, BinaryOp, RowMask } from '../backend.js';
 import { reductionBlock } from '../cpu/strided.js';
 import { broadcastPattern, type BroadcastPattern } from '../cpu/strided.js';
 import { align64, type WasmRuntime } from './runtime.js';
+import type { WasmUnary } from './update-kernels.js';
 
 /** Bytes after every operand: a row's last quad is loaded (and stored) whole, 12 bytes past its end. */
 const SLACK = 16;
@@ -91,7 +92,7 @@ export function sum(rt: WasmRuntime, x: Float32Array, shape: Shape, axes: readon
   return null;
 }
 
-export function map(rt: WasmRuntime, name: 'exp' | 'gelu', x: Float32Array): Float32Array {
+export function map(rt: WasmRuntime, name: 'exp' | 'gelu' | WasmUnary, x: Float32Array): Float32Array {
   return call(rt, [x], x.length, ([px], out) => rt.kernels[name](px!, out, x.length));
 }
 
@@ -192,4 +193,24 @@ export function layerNormRowsGrad(
   eps: number,
 ): Float32Array {
   return call(rt, [x, g], x.length, ([px, pg], out) => rt.kernels.layernorm_grad(px!, pg!, out, rows, cols, eps));
+}
+
+/**
+ * AdamW in place (see OptimizerKernels.adamwUpdate): x, g, m and v copied in, whole quads updated (each copy
+ * has a quad's slack), x, m and v copied back into the caller's arrays (no new arrays).
+ */
+export function adamw(rt: WasmRuntime, x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamWScalars): void {
+  const n = x.length;
+  const stride = align64(n * 4 + SLACK);
+  const at = rt.reserve(4 * stride);
+  const heap = rt.f32();
+  const [px, pg, pm, pv] = [at, at + stride, at + 2 * stride, at + 3 * stride];
+  heap.set(x, px >> 2);
+  heap.set(g, pg >> 2);
+  heap.set(m, pm >> 2);
+  heap.set(v, pv >> 2);
+  rt.kernels.adamw(px, pg, pm, pv, (n + 3) >> 2, s.decay, 1 - s.beta1, s.beta2, 1 - s.beta2, s.stepSize, s.bc2Sqrt, s.eps);
+  x.set(heap.subarray(px >> 2, (px >> 2) + n));
+  m.set(heap.subarray(pm >> 2, (pm >> 2) + n));
+  v.set(heap.subarray(pv >> 2, (pv >> 2) + n));
 }

@@ -12,6 +12,7 @@ import { ModuleBuilder } from './emitter.js';
 import { DOT_MR, DOT_NR, emitDotTile } from './gemm-dot.js';
 import { emitGemmJob, emitGemmTile, GEMM_BLOCKING, type GemmBlocking } from './gemm-kernel.js';
 import { emitRowKernels, type RowKernelExports } from './row-kernels.js';
+import { emitUpdateKernels, type UpdateKernelExports } from './update-kernels.js';
 
 /** Job kinds dispatched by `run`. */
 export const JOB_KIND = { gemm: 1, dot: 2 } as const;
@@ -45,13 +46,14 @@ export function buildKernelModule(shared = true, blocking: GemmBlocking = GEMM_B
   f.if(() => emitGemmJob(f, job, start, end, dotTile, { mr: DOT_MR, nr: DOT_NR }));
   mod.alias('run_simd', run);
   emitRowKernels(mod);
+  emitUpdateKernels(mod);
   return mod.encode();
 }
 
 let nextModuleId = 1 << 24; // far from gpu.js's entry ids, though each runtime has its own pool anyway
 
 /** The module's exports: the pool's entry point, and the elementwise and row kernels called directly. */
-export interface KernelExports extends RowKernelExports {
+export interface KernelExports extends RowKernelExports, UpdateKernelExports {
   run(start: number, end: number, seed: number): void;
 }
 
