@@ -16,6 +16,7 @@ import { cpuBackend } from '../cpu/tuned.js';
 import { registerBackend } from '../index.js';
 import { availableCores } from '../gpujs/threads.js';
 import { gemm } from './gemm.js';
+import { permuteF32 } from './permute-f32.js';
 import { createWasmRuntime, type WasmRuntime } from './runtime.js';
 import { WASM_UNARY, type WasmUnary } from './update-kernels.js';
 
@@ -60,6 +61,9 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       if (!isF32(args.a) || !isF32(args.b) || (args.bias && !isF32(args.bias))) return cpu.matmul(args);
       wasmCalls++;
       return gemm(rt(), args);
+    },
+    permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
+      return isF32(x) ? permuteF32(x, shape, perm) : cpu.permute(x, shape, perm);
     },
     unary(op: UnaryOp, x: TypedArray): TypedArray {
       if (!MAPPED.has(op) || !isF32(x) || x.length === 0) return cpu.unary(op, x);

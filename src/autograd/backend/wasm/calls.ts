@@ -100,11 +100,9 @@ export function geluGrad(rt: WasmRuntime, x: Float32Array, g: Float32Array): Flo
   return call(rt, [x, g], x.length, ([px, pg], out) => rt.kernels.gelu_grad(px!, pg!, out, x.length));
 }
 
-/** where(mask, x, fill), the masked softmax's input, as a fresh array (as the cpu backend's applyMask). */
-function masked(x: Float32Array, { values, offsets, fill }: RowMask): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = values[offsets[i]!]! !== 0 ? x[i]! : fill;
-  return out;
+/** where(mask, x, fill) in place over x's copy at float index `at` (as the cpu backend's applyMask). */
+function applyMask(heap: Float32Array, at: number, n: number, { values, offsets, fill }: RowMask): void {
+  for (let i = 0; i < n; i++) if (values[offsets[i]!]! === 0) heap[at + i] = fill;
 }
 
 function zeroMasked(out: Float32Array, mask: RowMask | undefined): Float32Array {
@@ -113,8 +111,10 @@ function zeroMasked(out: Float32Array, mask: RowMask | undefined): Float32Array 
 }
 
 export function softmaxRows(rt: WasmRuntime, x: Float32Array, rows: number, cols: number, mask?: RowMask): Float32Array {
-  const input = mask ? masked(x, mask) : x;
-  return call(rt, [input], x.length, ([px], out) => rt.kernels.softmax_rows(px!, out, rows, cols, 0));
+  return call(rt, [x], x.length, ([px], out) => {
+    if (mask) applyMask(rt.f32(), px! >> 2, x.length, mask);
+    rt.kernels.softmax_rows(px!, out, rows, cols, 0);
+  });
 }
 
 export function softmaxRowsGrad(
