@@ -42,8 +42,9 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
   let batches = sizeOf(batchShape);
   const n = args.n;
   if (batches * m * n === 0) return new Float32Array(batches * m * n);
-  let aOff = broadcastOffsets(aBatch, batchShape);
-  let bOff = broadcastOffsets(bBatch, batchShape);
+  // Unbatched products (every Linear layer's) skip the offsets cache's key building.
+  let aOff = batches === 1 ? ZERO : broadcastOffsets(aBatch, batchShape);
+  let bOff = batches === 1 ? ZERO : broadcastOffsets(bBatch, batchShape);
   // One B for every batch and A's batches stored one after another as [batches * m, k]: one taller product.
   if (!transA && sizeOf(bBatch) === 1 && sizeOf(aBatch) === batches && batches > 1) {
     m *= batches;
