@@ -4,7 +4,8 @@
  * loops here are the update rule itself, not model code. State lives in the parameters' dtype, as in PyTorch,
  * and `getState` / `setState` capture it for resumable checkpoints.
  */
-import { Tensor, formatShape, zeros, type TypedArray } from '../autograd/index.js';
+import { Tensor, formatShape, getBackend, zeros, type TypedArray } from '../autograd/index.js';
+import { optimizerKernels } from '../autograd/backend/backend.js';
 import type { Module } from './module.js';
 
 /** Parameters that share hyperparameters; `weightDecay` overrides the optimiser's. */
@@ -201,6 +202,9 @@ export class AdamW extends Optimizer {
     const decay = 1 - lr * weightDecay;
     const stepSize = lr / (1 - beta1 ** t);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+    // A backend with an AdamW kernel (wasm, float32) updates x, m and v itself, in float32 arithmetic.
+    const kernels = optimizerKernels(getBackend());
+    if (kernels?.adamwUpdate(x, g, m, v, { decay, beta1, beta2, stepSize, bc2Sqrt, eps })) return;
     // Decoupled decay first, as its own pass (the same values as decaying inside the update loop).
     if (weightDecay !== 0) for (let i = 0; i < x.length; i++) x[i] = x[i]! * decay;
     for (let i = 0; i < x.length; i++) {

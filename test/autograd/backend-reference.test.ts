@@ -15,6 +15,7 @@ import {
   setBackend,
   type Backend,
 } from '../../src/autograd/backend/index.js';
+import { createWasmBackend } from '../../src/autograd/backend/wasm/backend.js';
 import { allclose } from '../helpers/allclose.js';
 import { KERNEL_CASES, type KernelCall, type MakeArray, type Method } from './backend-cases.js';
 
@@ -29,7 +30,11 @@ const gpujs = createGpujsBackend({
   routing: { minMatmulMacs: 0, minMatmulRows: 0, minMatmulK: 0, minRowElements: 0, minSoftmaxElements: 0, minSumElements: 0 },
   threads: 1,
 });
-afterAll(() => gpujs.destroy());
+const wasm = createWasmBackend({ threads: 1 });
+afterAll(() => {
+  gpujs.destroy();
+  wasm.destroy();
+});
 
 /** `backend` on the case in float64 and float32 agrees with the float64 reference; throws what differs. */
 function check(backend: Backend, c: KernelCall): void {
@@ -72,6 +77,19 @@ describe('the gpujs backend (kernels forced) agrees with the cpu reference', () 
     const info = gpujs.info();
     expect(info.kernelsBuilt).toBeGreaterThan(40);
     expect(info.kernelModes).toEqual(['webasm']);
+  });
+});
+
+describe('the wasm backend agrees with the cpu reference', () => {
+  it.each(methods)('%s', (method) => {
+    fc.assert(
+      fc.property(KERNEL_CASES[method], (c) => check(wasm, c)),
+      { numRuns: 60 },
+    );
+  });
+
+  it('ran its own kernels (the comparisons above were not all answered by the cpu)', () => {
+    expect(wasm.info().wasmCalls).toBeGreaterThan(100);
   });
 });
 

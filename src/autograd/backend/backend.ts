@@ -95,6 +95,36 @@ export interface Backend {
   crossEntropyRowsGrad(x: TypedArray, g: TypedArray, rows: number, cols: number, targets: Int32Array): TypedArray;
 }
 
+/** The scalars of one AdamW update of one parameter (src/nn AdamW.update computes them per step). */
+export interface AdamWScalars {
+  /** 1 - lr weightDecay (1 without decay). */
+  decay: number;
+  beta1: number;
+  beta2: number;
+  /** lr / (1 - beta1^t). */
+  stepSize: number;
+  /** sqrt(1 - beta2^t). */
+  bc2Sqrt: number;
+  eps: number;
+}
+
+/**
+ * Kernels a backend may offer beyond the contract (the wasm backend does), found with `optimizerKernels`:
+ * the contract's methods stay pure, while these update an optimiser's arrays in place.
+ */
+export interface OptimizerKernels {
+  /**
+   * One AdamW update in place: x <- x decay, m <- m + (1 - b1)(g - m), v <- b2 v + (1 - b2) g^2,
+   * x <- x - stepSize m / (sqrt(v) / bc2Sqrt + eps). Returns false, touching nothing, where it does not apply
+   * (arrays not all float32); the optimiser then runs its own loop.
+   */
+  adamwUpdate(x: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, s: AdamWScalars): boolean;
+}
+
+export function optimizerKernels(backend: Backend): OptimizerKernels | null {
+  return typeof (backend as Partial<OptimizerKernels>).adamwUpdate === 'function' ? (backend as Backend & OptimizerKernels) : null;
+}
+
 /** 'cpu' is the tuned cpu backend (the default); 'cpu-reference' its plain oracle (cpu/reference.ts); 'wasm' the generated SIMD kernels. */
 export type BackendName = 'cpu' | 'cpu-reference' | 'gpujs' | 'wasm';
 

@@ -9,14 +9,16 @@
  * included, which always stays on the cpu reference) is the cpu's, so new contract methods work unchanged.
  */
 import type { TypedArray } from '../../dtype.js';
-import type { Backend, BinaryOp, MatmulArgs, ReduceOp, RowMask, UnaryOp } from '../backend.js';
+import type { AdamWScalars, Backend, BinaryOp, MatmulArgs, OptimizerKernels, ReduceOp, RowMask, UnaryOp } from '../backend.js';
 import type { Shape } from '../../shape.js';
 import * as calls from './calls.js';
 import { cpuBackend } from '../cpu/tuned.js';
 import { registerBackend } from '../index.js';
 import { availableCores } from '../gpujs/threads.js';
 import { gemm } from './gemm.js';
+import { permuteF32 } from './permute-f32.js';
 import { createWasmRuntime, type WasmRuntime } from './runtime.js';
+import { WASM_UNARY, type WasmUnary } from './update-kernels.js';
 
 export interface WasmBackendOptions {
   /** Threads in all, the calling thread included (default: the available cores, at most 8). */
@@ -30,13 +32,14 @@ export interface WasmInfo {
   helperChunks: number;
 }
 
-export interface WasmBackend extends Backend {
+export interface WasmBackend extends Backend, OptimizerKernels {
   info(): WasmInfo;
   /** Stops the helper threads (they are unref'd and never keep a process alive; this frees them sooner). */
   destroy(): void;
 }
 
 const isF32 = (x: TypedArray): x is Float32Array => x instanceof Float32Array;
+const MAPPED = new Set<UnaryOp>(['exp', ...WASM_UNARY]);
 
 export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   const threads = Math.max(1, Math.floor(opts.threads ?? Math.min(8, availableCores())));
@@ -59,9 +62,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       wasmCalls++;
       return gemm(rt(), args);
     },
+    permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
+      return isF32(x) ? permuteF32(x, shape, perm) : cpu.permute(x, shape, perm);
+    },
     unary(op: UnaryOp, x: TypedArray): TypedArray {
-      if (op !== 'exp' || !isF32(x)) return cpu.unary(op, x);
-      return counted(calls.map(rt(), 'exp', x))!;
+      if (!MAPPED.has(op) || !isF32(x) || x.length === 0) return cpu.unary(op, x);
+      return counted(calls.map(rt(), op as 'exp' | WasmUnary, x))!;
     },
     binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray {
       const r = isF32(a) && isF32(b) ? counted(calls.binary(rt(), op, a, aShape, b, bShape, outShape)) : null;
@@ -103,6 +109,13 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       return isF32(x) && isF32(g)
         ? counted(calls.crossEntropyRowsGrad(rt(), x, g, rows, cols, targets))!
         : cpu.crossEntropyRowsGrad(x, g, rows, cols, targets);
+    },
+    adamwUpdate(x: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, s: AdamWScalars): boolean {
+      if (!isF32(x) || !isF32(g) || !isF32(m) || !isF32(v) || g.length !== x.length || m.length !== x.length || v.length !== x.length)
+        return false;
+      wasmCalls++;
+      calls.adamw(rt(), x, g, m, v, s);
+      return true;
     },
     info: () => ({ threads, wasmCalls, helperChunks: runtime ? runtime.helperChunks() : 0 }),
     destroy() {

@@ -5,10 +5,11 @@
  * the backend then calls the cpu's.
  */
 import { sizeOf, type Shape } from '../../shape.js';
-import type { BinaryOp, RowMask } from '../backend.js';
+import type { AdamWScalars, BinaryOp, RowMask } from '../backend.js';
 import { reductionBlock } from '../cpu/strided.js';
 import { broadcastPattern, type BroadcastPattern } from '../cpu/strided.js';
 import { align64, type WasmRuntime } from './runtime.js';
+import type { WasmUnary } from './update-kernels.js';
 
 /** Bytes after every operand: a row's last quad is loaded (and stored) whole, 12 bytes past its end. */
 const SLACK = 16;
@@ -91,7 +92,7 @@ export function sum(rt: WasmRuntime, x: Float32Array, shape: Shape, axes: readon
   return null;
 }
 
-export function map(rt: WasmRuntime, name: 'exp' | 'gelu', x: Float32Array): Float32Array {
+export function map(rt: WasmRuntime, name: 'exp' | 'gelu' | WasmUnary, x: Float32Array): Float32Array {
   return call(rt, [x], x.length, ([px], out) => rt.kernels[name](px!, out, x.length));
 }
 
@@ -99,11 +100,9 @@ export function geluGrad(rt: WasmRuntime, x: Float32Array, g: Float32Array): Flo
   return call(rt, [x, g], x.length, ([px, pg], out) => rt.kernels.gelu_grad(px!, pg!, out, x.length));
 }
 
-/** where(mask, x, fill), the masked softmax's input, as a fresh array (as the cpu backend's applyMask). */
-function masked(x: Float32Array, { values, offsets, fill }: RowMask): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = values[offsets[i]!]! !== 0 ? x[i]! : fill;
-  return out;
+/** where(mask, x, fill) in place over x's copy at float index `at` (as the cpu backend's applyMask). */
+function applyMask(heap: Float32Array, at: number, n: number, { values, offsets, fill }: RowMask): void {
+  for (let i = 0; i < n; i++) if (values[offsets[i]!]! === 0) heap[at + i] = fill;
 }
 
 function zeroMasked(out: Float32Array, mask: RowMask | undefined): Float32Array {
@@ -112,8 +111,10 @@ function zeroMasked(out: Float32Array, mask: RowMask | undefined): Float32Array 
 }
 
 export function softmaxRows(rt: WasmRuntime, x: Float32Array, rows: number, cols: number, mask?: RowMask): Float32Array {
-  const input = mask ? masked(x, mask) : x;
-  return call(rt, [input], x.length, ([px], out) => rt.kernels.softmax_rows(px!, out, rows, cols, 0));
+  return call(rt, [x], x.length, ([px], out) => {
+    if (mask) applyMask(rt.f32(), px! >> 2, x.length, mask);
+    rt.kernels.softmax_rows(px!, out, rows, cols, 0);
+  });
 }
 
 export function softmaxRowsGrad(
@@ -192,4 +193,24 @@ export function layerNormRowsGrad(
   eps: number,
 ): Float32Array {
   return call(rt, [x, g], x.length, ([px, pg], out) => rt.kernels.layernorm_grad(px!, pg!, out, rows, cols, eps));
+}
+
+/**
+ * AdamW in place (see OptimizerKernels.adamwUpdate): x, g, m and v copied in, whole quads updated (each copy
+ * has a quad's slack), x, m and v copied back into the caller's arrays (no new arrays).
+ */
+export function adamw(rt: WasmRuntime, x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamWScalars): void {
+  const n = x.length;
+  const stride = align64(n * 4 + SLACK);
+  const at = rt.reserve(4 * stride);
+  const heap = rt.f32();
+  const [px, pg, pm, pv] = [at, at + stride, at + 2 * stride, at + 3 * stride];
+  heap.set(x, px >> 2);
+  heap.set(g, pg >> 2);
+  heap.set(m, pm >> 2);
+  heap.set(v, pv >> 2);
+  rt.kernels.adamw(px, pg, pm, pv, (n + 3) >> 2, s.decay, 1 - s.beta1, s.beta2, 1 - s.beta2, s.stepSize, s.bc2Sqrt, s.eps);
+  x.set(heap.subarray(px >> 2, (px >> 2) + n));
+  m.set(heap.subarray(pm >> 2, (pm >> 2) + n));
+  v.set(heap.subarray(pv >> 2, (pv >> 2) + n));
 }

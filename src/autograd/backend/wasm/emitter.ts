@@ -7,6 +7,9 @@
  * SIMD proposal's opcode table (prefix 0xfd, LEB128 sub-opcode).
  */
 
+import { OP, SIMD, type ScalarOp, type SimdOp } from './opcodes.js';
+
+export type { ScalarOp, SimdOp };
 export type ValType = 'i32' | 'f32' | 'v128';
 const VALTYPE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
 
@@ -36,90 +39,6 @@ export interface Local<T extends ValType = ValType> {
   readonly index: number;
   readonly type: T;
 }
-
-/** Scalar opcodes used by the kernels (core spec, section 5.4). */
-const OP = {
-  'i32.add': 0x6a,
-  'i32.sub': 0x6b,
-  'i32.mul': 0x6c,
-  'i32.div_u': 0x6e,
-  'i32.rem_u': 0x70,
-  'i32.and': 0x71,
-  'i32.shl': 0x74,
-  'i32.shr_u': 0x76,
-  'i32.eqz': 0x45,
-  'i32.eq': 0x46,
-  'i32.ne': 0x47,
-  'i32.lt_s': 0x48,
-  'i32.lt_u': 0x49,
-  'i32.gt_s': 0x4a,
-  'i32.gt_u': 0x4b,
-  'i32.le_u': 0x4d,
-  'i32.ge_s': 0x4e,
-  'i32.ge_u': 0x4f,
-  'f32.eq': 0x5b,
-  'f32.ne': 0x5c,
-  'f32.lt': 0x5d,
-  'f32.gt': 0x5e,
-  'f32.le': 0x5f,
-  'f32.ge': 0x60,
-  'f32.abs': 0x8b,
-  'f32.neg': 0x8c,
-  'f32.sqrt': 0x91,
-  'f32.add': 0x92,
-  'f32.sub': 0x93,
-  'f32.mul': 0x94,
-  'f32.div': 0x95,
-  'f32.min': 0x96,
-  'f32.max': 0x97,
-  'f32.convert_i32_s': 0xb2,
-  'i32.trunc_f32_s': 0xa8,
-  'i32.reinterpret_f32': 0xbc,
-  'f32.reinterpret_i32': 0xbe,
-  select: 0x1b,
-  drop: 0x1a,
-  return: 0x0f,
-} as const; // prettier-ignore
-export type ScalarOp = keyof typeof OP;
-
-/** SIMD opcodes (after the 0xfd prefix) used by the kernels. */
-const SIMD = {
-  'f32x4.splat': 0x13,
-  'i32x4.splat': 0x11,
-  'f32x4.eq': 0x41,
-  'f32x4.ne': 0x42,
-  'f32x4.lt': 0x43,
-  'f32x4.gt': 0x44,
-  'f32x4.le': 0x45,
-  'f32x4.ge': 0x46,
-  'v128.not': 0x4d,
-  'v128.and': 0x4e,
-  'v128.andnot': 0x4f,
-  'v128.or': 0x50,
-  'v128.xor': 0x51,
-  'v128.bitselect': 0x52,
-  'f32x4.floor': 0x68,
-  'f32x4.nearest': 0x6a,
-  'i32x4.shl': 0xab,
-  'i32x4.shr_s': 0xac,
-  'i32x4.add': 0xae,
-  'i32x4.lt_s': 0x39,
-  'i32x4.sub': 0xb1,
-  'f32x4.abs': 0xe0,
-  'f32x4.neg': 0xe1,
-  'f32x4.sqrt': 0xe3,
-  'f32x4.add': 0xe4,
-  'f32x4.sub': 0xe5,
-  'f32x4.mul': 0xe6,
-  'f32x4.div': 0xe7,
-  'f32x4.min': 0xe8,
-  'f32x4.max': 0xe9,
-  'f32x4.pmin': 0xea,
-  'f32x4.pmax': 0xeb,
-  'i32x4.trunc_sat_f32x4_s': 0xf8,
-  'f32x4.convert_i32x4_s': 0xfa,
-} as const; // prettier-ignore
-export type SimdOp = keyof typeof SIMD;
 
 /**
  * The body of one function. Methods append instructions and return `this`, so code reads in stack order:
@@ -218,6 +137,12 @@ export class FunctionBuilder {
   }
   storeV128(offset = 0): this {
     return this.memarg(0x0b, true, 4, offset);
+  }
+  /** i8x16.shuffle of the two v128 on the stack, by f32 lane: 0-3 pick from the first, 4-7 from the second. */
+  shuffleF32(lanes: readonly [number, number, number, number]): this {
+    this.code.push(0xfd, 0x0d);
+    for (const lane of lanes) this.code.push(lane * 4, lane * 4 + 1, lane * 4 + 2, lane * 4 + 3);
+    return this;
   }
   extractLane(lane: number): this {
     this.code.push(0xfd, 0x1f, lane);

@@ -10,6 +10,7 @@
 import { broadcastOffsets } from '../cpu/strided.js';
 import { sizeOf } from '../../shape.js';
 import type { MatmulArgs } from '../backend.js';
+import { DOT_MR, DOT_NR } from './gemm-dot.js';
 import { GEMM_BLOCKING, GEMM_JOB } from './gemm-kernel.js';
 import { align64, JOB_KIND, type WasmRuntime } from './runtime.js';
 
@@ -37,14 +38,13 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
   const a = args.a as Float32Array;
   const b = args.b as Float32Array;
   const { aBatch, bBatch, batchShape, k, transA, transB } = args;
-  const { mr, nr } = GEMM_BLOCKING;
   let m = args.m;
   let batches = sizeOf(batchShape);
   const n = args.n;
-  const out = new Float32Array(batches * m * n);
-  if (out.length === 0) return out;
-  let aOff = broadcastOffsets(aBatch, batchShape);
-  let bOff = broadcastOffsets(bBatch, batchShape);
+  if (batches * m * n === 0) return new Float32Array(batches * m * n);
+  // Unbatched products (every Linear layer's) skip the offsets cache's key building.
+  let aOff = batches === 1 ? ZERO : broadcastOffsets(aBatch, batchShape);
+  let bOff = batches === 1 ? ZERO : broadcastOffsets(bBatch, batchShape);
   // One B for every batch and A's batches stored one after another as [batches * m, k]: one taller product.
   if (!transA && sizeOf(bBatch) === 1 && sizeOf(aBatch) === batches && batches > 1) {
     m *= batches;
@@ -52,15 +52,21 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
     aOff = ZERO;
     bOff = ZERO;
   }
+  // Batched A B^T with A stored [m, k] (attention's scores): the dot kernel reads both along k in place
+  // (gemm-dot.ts) instead of packing every batch's B^T; one B^T (a Linear layer's weight) is packed once for
+  // the 4 x 8 kernel, which measured faster there (bench/README.md).
+  const dot = transB && !transA && batches > 1;
+  const { mr, nr } = dot ? { mr: DOT_MR, nr: DOT_NR } : GEMM_BLOCKING;
   const mTiles = Math.ceil(m / mr);
   const nTiles = Math.ceil(n / nr);
   const mp = mTiles * mr;
   const np = nTiles * nr;
-  const bMats = transB ? [...new Set(bOff.subarray(0, batches))] : [];
+  const packB = transB && !dot;
+  const bMats = packB ? [...new Set(bOff.subarray(0, batches))] : [];
   // A as stored, plus slack for the rows the last tile reads past m (at most mr - 1 rows, or columns).
   const aBytes = align64(a.length * 4 + mr * Math.max(k, args.m) * 4);
-  // B^T packed per distinct batch; B stored [k, n] as stored, plus a row's slack for the last column panel.
-  const bBytes = transB ? bMats.length * align64(np * k * 4) : align64(b.length * 4 + nr * 4);
+  // B^T packed per distinct batch (4 x 8 kernel); B as stored otherwise, plus slack for the last panel's reads.
+  const bBytes = packB ? bMats.length * align64(np * k * 4) : align64(b.length * 4 + nr * Math.max(k, 1) * 4);
   const tableBytes = align64(batches * 4);
   const cBytes = batches * mp * np * 4;
   const base = rt.reserve(2 * tableBytes + align64(np * 4) + aBytes + bBytes + cBytes);
@@ -75,7 +81,7 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
   at += aBytes;
   const bAt = at;
   const bAddress = new Map<number, number>();
-  if (transB) {
+  if (packB) {
     for (const mat of bMats) {
       packTransposedB(heap, at >> 2, b, mat * k * n, k, n, nr);
       bAddress.set(mat, at);
@@ -87,13 +93,13 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
   }
   for (let bi = 0; bi < batches; bi++) {
     ints[(aTable >> 2) + bi] = aAt + aOff[bi]! * args.m * k * 4;
-    ints[(bTable >> 2) + bi] = transB ? bAddress.get(bOff[bi]!)! : bAt + bOff[bi]! * k * n * 4;
+    ints[(bTable >> 2) + bi] = packB ? bAddress.get(bOff[bi]!)! : bAt + bOff[bi]! * k * n * 4;
   }
   const bias = args.bias ?? null;
   heap.fill(0, biasAt >> 2, (biasAt >> 2) + np);
   if (bias) heap.set(bias, biasAt >> 2);
   const c = at;
-  ints[0] = JOB_KIND.gemm;
+  ints[0] = dot ? JOB_KIND.dot : JOB_KIND.gemm;
   ints[GEMM_JOB.aTable >> 2] = aTable;
   ints[GEMM_JOB.bTable >> 2] = bTable;
   ints[GEMM_JOB.c >> 2] = c;
@@ -104,18 +110,21 @@ export function gemm(rt: WasmRuntime, args: MatmulArgs): Float32Array {
   ints[GEMM_JOB.ldc >> 2] = np;
   ints[GEMM_JOB.aRowStride >> 2] = transA ? 4 : k * 4;
   ints[GEMM_JOB.aKStride >> 2] = transA ? m * 4 : 4;
-  ints[GEMM_JOB.bKStride >> 2] = transB ? nr * 4 : n * 4;
+  // Packed B^T: nr floats per k; B [k, n] in place: a row per k; B [n, k] for the dot kernel: a row per column.
+  ints[GEMM_JOB.bKStride >> 2] = packB ? nr * 4 : dot ? k * 4 : n * 4;
   ints[GEMM_JOB.bPanelStride >> 2] = transB ? nr * k * 4 : nr * 4;
   rt.run(batches * mTiles * nTiles, batches * m * n * k >= MIN_PARALLEL_MACS);
   const c0 = c >> 2;
+  const out = new Float32Array(batches * m * n);
+  // (heap.slice measured erratic here: 0.1 to 3 ms for 64k floats, against a steady 10 us for new + set.)
   if (mp === m && np === n) {
     out.set(heap.subarray(c0, c0 + batches * m * n));
-  } else {
-    for (let bi = 0; bi < batches; bi++) {
-      for (let i = 0; i < m; i++) {
-        const src = c0 + (bi * mp + i) * np;
-        out.set(heap.subarray(src, src + n), (bi * m + i) * n);
-      }
+    return out;
+  }
+  for (let bi = 0; bi < batches; bi++) {
+    for (let i = 0; i < m; i++) {
+      const src = c0 + (bi * mp + i) * np;
+      out.set(heap.subarray(src, src + n), (bi * m + i) * n);
     }
   }
   return out;

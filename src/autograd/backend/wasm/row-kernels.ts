@@ -18,7 +18,7 @@ const GELU_A = 0.044715;
  * An elementwise map over n floats: `body` turns the loaded inputs (v128 locals) into a v128 result on the
  * stack; tails load a splat and store lane 0.
  */
-function emitMap(mod: ModuleBuilder, name: string, inputs: number, body: (f: FunctionBuilder, vals: V128[]) => void): void {
+export function emitMap(mod: ModuleBuilder, name: string, inputs: number, body: (f: FunctionBuilder, vals: V128[]) => void): void {
   const { f } = mod.func(name, [...Array<'i32'>(inputs + 2).fill('i32')]);
   const ptrs = Array.from({ length: inputs }, (_, i) => f.param(i, 'i32'));
   const dst = f.param(inputs, 'i32');

@@ -9,11 +9,13 @@
  */
 import { createThreadPool, type SharedModule, type ThreadPool } from '../gpujs/threads.js';
 import { ModuleBuilder } from './emitter.js';
+import { DOT_MR, DOT_NR, emitDotTile } from './gemm-dot.js';
 import { emitGemmJob, emitGemmTile, GEMM_BLOCKING, type GemmBlocking } from './gemm-kernel.js';
 import { emitRowKernels, type RowKernelExports } from './row-kernels.js';
+import { emitUpdateKernels, type UpdateKernelExports } from './update-kernels.js';
 
 /** Job kinds dispatched by `run`. */
-export const JOB_KIND = { gemm: 1 } as const;
+export const JOB_KIND = { gemm: 1, dot: 2 } as const;
 
 /** Bytes reserved for the job area at address 0; the arena starts after it. */
 const JOB_BYTES = 256;
@@ -30,6 +32,7 @@ const INITIAL_PAGES = 16;
 export function buildKernelModule(shared = true, blocking: GemmBlocking = GEMM_BLOCKING): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
   const tile = emitGemmTile(mod, blocking);
+  const dotTile = emitDotTile(mod);
   const { index: run, f } = mod.func('run', ['i32', 'i32', 'i32']);
   const start = f.param(0, 'i32');
   const end = f.param(1, 'i32');
@@ -39,15 +42,18 @@ export function buildKernelModule(shared = true, blocking: GemmBlocking = GEMM_B
   f.get(job).loadI32(0).set(kind);
   f.get(kind).i32(JOB_KIND.gemm).op('i32.eq');
   f.if(() => emitGemmJob(f, job, start, end, tile, blocking));
+  f.get(kind).i32(JOB_KIND.dot).op('i32.eq');
+  f.if(() => emitGemmJob(f, job, start, end, dotTile, { mr: DOT_MR, nr: DOT_NR }));
   mod.alias('run_simd', run);
   emitRowKernels(mod);
+  emitUpdateKernels(mod);
   return mod.encode();
 }
 
 let nextModuleId = 1 << 24; // far from gpu.js's entry ids, though each runtime has its own pool anyway
 
 /** The module's exports: the pool's entry point, and the elementwise and row kernels called directly. */
-export interface KernelExports extends RowKernelExports {
+export interface KernelExports extends RowKernelExports, UpdateKernelExports {
   run(start: number, end: number, seed: number): void;
 }
 
@@ -83,11 +89,13 @@ export function createWasmRuntime(threads: number, blocking: GemmBlocking = GEMM
   let pool: ThreadPool | null | undefined = threads > 1 ? undefined : null;
   let f32 = new Float32Array(memory.buffer);
   let i32 = new Int32Array(memory.buffer);
+  // Only this runtime grows the memory, so the views are renewed right after a grow (reading memory.buffer
+  // on every call instead was 2.6% of a tiny-gpt step's profile).
+  let have = memory.buffer.byteLength;
   const refresh = (): void => {
-    if (f32.buffer.byteLength !== memory.buffer.byteLength || f32.length * 4 !== memory.buffer.byteLength) {
-      f32 = new Float32Array(memory.buffer);
-      i32 = new Int32Array(memory.buffer);
-    }
+    have = memory.buffer.byteLength;
+    f32 = new Float32Array(memory.buffer);
+    i32 = new Int32Array(memory.buffer);
   };
   return {
     kernels: exports,
@@ -96,14 +104,13 @@ export function createWasmRuntime(threads: number, blocking: GemmBlocking = GEMM
     i32: () => i32,
     reserve(need) {
       const total = JOB_BYTES + need;
-      const have = memory.buffer.byteLength;
       if (total > have) {
         const pages = Math.ceil((total - have) / PAGE);
         if (have / PAGE + pages > MAX_PAGES)
           throw new Error(`wasm backend: ${total} bytes of operands exceed the ${MAX_PAGES * PAGE} byte memory`);
         memory.grow(pages);
+        refresh();
       }
-      refresh();
       return JOB_BYTES;
     },
     run(units, parallel) {
