@@ -4,7 +4,8 @@
  * runs it headless with the GPU disabled, at 1280 × 800 and at 390 × 844 (a phone). Every control is used;
  * the numbers shown are checked against the library computed here in Node; axe-core checks accessibility in
  * the page; no page or console errors, nothing fetched but the page's own files, no sideways page scroll on
- * the phone. Screenshots of each state go to web/screenshots/ (committed, for a person to look at).
+ * the phone. Screenshots of each state go to test-output/screenshots/ (ignored by git, for a person to look at);
+ * `npm run screenshots` writes them to web/screenshots/ instead, the committed set, so a test run leaves the tree clean.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -25,7 +26,7 @@ import { PAGE_SELM_TERMS } from '../../web/gradcheck-cases.js';
 const CHROMIUM = '/usr/bin/chromium';
 const WEB = resolve(__dirname, '../../web');
 /** Where the screenshots go: one PNG per state, named <viewport>-<n>-<what>.png. */
-const SCREENSHOTS = join(WEB, 'screenshots');
+const SCREENSHOTS = resolve(process.env.SELM_SCREENSHOTS ?? join(WEB, '..', 'test-output', 'screenshots'));
 const AXE = resolve(__dirname, '../../node_modules/axe-core/axe.min.js');
 
 let outDir = '';
