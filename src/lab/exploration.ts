@@ -29,7 +29,10 @@ export interface ComparisonMethod {
   yRefTemperature: number;
 }
 
-/** The exploration metrics of one model (averaged over the world's tasks, which the held-out prompts share). */
+/**
+ * The exploration metrics of one model, averaged over the world's rows: its tasks, or its (task, context)
+ * pairs in the prompt-context variant (which the held-out prompts share).
+ */
 export interface IterationMetrics {
   /** 0 = the SFT model. */
   iteration: number;
@@ -37,7 +40,7 @@ export interface IterationMetrics {
   meanReward: number;
   /** r* of the greedy response. */
   greedyReward: number;
-  /** Share of tasks whose greedy response is on the better hill (r* above the local optimum's best). */
+  /** Share of rows whose greedy response is on the better hill (r* above the local optimum's best). */
   found: number;
   /** Probability mass πθ puts on the better hill. */
   massBetter: number;
@@ -45,7 +48,7 @@ export interface IterationMetrics {
   touch: number;
   /** Mean of max_y r* − r*(y_ref) over this iteration's y_ref. */
   yRefRegret: number;
-  /** KL(πθ ‖ π_SFT), exact, mean over tasks. */
+  /** KL(πθ ‖ π_SFT), exact, mean over rows. */
   klSft: number;
   /** The training loss and its DPO and optimism terms on the iteration's last step (0 for the SFT model). */
   loss: number;
@@ -79,8 +82,9 @@ export interface ComparisonOptions {
   recordPolicies?: boolean;
 }
 
-function logProbRows(policy: Policy, tasks: number): Float64Array[] {
-  return Array.from({ length: tasks }, (_, g) => noGrad(() => policy.responseLogProbs!([g, 0])));
+/** log π(·|row) for every row of the world (task, or (task, context) pair). */
+function logProbRows(policy: Policy, world: BanditWorld): Float64Array[] {
+  return Array.from({ length: world.rows }, (_, g) => noGrad(() => policy.responseLogProbs!(world.rowPrompt(g))));
 }
 
 function kl(p: Float64Array, q: Float64Array): number {
@@ -90,11 +94,11 @@ function kl(p: Float64Array, q: Float64Array): number {
 }
 
 /** Responses better than the local optimum: r* above the best r* of the demonstrations' half of the line. */
-export function betterHill(world: BanditWorld, task: number): boolean[] {
-  const row = world.rewards[task]!;
-  const half = Math.floor(row.length / 2);
-  const local = Math.max(...row.slice(0, half));
-  return row.map((r) => r > local + 1e-12);
+export function betterHill(world: BanditWorld, row: number): boolean[] {
+  const rewards = world.rewards[row]!;
+  const half = Math.floor(rewards.length / 2);
+  const local = Math.max(...rewards.slice(0, half));
+  return rewards.map((r) => r > local + 1e-12);
 }
 
 /** The metrics of `policy`; `data` is the iteration's ranked triples (none for the SFT model). */
@@ -104,9 +108,9 @@ export function explorationMetrics(
   iteration: number,
   data: readonly TrainingTriple[] | null,
 ): IterationMetrics {
-  const tasks = world.config.tasks;
+  const rowCount = world.rows;
   const sft = world.sftLogProbs.map((r) => Float64Array.from(r));
-  const rows = logProbRows(policy, tasks);
+  const rows = logProbRows(policy, world);
   let meanReward = 0;
   let greedyReward = 0;
   let found = 0;
@@ -130,8 +134,7 @@ export function explorationMetrics(
   let regret = 0;
   if (data !== null && data.length > 0) {
     for (const d of data) {
-      const g = d.prompt[0]!;
-      const better = betterHill(world, g);
+      const better = betterHill(world, world.rowOf(d.prompt));
       if (better[d.chosen[0]!] || better[d.rejected[0]!]) touch++;
       if (d.yRef !== null) regret += world.bestReward(d.prompt) - world.trueReward(d.prompt, d.yRef);
     }
@@ -140,13 +143,13 @@ export function explorationMetrics(
   }
   return {
     iteration,
-    meanReward: meanReward / tasks,
-    greedyReward: greedyReward / tasks,
-    found: found / tasks,
-    massBetter: massBetter / tasks,
+    meanReward: meanReward / rowCount,
+    greedyReward: greedyReward / rowCount,
+    found: found / rowCount,
+    massBetter: massBetter / rowCount,
     touch,
     yRefRegret: regret,
-    klSft: klSft / tasks,
+    klSft: klSft / rowCount,
     loss: 0,
     lossDpo: 0,
     lossOptimism: 0,
@@ -222,11 +225,11 @@ export function runComparisonSeed(
           if (options.recordPolicies)
             rows.push(
               Array.from(
-                noGrad(() => policy.responseLogProbs!([0, 0])),
+                noGrad(() => policy.responseLogProbs!(w.rowPrompt(0))),
                 Math.exp,
               ),
             );
-          if (iteration === 1 && options.figure4?.includes(m.name)) firstIterationRows[m.name] = logProbRows(policy, world.tasks);
+          if (iteration === 1 && options.figure4?.includes(m.name)) firstIterationRows[m.name] = logProbRows(policy, w);
         },
       },
     );

@@ -68,7 +68,7 @@ export async function loadJudgeOf(config: ExperimentConfig, options: RunOptions)
 export function initialPolicy(config: ExperimentConfig, world: World, seed: number): Policy {
   if (world.kind === 'bandit') {
     const w = world as ReturnType<typeof makeBanditWorld>;
-    return w.config.featureWidth > 0 ? banditPolicy(w) : new TabularPolicy(w.sftLogProbs);
+    return w.config.featureWidth > 0 || w.config.contexts > 1 ? banditPolicy(w) : new TabularPolicy(w.sftLogProbs);
   }
   const lw = world as ReturnType<typeof makeLanguageWorld>;
   const gpt = new GPT(
