@@ -27,11 +27,13 @@ export function demoConfigs(quick: boolean): ExperimentConfig[] {
 }
 
 /**
- * The demo's studies (issue 12): the table world (featureWidth 0) and the smooth world (RBF features of width
- * 2), each with SELM's α, DPO's budget, SELM's budget and the y_ref temperature chosen on tuning seeds
- * 1000-1019 and the results reported on evaluation seeds 0-99 (at least 100 paired seeds: a requirement of the
- * issue). The budget axis is the per-iteration SGD learning rate at 4 epochs; 3 (the bandit experiment's) is
- * the default, 1-1000 the sweep. `quick` is a smoke test of the same pipeline, not a result.
+ * The demo's studies (issue 12): the table world (featureWidth 0), the smooth world (RBF features of width
+ * 2) and the prompt-context world (the smooth world with 6 contexts per task, features of width 1 over the
+ * context line, hills moving 3 responses across it) with y_ref greedy (the authors' code) and sampled (the
+ * paper's text). Each has SELM's α, DPO's budget, SELM's budget and the y_ref temperature chosen on tuning
+ * seeds 1000-1019 and the results reported on evaluation seeds 0-99 (at least 100 paired seeds: a requirement
+ * of the issue). The budget axis is the per-iteration SGD learning rate at 4 epochs; 3 (the bandit
+ * experiment's) is the default, 1-1000 the sweep. `quick` is a smoke test of the same pipeline, not a result.
  */
 export function demoStudies(quick: boolean): StudyConfig[] {
   const base = DEFAULT_BANDIT_EXPERIMENT;
@@ -46,8 +48,23 @@ export function demoStudies(quick: boolean): StudyConfig[] {
     temperatures: quick ? [2] : [1.5, 3],
   };
   const world = base.world as BanditConfig;
+  const context: BanditConfig = { ...world, featureWidth: 2, contexts: 6, contextWidth: 1, contextShift: 3 };
   return [
     { name: 'table', title: 'Table world (no generalisation)', world: { ...world, featureWidth: 0 }, ...common },
     { name: 'smooth', title: 'Smooth world (RBF width 2)', world: { ...world, featureWidth: 2 }, ...common },
+    {
+      name: 'context-greedy',
+      title: 'Prompt-context world, greedy y_ref (6 contexts, RBF width 2 × context width 1)',
+      world: context,
+      ...common,
+      algorithm: { ...common.algorithm, yRef: 'greedy' },
+    },
+    {
+      name: 'context-sample',
+      title: 'Prompt-context world, sampled y_ref (6 contexts, RBF width 2 × context width 1)',
+      world: context,
+      ...common,
+      algorithm: { ...common.algorithm, yRef: 'sample' },
+    },
   ];
 }

@@ -25,7 +25,10 @@ export interface ComparisonMethod {
   learningRate: number;
   /** Passes over each portion per iteration: with the learning rate, the per-iteration budget. */
   epochs: number;
-  /** y_ref ~ π_ref^{1/τ} (τ > 1: the tempered-y_ref control of passive exploration); 1 = the paper's sampling. */
+  /**
+   * y_ref ~ π_ref^{1/τ} (τ > 1: the tempered-y_ref control of passive exploration), sampled even where the
+   * algorithm's y_ref is greedy; 1 = the algorithm's own y_ref (greedy or sampled from π_ref).
+   */
   yRefTemperature: number;
 }
 
@@ -208,7 +211,14 @@ export function runComparisonSeed(
   if (options.recordPolicies) out.policies = { rewards: [...w.rewards[0]!], methods: {} };
   for (const m of methods) {
     if (out.methods[m.name]) throw new Error(`runComparisonSeed: method '${m.name}' is listed twice`);
-    const config: AlgorithmConfig = { ...algorithm, alpha: m.alpha, learningRates: m.learningRate, epochs: m.epochs };
+    const config: AlgorithmConfig = {
+      ...algorithm,
+      alpha: m.alpha,
+      learningRates: m.learningRate,
+      epochs: m.epochs,
+      // A temperature only acts on sampled responses: the tempered control samples, whatever the y_ref mode.
+      yRef: m.yRefTemperature === 1 ? algorithm.yRef : 'sample',
+    };
     const metrics: IterationMetrics[] = [sftMetrics];
     const rows: number[][] = [w.sftLogProbs[0]!.map(Math.exp)];
     let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };

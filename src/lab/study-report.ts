@@ -55,7 +55,7 @@ export function signChanges(s: StudySummary): string {
 export function studyText(s: StudySummary): string {
   const c = s.choices;
   const head = [
-    `${s.title} (featureWidth ${s.featureWidth}): ${s.evaluationSeeds} evaluation seeds paired by seed, 95% t intervals; chosen on ${s.tuningSeeds} separate tuning seeds:`,
+    `${s.title} (featureWidth ${s.featureWidth}${s.contexts > 1 ? `, ${s.contexts} contexts` : ''}, y_ref ${s.yRef}): ${s.evaluationSeeds} evaluation seeds paired by seed, 95% t intervals; chosen on ${s.tuningSeeds} separate tuning seeds:`,
     `  SELM α = ${c.alpha} (at the default budget), SELM* α ${c.selmAlpha} lr ${c.selmLearningRate}, DPO* lr ${c.dpoLearningRate}, tempered y_ref τ = ${c.temperature}`,
   ];
   const means = pad([

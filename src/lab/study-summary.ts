@@ -83,6 +83,9 @@ export interface StudySummary {
   name: string;
   title: string;
   featureWidth: number;
+  /** Prompt contexts per task (1 = none) and the y_ref mode of the study's Algorithm 1. */
+  contexts: number;
+  yRef: string;
   evaluationSeeds: number;
   tuningSeeds: number;
   choices: StudyResults['choices'];
@@ -155,6 +158,8 @@ export function summarizeStudy(s: StudyResults): StudySummary {
     name: s.config.name,
     title: s.config.title,
     featureWidth: s.config.world.featureWidth,
+    contexts: s.config.world.contexts,
+    yRef: s.config.algorithm.yRef,
     evaluationSeeds: ev.length,
     tuningSeeds: s.tuning.length,
     choices: s.choices,

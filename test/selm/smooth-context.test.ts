@@ -27,7 +27,8 @@ function runDigest(config: BanditConfig, yRef: 'sample' | 'greedy'): string {
   const methods = [
     { name: 'dpo', alpha: 0, learningRate: 3, epochs: 4, yRefTemperature: 1 },
     { name: 'selm', alpha: 1, learningRate: 10, epochs: 4, yRefTemperature: 1 },
-    { name: 't', alpha: 0, learningRate: 3, epochs: 4, yRefTemperature: 2 },
+    // The tempered control samples y_ref whatever the mode (a change made with the variant): greedy runs leave it out.
+    ...(yRef === 'sample' ? [{ name: 't', alpha: 0, learningRate: 3, epochs: 4, yRefTemperature: 2 }] : []),
   ];
   const algorithm = { ...DEFAULT_BANDIT_EXPERIMENT.algorithm, yRef };
   return digest(runComparisonSeed(config, algorithm, methods, 3, { figure4: ['selm', 'dpo'], recordPolicies: true }));
@@ -49,7 +50,7 @@ describe('the prompt-context variant', () => {
       w0g: runDigest({ ...DEFAULT_BANDIT, featureWidth: 0 }, 'greedy'),
       w2s: runDigest({ ...DEFAULT_BANDIT, featureWidth: 2 }, 'sample'),
       w2g: runDigest({ ...DEFAULT_BANDIT, featureWidth: 2 }, 'greedy'),
-    }).toEqual({ w0s: 'b4204d38a9da07cf', w0g: '2aa665dea07b5c05', w2s: 'b54afe8670100506', w2g: 'aa1de6324685d544' });
+    }).toEqual({ w0s: 'b4204d38a9da07cf', w0g: 'efe5ad2bbaf2adcc', w2s: 'b54afe8670100506', w2g: 'd6eca8ee5517f152' });
   });
 
   it('with one context, contextWidth and contextShift change nothing: the same world and the same Algorithm 1 run', () => {
@@ -100,6 +101,17 @@ describe('the prompt-context variant', () => {
     expect(best.size).toBeGreaterThan(1);
     // The context of a prompt is its instance mod contexts, in the policy and in the world alike.
     for (const x of world.trainPrompts) expect(world.rowOf(x)).toBe(x[0]! * 6 + promptContext(x, 6));
+  });
+
+  it('the tempered control samples y_ref even in a greedy study (a temperature acts only on samples)', () => {
+    const algorithm = { ...DEFAULT_BANDIT_EXPERIMENT.algorithm, yRef: 'greedy' as const };
+    const methods = [
+      { name: 'dpo', alpha: 0, learningRate: 3, epochs: 4, yRefTemperature: 1 },
+      { name: 'tempered', alpha: 0, learningRate: 3, epochs: 4, yRefTemperature: 3 },
+    ];
+    const r = runComparisonSeed(CONTEXT_WORLD, algorithm, methods, 5);
+    const regret = (name: string): number[] => r.methods[name]!.slice(1).map((m) => m.yRefRegret);
+    expect(regret('tempered')).not.toEqual(regret('dpo'));
   });
 
   it('every SELM term passes float64 finite differences through the context-by-response features (and context-only ones)', () => {
