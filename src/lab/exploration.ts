@@ -10,10 +10,12 @@
  * between methods are paired by seed. Browser-safe.
  */
 import { Generator, noGrad } from '../autograd/index.js';
-import { runAlgorithm, type AlgorithmConfig, type TrainingTriple } from '../selm/algorithm.js';
+import { runAlgorithm, type AlgorithmConfig, type StepRecord, type TrainingTriple } from '../selm/algorithm.js';
 import type { Policy } from '../selm/policy.js';
 import { streamSeed } from './config.js';
 import { TrueRewardRanker } from './judges.js';
+import { banditNeighbour, transferRatio } from './transfer.js';
+import { policyWarnings, type RunWarning } from './divergence.js';
 import { banditPolicy, makeBanditWorld, type BanditConfig, type BanditWorld } from './worlds/bandit.js';
 
 /** One arm of a comparison: Algorithm 1 with this α, per-iteration budget and y_ref temperature. */
@@ -53,6 +55,11 @@ export interface IterationMetrics {
   yRefRegret: number;
   /** KL(πθ ‖ π_SFT), exact, mean over rows. */
   klSft: number;
+  /**
+   * How far the iteration's trained margins carried over to held-out neighbouring responses (transfer.ts):
+   * 0 in a table, > 0 where the policy generalises across responses; NaN for the SFT model.
+   */
+  transfer: number;
   /** The training loss and its DPO and optimism terms on the iteration's last step (0 for the SFT model). */
   loss: number;
   lossDpo: number;
@@ -74,6 +81,8 @@ export interface SeedComparison {
   methods: Record<string, IterationMetrics[]>;
   /** Figure 4 between the named pair of methods (when asked for). */
   figure4?: Figure4Populations[];
+  /** Exploding weights or gradients of any method on this seed (divergence.ts), absent when none. */
+  warnings?: RunWarning[];
   /** With `recordPolicies`: π(·|task 0) per method and iteration (0 = SFT), and r*(task 0, ·). */
   policies?: { rewards: number[]; methods: Record<string, number[][]> };
 }
@@ -153,9 +162,33 @@ export function explorationMetrics(
     touch,
     yRefRegret: regret,
     klSft: klSft / rowCount,
+    transfer: Number.NaN,
     loss: 0,
     lossDpo: 0,
     lossOptimism: 0,
+  };
+}
+
+/**
+ * Watches one method's run for the lab's divergence checks (divergence.ts): the largest gradient norm over its
+ * steps, then its final weights; warnings go into the seed's result.
+ */
+export function divergenceWatch(): {
+  step(r: StepRecord): void;
+  finish(out: SeedComparison, method: string, policy: Policy, iteration: number): void;
+} {
+  let grad = { norm: 0, iteration: 0, step: 0 };
+  return {
+    step: (r) => {
+      if (!(r.grad_norm <= grad.norm)) grad = { norm: r.grad_norm, iteration: r.iteration, step: r.step };
+    },
+    finish: (out, method, policy, iteration) => {
+      let maxWeight = 0;
+      for (const p of policy.parameters()) for (const v of p.data) maxWeight = Math.max(maxWeight, Math.abs(v));
+      if (policy.parameters().some((p) => p.data.some((v) => !Number.isFinite(v)))) maxWeight = Number.POSITIVE_INFINITY;
+      const found = policyWarnings(out.seed, method, iteration, maxWeight, grad);
+      if (found.length > 0) out.warnings = [...(out.warnings ?? []), ...found];
+    },
   };
 }
 
@@ -222,16 +255,21 @@ export function runComparisonSeed(
     const metrics: IterationMetrics[] = [sftMetrics];
     const rows: number[][] = [w.sftLogProbs[0]!.map(Math.exp)];
     let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };
-    runAlgorithm(
+    const watch = divergenceWatch();
+    const run = runAlgorithm(
       banditPolicy(w, m.yRefTemperature),
       w.preferences,
       new TrueRewardRanker(w.trueReward),
       config,
       new Generator(streamSeed(seed, 3)),
       {
-        onStep: (r) => (last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] }),
-        onIterationEnd: ({ iteration, policy, data }) => {
-          metrics.push({ ...explorationMetrics(w, policy, iteration, data), ...last });
+        onStep: (r) => {
+          last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] };
+          watch.step(r);
+        },
+        onIterationEnd: ({ iteration, policy, reference, data }) => {
+          const transfer = transferRatio(data, reference, banditNeighbour(world.responses), (x) => String(w.rowOf(x)));
+          metrics.push({ ...explorationMetrics(w, policy, iteration, data), transfer, ...last });
           if (options.recordPolicies)
             rows.push(
               Array.from(
@@ -244,6 +282,7 @@ export function runComparisonSeed(
       },
     );
     out.methods[m.name] = metrics;
+    watch.finish(out, m.name, run.policy, config.iterations);
     if (out.policies) out.policies.methods[m.name] = rows;
   }
   if (options.figure4) {

@@ -9,7 +9,7 @@ import type { StudyResults, StudyRoles } from './study.js';
 import { methodName } from './study.js';
 
 /** The metrics a comparison reports, each reduced to one number per seed. */
-export const METRICS = ['meanReward', 'greedyReward', 'found', 'touch', 'massBetter', 'klSft', 'loss', 'lossOptimism'] as const;
+export const METRICS = ['meanReward', 'greedyReward', 'found', 'touch', 'massBetter', 'klSft', 'transfer', 'loss', 'lossOptimism'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** A seed's value of a metric for a method: after the last iteration, except touch (mean over iterations ≥ 2). */
@@ -82,7 +82,8 @@ export interface Figure4Row {
 export interface StudySummary {
   name: string;
   title: string;
-  featureWidth: number;
+  /** The bandit policy's feature width (null in the language world: a GPT). */
+  featureWidth: number | null;
   /** Prompt contexts per task (1 = none) and the y_ref mode of the study's Algorithm 1. */
   contexts: number;
   yRef: string;
@@ -97,6 +98,8 @@ export interface StudySummary {
   histogramEdges: number[];
   distributions: Distribution[];
   figure4: Figure4Row[];
+  /** The lab's divergence checks (divergence.ts) over the evaluation seeds: seeds flagged, per method and kind. */
+  divergence: { method: string; kind: string; seeds: number; first: string }[];
   /** π(·|task 0) per iteration of each role on the first evaluation seed, with r*(task 0, ·). */
   policies: { seed: number; rewards: number[]; roles: { role: string; iterations: number[][] }[] } | null;
 }
@@ -153,12 +156,22 @@ export function summarizeStudy(s: StudyResults): StudySummary {
         roles: ROLES.map((role) => ({ role, iterations: first.policies!.methods[r[role]]! })),
       }
     : null;
+  const flagged = new Map<string, { method: string; kind: string; seeds: Set<number>; first: string }>();
+  for (const x of ev)
+    for (const w of x.warnings ?? []) {
+      const key = `${w.method}\u0000${w.kind}`;
+      const entry = flagged.get(key) ?? { method: w.method, kind: w.kind, seeds: new Set<number>(), first: w.message };
+      entry.seeds.add(w.seed);
+      flagged.set(key, entry);
+    }
+  const divergence = [...flagged.values()].map((f) => ({ method: f.method, kind: f.kind, seeds: f.seeds.size, first: f.first }));
   return {
     policies,
+    divergence,
     name: s.config.name,
     title: s.config.title,
-    featureWidth: s.config.world.featureWidth,
-    contexts: s.config.world.contexts,
+    featureWidth: s.config.world.kind === 'bandit' ? s.config.world.featureWidth : null,
+    contexts: s.config.world.kind === 'bandit' ? s.config.world.contexts : 1,
     yRef: s.config.algorithm.yRef,
     evaluationSeeds: ev.length,
     tuningSeeds: s.tuning.length,

@@ -22,13 +22,18 @@ import {
   type IterationMetrics,
   type SeedComparison,
 } from './exploration.js';
+import { runLanguageComparisonSeed, type GptSettings } from './language-exploration.js';
 import type { BanditConfig } from './worlds/bandit.js';
+import type { LanguageConfig } from './worlds/language.js';
 
 export interface StudyConfig {
   name: string;
   /** What the study shows, for the report's heading. */
   title: string;
-  world: BanditConfig;
+  /** A bandit world (exact metrics), or the language world (sampled metrics, language-exploration.ts). */
+  world: BanditConfig | LanguageConfig;
+  /** The language world's GPT, its SFT stage and draws per prompt (its defaults when absent). */
+  gpt?: GptSettings;
   /** Everything a method does not set: β, T, batch size, optimizer, epochs, the default learning rate. */
   algorithm: AlgorithmConfig;
   tuningSeeds: number[];
@@ -44,7 +49,8 @@ export interface StudyConfig {
 
 /** One seed's work, as a worker receives it. */
 export interface SeedJob {
-  world: BanditConfig;
+  world: BanditConfig | LanguageConfig;
+  gpt?: GptSettings;
   algorithm: AlgorithmConfig;
   methods: ComparisonMethod[];
   seed: number;
@@ -54,9 +60,15 @@ export interface SeedJob {
 /** Runs many seeds' jobs (in order of the input) and resolves to their results. */
 export type SeedRunner = (jobs: readonly SeedJob[]) => Promise<SeedComparison[]>;
 
+/** One seed's job, in either kind of world (Figure 4's exact populations and π records exist in the bandit only). */
+export function runSeedJob(j: SeedJob): SeedComparison {
+  return j.world.kind === 'bandit'
+    ? runComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.options)
+    : runLanguageComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.gpt);
+}
+
 /** The in-process runner (the page's, and the fallback where there are no worker threads). */
-export const runSeedsInProcess: SeedRunner = async (jobs) =>
-  jobs.map((j) => runComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.options));
+export const runSeedsInProcess: SeedRunner = async (jobs) => jobs.map(runSeedJob);
 
 /** Every problem with a study's seeds and grids (empty when valid); overlapping seed sets are refused. */
 export function validateStudy(c: StudyConfig): string[] {
@@ -136,6 +148,7 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
   ];
   const job = (methods: ComparisonMethod[], seed: number, options: ComparisonOptions = {}): SeedJob => ({
     world: c.world,
+    ...(c.gpt ? { gpt: c.gpt } : {}),
     algorithm: c.algorithm,
     methods,
     seed,
