@@ -49,6 +49,8 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const resume = stringOption(p, 'resume');
+  if (flag(p, 'language-study') && resume !== undefined)
+    throw new UsageError('selm demo: --language-study cannot be combined with --resume');
   if (resume !== undefined && stringOption(p, 'out') !== undefined)
     throw new UsageError('selm demo: --out cannot be combined with --resume');
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `demo-${timestamp()}`);
@@ -59,7 +61,6 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const quick = flag(p, 'quick');
   const json = flag(p, 'json');
   const languageOnly = flag(p, 'language-study');
-  if (languageOnly && resume !== undefined) throw new UsageError('selm demo: --language-study cannot be combined with --resume');
   const reporter = chooseReporter('demo', json);
   const started = performance.now();
   if (!json) console.error(`selm demo: writing ${dir} (Ctrl-C stops; 'selm demo --resume ${dir}${quick ? ' --quick' : ''}' continues)`);
