@@ -92,6 +92,8 @@ export interface ComparisonOptions {
   figure4?: [string, string];
   /** Keep π(·|task 0) of every iteration of every method (for the π(y)-per-iteration figure). */
   recordPolicies?: boolean;
+  /** Skip the transfer probe (NaN instead): tuning needs only the final mean r*, and the probe costs gradients. */
+  skipTransfer?: boolean;
 }
 
 /** log π(·|row) for every row of the world (task, or (task, context) pair). */
@@ -268,7 +270,9 @@ export function runComparisonSeed(
           watch.step(r);
         },
         onIterationEnd: ({ iteration, policy, reference, data }) => {
-          const transfer = transferRatio(data, reference, banditNeighbour(world.responses), (x) => String(w.rowOf(x)));
+          const transfer = options.skipTransfer
+            ? Number.NaN
+            : transferRatio(data, reference, banditNeighbour(world.responses), (x) => String(w.rowOf(x)));
           metrics.push({ ...explorationMetrics(w, policy, iteration, data), transfer, ...last });
           if (options.recordPolicies)
             rows.push(

@@ -17,7 +17,13 @@ import { runAlgorithm, runSft, type AlgorithmConfig, type TrainingTriple } from 
 import { GptPolicy } from '../selm/policies/gpt.js';
 import type { Policy } from '../selm/policy.js';
 import { DEFAULT_LANGUAGE_EXPERIMENT, streamSeed, type ModelConfig, type SftConfig } from './config.js';
-import { divergenceWatch, type ComparisonMethod, type IterationMetrics, type SeedComparison } from './exploration.js';
+import {
+  divergenceWatch,
+  type ComparisonMethod,
+  type ComparisonOptions,
+  type IterationMetrics,
+  type SeedComparison,
+} from './exploration.js';
 import { TrueRewardRanker } from './judges.js';
 import { initialPolicy } from './setup.js';
 import { languageNeighbour, transferRatio } from './transfer.js';
@@ -106,6 +112,7 @@ export function runLanguageComparisonSeed(
   methods: readonly ComparisonMethod[],
   seed: number,
   gpt: GptSettings = DEFAULT_GPT_SETTINGS,
+  options: ComparisonOptions = {},
 ): SeedComparison {
   const w = makeLanguageWorld(world, seed);
   const sft = initialPolicy({ ...DEFAULT_LANGUAGE_EXPERIMENT, world, model: gpt.model }, w, seed) as GptPolicy;
@@ -134,7 +141,7 @@ export function runLanguageComparisonSeed(
         watch.step(r);
       },
       onIterationEnd: ({ iteration, policy, reference, data }) => {
-        const transfer = transferRatio(data, reference, neighbour, (x) => x.join());
+        const transfer = options.skipTransfer ? Number.NaN : transferRatio(data, reference, neighbour, (x) => x.join());
         const plain = untempered(policy as GptPolicy);
         metrics.push({ ...languageMetrics(w, plain, sft, iteration, data, gpt.samples, evalGenerator()), transfer, ...last });
       },

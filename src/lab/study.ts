@@ -64,7 +64,7 @@ export type SeedRunner = (jobs: readonly SeedJob[]) => Promise<SeedComparison[]>
 export function runSeedJob(j: SeedJob): SeedComparison {
   return j.world.kind === 'bandit'
     ? runComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.options)
-    : runLanguageComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.gpt);
+    : runLanguageComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.gpt, j.options);
 }
 
 /** The in-process runner (the page's, and the fallback where there are no worker threads). */
@@ -154,7 +154,7 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     seed,
     options,
   });
-  const tuning = await runner(c.tuningSeeds.map((s) => job(tuningMethods, s)));
+  const tuning = await runner(c.tuningSeeds.map((s) => job(tuningMethods, s, { skipTransfer: true })));
   const alpha = argmax(c.alphas, (a) => finalMean(tuning, methodName.selm(a, c.defaultLearningRate)));
   const grid = c.alphas.flatMap((a) => c.learningRates.map((lr) => ({ a, lr })));
   const star = argmax(grid, ({ a, lr }) => finalMean(tuning, methodName.selm(a, lr)));
