@@ -12,9 +12,17 @@ import { methodName } from './study.js';
 export const METRICS = ['meanReward', 'greedyReward', 'found', 'touch', 'massBetter', 'klSft', 'transfer', 'loss', 'lossOptimism'] as const;
 export type MetricName = (typeof METRICS)[number];
 
-/** A seed's value of a metric for a method: after the last iteration, except touch (mean over iterations ≥ 2). */
+/**
+ * A seed's value of a metric for a method: after the last iteration, except touch (mean over iterations ≥ 2)
+ * and transfer (mean over the iterations where the probe is defined).
+ */
 export function seedValue(result: SeedComparison, name: string, metric: MetricName): number {
   const its: IterationMetrics[] = result.methods[name]!;
+  if (metric === 'transfer') {
+    // A property of each iteration's π_ref: the mean over the iterations where it is defined.
+    const defined = its.filter((m) => m.iteration >= 1 && Number.isFinite(m.transfer));
+    return defined.length === 0 ? Number.NaN : defined.reduce((a, m) => a + m.transfer, 0) / defined.length;
+  }
   if (metric === 'touch') {
     const later = its.filter((m) => m.iteration >= 2);
     return later.length === 0 ? its.at(-1)!.touch : later.reduce((a, m) => a + m.touch, 0) / later.length;
@@ -108,8 +116,14 @@ const ROLES: (keyof StudyRoles)[] = ['DPO', 'SELM', 'DPO*', 'SELM*', 'tempered']
 
 export function summarizeStudy(s: StudyResults): StudySummary {
   const ev = s.evaluation;
+  // The transfer probe is undefined (NaN) on a seed whose pairs have no untrained neighbours: its mean is over
+  // the seeds where it is defined; every other metric is defined on every seed.
+  const values = (name: string, m: MetricName): number[] => {
+    const v = ev.map((r) => seedValue(r, name, m));
+    return m === 'transfer' ? v.filter(Number.isFinite) : v;
+  };
   const means = (name: string): Record<MetricName, Interval> =>
-    Object.fromEntries(METRICS.map((m) => [m, meanInterval(ev.map((r) => seedValue(r, name, m)))])) as Record<MetricName, Interval>;
+    Object.fromEntries(METRICS.map((m) => [m, meanInterval(values(name, m))])) as Record<MetricName, Interval>;
   const r = s.roles;
   const comparisons = [
     compare(ev, 'SELM − DPO', r.SELM, r.DPO),

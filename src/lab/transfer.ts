@@ -2,8 +2,8 @@
  * Does a policy generalise across responses? The probe of issue 12, to first order: take the gradient step
  * that raises the trained margins M = Σ [log π(y_w|x) − log π(y_l|x)] over an iteration's ranked pairs, and
  * ask how much it raises the same margins on held-out neighbours, N = Σ [log π(n(y_w)|x) − log π(n(y_l)|x)],
- * where n(y) is a response one edit away that appears in none of the iteration's triples for that prompt (nor
- * as its y_ref). The ratio ⟨∇N, ∇M⟩ / ⟨∇M, ∇M⟩ is that first-order transfer. In a table the margin's gradient
+ * where n(y) is a response one edit away that is neither chosen nor rejected in any of the iteration's pairs
+ * for that prompt (y_ref aside: the margins' gradients do not touch it). The ratio ⟨∇N, ∇M⟩ / ⟨∇M, ∇M⟩ is that first-order transfer. In a table the margin's gradient
  * is e_w − e_l on the prompt's row (the normaliser cancels), so ∇N and ∇M touch disjoint logits and the
  * transfer is exactly 0; where an update on one response spreads to similar ones it is > 0. It is a property
  * of the policy probed (each iteration's π_ref), not of the loss the method then trains on. Browser-safe.
@@ -33,8 +33,6 @@ export function transferRatio(
     const key = trainedKey(d.prompt);
     const set = trained.get(key) ?? new Set<string>();
     set.add(d.chosen.join()).add(d.rejected.join());
-    // y_ref is trained too when it is neither chosen nor rejected: the optimism term moves it.
-    if (d.yRef !== null) set.add(d.yRef.join());
     trained.set(key, set);
   }
   const prompts: Tokens[] = [];
