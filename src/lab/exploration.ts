@@ -56,8 +56,9 @@ export interface IterationMetrics {
   /** KL(πθ ‖ π_SFT), exact, mean over rows. */
   klSft: number;
   /**
-   * How far the iteration's trained margins carried over to held-out neighbouring responses (transfer.ts):
-   * 0 in a table, > 0 where the policy generalises across responses; NaN for the SFT model.
+   * First-order transfer of the iteration's trained margins to untrained neighbouring responses at its π_ref
+   * (transfer.ts): 0 in a table, > 0 where the policy generalises across responses; NaN for the SFT model
+   * (and where no pair has untrained neighbours, or the probe was skipped).
    */
   transfer: number;
   /** The training loss and its DPO and optimism terms on the iteration's last step (0 for the SFT model). */

@@ -169,8 +169,10 @@ export async function writeStudyReport(storage: RunStorage, results: readonly St
     "# An honest test of SELM's claim",
     '',
     'Hyper-parameters were chosen on tuning seeds and every number below is from separate evaluation seeds, paired by seed, mean ± 95% t interval. ' +
-      'found = share of tasks whose greedy response is on the better hill; touch = share of ranked pairs (iterations ≥ 2) containing a response better than the local optimum; ' +
-      'mass better = π on the better hill; transfer = share of an iteration\'s trained margin gain that carried over to untrained neighbouring responses (0 in a table); the "wins" column = share of seeds where the first method has the higher final mean r*.',
+      'found = share of rows (tasks, or (task, context) pairs; held-out prompts in the language world) whose greedy response is on the better hill (the best response, in the language world); ' +
+      'touch = share of ranked pairs (iterations ≥ 2) containing a response better than the local optimum; mass better = π on the better hill; ' +
+      "transfer = to first order, how much a gradient step that raises an iteration's trained margins raises the margins of untrained neighbouring responses, at that iteration's π_ref (0 in a table; mean over iterations and over the seeds where defined); " +
+      'the "wins" column = share of seeds where the first method has the higher final mean r*.',
     '',
     '```',
     studyStory(summaries),

@@ -2,7 +2,8 @@
  * The honest test of SELM's claim (issue 12), as a protocol: hyper-parameters are chosen on tuning seeds and
  * results reported on separate evaluation seeds, paired by seed, with t intervals and per-seed distributions.
  *
- * One study is one bandit world (the table, featureWidth 0, or the smooth world) and:
+ * One study is one world (a bandit world: the table, featureWidth 0, the smooth world, the prompt-context
+ * world; or the language world, language-exploration.ts) and:
  *  1. tuning, on `tuningSeeds`: DPO at every budget, SELM at every (α, budget), tempered-y_ref DPO at every
  *     temperature (default budget). Chosen by mean r* after the last iteration: SELM's α at the default budget
  *     (α̂), SELM's (α, budget) jointly (SELM*), DPO's budget (DPO*), the temperature (τ̂). The (α, budget)
