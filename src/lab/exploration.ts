@@ -93,8 +93,11 @@ export interface ComparisonOptions {
   figure4?: [string, string];
   /** Keep π(·|task 0) of every iteration of every method (for the π(y)-per-iteration figure). */
   recordPolicies?: boolean;
-  /** Skip the transfer probe (NaN instead): tuning needs only the final mean r*, and the probe costs gradients. */
-  skipTransfer?: boolean;
+  /**
+   * The methods whose transfer probe runs (others get NaN; absent = every method): the probe costs two
+   * gradients per iteration, tuning needs only the final mean r*, and the report shows it for its roles only.
+   */
+  transferFor?: readonly string[];
 }
 
 /** log π(·|row) for every row of the world (task, or (task, context) pair). */
@@ -271,9 +274,10 @@ export function runComparisonSeed(
           watch.step(r);
         },
         onIterationEnd: ({ iteration, policy, reference, data }) => {
-          const transfer = options.skipTransfer
-            ? Number.NaN
-            : transferRatio(data, reference, banditNeighbour(world.responses), (x) => String(w.rowOf(x)));
+          const transfer =
+            options.transferFor && !options.transferFor.includes(m.name)
+              ? Number.NaN
+              : transferRatio(data, reference, banditNeighbour(world.responses), (x) => String(w.rowOf(x)));
           metrics.push({ ...explorationMetrics(w, policy, iteration, data), transfer, ...last });
           if (options.recordPolicies)
             rows.push(

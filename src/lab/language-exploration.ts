@@ -141,7 +141,10 @@ export function runLanguageComparisonSeed(
         watch.step(r);
       },
       onIterationEnd: ({ iteration, policy, reference, data }) => {
-        const transfer = options.skipTransfer ? Number.NaN : transferRatio(data, reference, neighbour, (x) => x.join());
+        const transfer =
+          options.transferFor && !options.transferFor.includes(m.name)
+            ? Number.NaN
+            : transferRatio(data, reference, neighbour, (x) => x.join());
         const plain = untempered(policy as GptPolicy);
         metrics.push({ ...languageMetrics(w, plain, sft, iteration, data, gpt.samples, evalGenerator()), transfer, ...last });
       },

@@ -155,7 +155,7 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     seed,
     options,
   });
-  const tuning = await runner(c.tuningSeeds.map((s) => job(tuningMethods, s, { skipTransfer: true })));
+  const tuning = await runner(c.tuningSeeds.map((s) => job(tuningMethods, s, { transferFor: [] })));
   const alpha = argmax(c.alphas, (a) => finalMean(tuning, methodName.selm(a, c.defaultLearningRate)));
   const grid = c.alphas.flatMap((a) => c.learningRates.map((lr) => ({ a, lr })));
   const star = argmax(grid, ({ a, lr }) => finalMean(tuning, methodName.selm(a, lr)));
@@ -184,7 +184,9 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     tempered: methodName.tempered(choices.temperature),
   };
   const evaluation = await runner(
-    c.evaluationSeeds.map((s, i) => job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO], recordPolicies: i === 0 })),
+    c.evaluationSeeds.map((s, i) =>
+      job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO], recordPolicies: i === 0, transferFor: Object.values(roles) }),
+    ),
   );
   return { config: c, choices, roles, heatmap, tuning, evaluation };
 }
