@@ -22,7 +22,7 @@ export const COLLAPSE_MASS = 0.99;
 export interface RunWarning {
   seed: number;
   method: string;
-  kind: 'weights' | 'gradients' | 'collapse' | 'optimism';
+  kind: 'weights' | 'gradients' | 'collapse';
   /** Where it began: the first iteration (and step, for gradients) that shows it. */
   iteration: number;
   step?: number;
