@@ -150,6 +150,51 @@ export function divergenceWarnings(storage: RunStorage, results: ExperimentResul
   return out;
 }
 
+/**
+ * The same weight and gradient checks on one trained policy without checkpoints (a study's seed): its largest
+ * |weight| after the last iteration and its largest gradient norm over all steps (with where it was).
+ */
+export function policyWarnings(
+  seed: number,
+  method: string,
+  iteration: number,
+  maxWeight: number,
+  maxGrad: { norm: number; iteration: number; step: number },
+): RunWarning[] {
+  const who = `seed ${seed}, ${method}`;
+  const out: RunWarning[] = [];
+  if (!(maxWeight <= WEIGHT_LIMIT))
+    out.push({
+      seed,
+      method,
+      kind: 'weights',
+      iteration,
+      message: `${who}: exploding weights: max |weight| ${maxWeight.toExponential(2)} after iteration ${iteration} (over ${WEIGHT_LIMIT}); lower the learning rate`,
+    });
+  if (!(maxGrad.norm <= GRAD_NORM_LIMIT))
+    out.push({
+      seed,
+      method,
+      kind: 'gradients',
+      iteration: maxGrad.iteration,
+      step: maxGrad.step,
+      message: `${who}: exploding gradients: norm ${maxGrad.norm.toExponential(2)} at iteration ${maxGrad.iteration}, step ${maxGrad.step} (over ${GRAD_NORM_LIMIT})`,
+    });
+  return out;
+}
+
+/**
+ * SELM's loss is L_DPO − αβ·KL(π_ref‖πθ) + const (section 3.3), unbounded below: once its optimism term
+ * outweighs the DPO term, where training stops decides the result. `loss` is the whole loss, `optimism` its term.
+ */
+export function optimismDominates(loss: number, optimism: number): boolean {
+  return Math.abs(optimism) > Math.abs(loss - optimism);
+}
+
+export function optimismWarningText(where: string): string {
+  return `${where} the optimism term outweighs the DPO term in SELM's final loss (−αβ·KL(π_ref‖πθ) has no minimum, so where training stops decides SELM's result)`;
+}
+
 /** The warnings as a Markdown section, appended to the run's summary.md. */
 export function warningsMarkdown(warnings: readonly RunWarning[]): string {
   // A collapsed policy alone is a warning, not a failure (the run's exit status stays 0): the heading says which.

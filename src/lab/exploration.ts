@@ -10,10 +10,12 @@
  * between methods are paired by seed. Browser-safe.
  */
 import { Generator, noGrad } from '../autograd/index.js';
-import { runAlgorithm, type AlgorithmConfig, type TrainingTriple } from '../selm/algorithm.js';
+import { runAlgorithm, type AlgorithmConfig, type StepRecord, type TrainingTriple } from '../selm/algorithm.js';
 import type { Policy } from '../selm/policy.js';
 import { streamSeed } from './config.js';
 import { TrueRewardRanker } from './judges.js';
+import { banditNeighbour, transferRatio } from './transfer.js';
+import { policyWarnings, type RunWarning } from './divergence.js';
 import { banditPolicy, makeBanditWorld, type BanditConfig, type BanditWorld } from './worlds/bandit.js';
 
 /** One arm of a comparison: Algorithm 1 with this α, per-iteration budget and y_ref temperature. */
@@ -25,11 +27,17 @@ export interface ComparisonMethod {
   learningRate: number;
   /** Passes over each portion per iteration: with the learning rate, the per-iteration budget. */
   epochs: number;
-  /** y_ref ~ π_ref^{1/τ} (τ > 1: the tempered-y_ref control of passive exploration); 1 = the paper's sampling. */
+  /**
+   * y_ref ~ π_ref^{1/τ} (τ > 1: the tempered-y_ref control of passive exploration), sampled even where the
+   * algorithm's y_ref is greedy; 1 = the algorithm's own y_ref (greedy or sampled from π_ref).
+   */
   yRefTemperature: number;
 }
 
-/** The exploration metrics of one model (averaged over the world's tasks, which the held-out prompts share). */
+/**
+ * The exploration metrics of one model, averaged over the world's rows: its tasks, or its (task, context)
+ * pairs in the prompt-context variant (which the held-out prompts share).
+ */
 export interface IterationMetrics {
   /** 0 = the SFT model. */
   iteration: number;
@@ -37,7 +45,7 @@ export interface IterationMetrics {
   meanReward: number;
   /** r* of the greedy response. */
   greedyReward: number;
-  /** Share of tasks whose greedy response is on the better hill (r* above the local optimum's best). */
+  /** Share of rows whose greedy response is on the better hill (r* above the local optimum's best). */
   found: number;
   /** Probability mass πθ puts on the better hill. */
   massBetter: number;
@@ -45,8 +53,14 @@ export interface IterationMetrics {
   touch: number;
   /** Mean of max_y r* − r*(y_ref) over this iteration's y_ref. */
   yRefRegret: number;
-  /** KL(πθ ‖ π_SFT), exact, mean over tasks. */
+  /** KL(πθ ‖ π_SFT), exact, mean over rows. */
   klSft: number;
+  /**
+   * First-order transfer of the iteration's trained margins to untrained neighbouring responses at its π_ref
+   * (transfer.ts): 0 in a table, > 0 where the policy generalises across responses; NaN for the SFT model
+   * (and where no pair has untrained neighbours, or the probe was skipped).
+   */
+  transfer: number;
   /** The training loss and its DPO and optimism terms on the iteration's last step (0 for the SFT model). */
   loss: number;
   lossDpo: number;
@@ -68,6 +82,8 @@ export interface SeedComparison {
   methods: Record<string, IterationMetrics[]>;
   /** Figure 4 between the named pair of methods (when asked for). */
   figure4?: Figure4Populations[];
+  /** Exploding weights or gradients of any method on this seed (divergence.ts), absent when none. */
+  warnings?: RunWarning[];
   /** With `recordPolicies`: π(·|task 0) per method and iteration (0 = SFT), and r*(task 0, ·). */
   policies?: { rewards: number[]; methods: Record<string, number[][]> };
 }
@@ -77,10 +93,16 @@ export interface ComparisonOptions {
   figure4?: [string, string];
   /** Keep π(·|task 0) of every iteration of every method (for the π(y)-per-iteration figure). */
   recordPolicies?: boolean;
+  /**
+   * The methods whose transfer probe runs (others get NaN; absent = every method): the probe costs two
+   * gradients per iteration, tuning needs only the final mean r*, and the report shows it for its roles only.
+   */
+  transferFor?: readonly string[];
 }
 
-function logProbRows(policy: Policy, tasks: number): Float64Array[] {
-  return Array.from({ length: tasks }, (_, g) => noGrad(() => policy.responseLogProbs!([g, 0])));
+/** log π(·|row) for every row of the world (task, or (task, context) pair). */
+function logProbRows(policy: Policy, world: BanditWorld): Float64Array[] {
+  return Array.from({ length: world.rows }, (_, g) => noGrad(() => policy.responseLogProbs!(world.rowPrompt(g))));
 }
 
 function kl(p: Float64Array, q: Float64Array): number {
@@ -90,11 +112,11 @@ function kl(p: Float64Array, q: Float64Array): number {
 }
 
 /** Responses better than the local optimum: r* above the best r* of the demonstrations' half of the line. */
-export function betterHill(world: BanditWorld, task: number): boolean[] {
-  const row = world.rewards[task]!;
-  const half = Math.floor(row.length / 2);
-  const local = Math.max(...row.slice(0, half));
-  return row.map((r) => r > local + 1e-12);
+export function betterHill(world: BanditWorld, row: number): boolean[] {
+  const rewards = world.rewards[row]!;
+  const half = Math.floor(rewards.length / 2);
+  const local = Math.max(...rewards.slice(0, half));
+  return rewards.map((r) => r > local + 1e-12);
 }
 
 /** The metrics of `policy`; `data` is the iteration's ranked triples (none for the SFT model). */
@@ -104,9 +126,9 @@ export function explorationMetrics(
   iteration: number,
   data: readonly TrainingTriple[] | null,
 ): IterationMetrics {
-  const tasks = world.config.tasks;
+  const rowCount = world.rows;
   const sft = world.sftLogProbs.map((r) => Float64Array.from(r));
-  const rows = logProbRows(policy, tasks);
+  const rows = logProbRows(policy, world);
   let meanReward = 0;
   let greedyReward = 0;
   let found = 0;
@@ -130,8 +152,7 @@ export function explorationMetrics(
   let regret = 0;
   if (data !== null && data.length > 0) {
     for (const d of data) {
-      const g = d.prompt[0]!;
-      const better = betterHill(world, g);
+      const better = betterHill(world, world.rowOf(d.prompt));
       if (better[d.chosen[0]!] || better[d.rejected[0]!]) touch++;
       if (d.yRef !== null) regret += world.bestReward(d.prompt) - world.trueReward(d.prompt, d.yRef);
     }
@@ -140,16 +161,40 @@ export function explorationMetrics(
   }
   return {
     iteration,
-    meanReward: meanReward / tasks,
-    greedyReward: greedyReward / tasks,
-    found: found / tasks,
-    massBetter: massBetter / tasks,
+    meanReward: meanReward / rowCount,
+    greedyReward: greedyReward / rowCount,
+    found: found / rowCount,
+    massBetter: massBetter / rowCount,
     touch,
     yRefRegret: regret,
-    klSft: klSft / tasks,
+    klSft: klSft / rowCount,
+    transfer: Number.NaN,
     loss: 0,
     lossDpo: 0,
     lossOptimism: 0,
+  };
+}
+
+/**
+ * Watches one method's run for the lab's divergence checks (divergence.ts): the largest gradient norm over its
+ * steps, then its final weights; warnings go into the seed's result.
+ */
+export function divergenceWatch(): {
+  step(r: StepRecord): void;
+  finish(out: SeedComparison, method: string, policy: Policy, iteration: number): void;
+} {
+  let grad = { norm: 0, iteration: 0, step: 0 };
+  return {
+    step: (r) => {
+      if (!(r.grad_norm <= grad.norm)) grad = { norm: r.grad_norm, iteration: r.iteration, step: r.step };
+    },
+    finish: (out, method, policy, iteration) => {
+      let maxWeight = 0;
+      for (const p of policy.parameters()) for (const v of p.data) maxWeight = Math.max(maxWeight, Math.abs(v));
+      if (policy.parameters().some((p) => p.data.some((v) => !Number.isFinite(v)))) maxWeight = Number.POSITIVE_INFINITY;
+      const found = policyWarnings(out.seed, method, iteration, maxWeight, grad);
+      if (found.length > 0) out.warnings = [...(out.warnings ?? []), ...found];
+    },
   };
 }
 
@@ -210,33 +255,49 @@ export function runComparisonSeed(
   if (options.recordPolicies) out.policies = { rewards: [...w.rewards[0]!], methods: {} };
   for (const m of methods) {
     if (out.methods[m.name]) throw new Error(`runComparisonSeed: method '${m.name}' is listed twice`);
-    const config: AlgorithmConfig = { ...algorithm, alpha: m.alpha, learningRates: m.learningRate, epochs: m.epochs };
+    const config: AlgorithmConfig = {
+      ...algorithm,
+      alpha: m.alpha,
+      learningRates: m.learningRate,
+      epochs: m.epochs,
+      // A temperature only acts on sampled responses: the tempered control samples, whatever the y_ref mode.
+      yRef: m.yRefTemperature === 1 ? algorithm.yRef : 'sample',
+    };
     const metrics: IterationMetrics[] = [sftMetrics];
     const rows: number[][] = [w.sftLogProbs[0]!.map(Math.exp)];
     let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };
-    runAlgorithm(
+    const watch = divergenceWatch();
+    const run = runAlgorithm(
       banditPolicy(w, m.yRefTemperature),
       w.preferences,
       new TrueRewardRanker(w.trueReward),
       config,
       new Generator(streamSeed(seed, 3)),
       {
-        onStep: (r) => (last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] }),
-        onIterationEnd: ({ iteration, policy, data }) => {
+        onStep: (r) => {
+          last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] };
+          watch.step(r);
+        },
+        onIterationEnd: ({ iteration, policy, reference, data }) => {
           observe?.(m.name, iteration, policy, data);
-          metrics.push({ ...explorationMetrics(w, policy, iteration, data), ...last });
+          const transfer =
+            options.transferFor && !options.transferFor.includes(m.name)
+              ? Number.NaN
+              : transferRatio(data, reference, banditNeighbour(world.responses), (x) => String(w.rowOf(x)));
+          metrics.push({ ...explorationMetrics(w, policy, iteration, data), transfer, ...last });
           if (options.recordPolicies)
             rows.push(
               Array.from(
-                noGrad(() => policy.responseLogProbs!([0, 0])),
+                noGrad(() => policy.responseLogProbs!(w.rowPrompt(0))),
                 Math.exp,
               ),
             );
-          if (iteration === 1 && options.figure4?.includes(m.name)) firstIterationRows[m.name] = logProbRows(policy, world.tasks);
+          if (iteration === 1 && options.figure4?.includes(m.name)) firstIterationRows[m.name] = logProbRows(policy, w);
         },
       },
     );
     out.methods[m.name] = metrics;
+    watch.finish(out, m.name, run.policy, config.iterations);
     if (out.policies) out.policies.methods[m.name] = rows;
   }
   if (options.figure4) {

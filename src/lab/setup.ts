@@ -102,7 +102,7 @@ export function loadStartOf(config: ExperimentConfig, options: Pick<RunOptions, 
 export function initialPolicy(config: ExperimentConfig, world: World, seed: number, start: StartingModel | null = null): Policy {
   if (world.kind === 'bandit') {
     const w = world as ReturnType<typeof makeBanditWorld>;
-    return w.config.featureWidth > 0 ? banditPolicy(w) : new TabularPolicy(w.sftLogProbs);
+    return w.config.featureWidth > 0 || w.config.contexts > 1 ? banditPolicy(w) : new TabularPolicy(w.sftLogProbs);
   }
   const lw = world as ReturnType<typeof makeLanguageWorld>;
   const options = { eosId: EOS_ID, padId: PAD_ID, maxResponseTokens: lw.config.maxLength + 1 };

@@ -10,6 +10,7 @@ import type { Interval } from './stats.js';
 import { writeJson, writeText, type RunStorage } from './storage.js';
 import type { StudyResults } from './study.js';
 import { differenceVerdict, summarizeStudy, type MetricName, type StudySummary } from './study-summary.js';
+import { optimismDominates, optimismWarningText } from './divergence.js';
 
 function signed(i: Interval, digits = 3): string {
   if (Number.isNaN(i.mean)) return 'n/a';
@@ -55,14 +56,15 @@ export function signChanges(s: StudySummary): string {
 export function studyText(s: StudySummary): string {
   const c = s.choices;
   const head = [
-    `${s.title} (featureWidth ${s.featureWidth}): ${s.evaluationSeeds} evaluation seeds paired by seed, 95% t intervals; chosen on ${s.tuningSeeds} separate tuning seeds:`,
+    `${s.title} (${s.featureWidth === null ? 'a GPT, sampled metrics' : `featureWidth ${s.featureWidth}`}${s.contexts > 1 ? `, ${s.contexts} contexts` : ''}, y_ref ${s.yRef}): ${s.evaluationSeeds} evaluation seeds paired by seed, 95% t intervals; chosen on ${s.tuningSeeds} separate tuning seeds:`,
     `  SELM α = ${c.alpha} (at the default budget), SELM* α ${c.selmAlpha} lr ${c.selmLearningRate}, DPO* lr ${c.dpoLearningRate}, tempered y_ref τ = ${c.temperature}`,
   ];
   const means = pad([
-    ['method', 'mean r*', 'greedy r*', 'found', 'touch', 'mass better', 'KL(π‖SFT)'],
+    ['method', 'mean r*', 'greedy r*', 'found', 'touch', 'mass better', 'KL(π‖SFT)', 'transfer'],
     ...(Object.keys(s.means) as (keyof StudySummary['means'])[]).map((role) => {
       const m = s.means[role];
-      return [role, plain(m.meanReward), plain(m.greedyReward), plain(m.found), plain(m.touch), plain(m.massBetter), plain(m.klSft)];
+      const cells = [m.meanReward, m.greedyReward, m.found, m.touch, m.massBetter, m.klSft, m.transfer];
+      return [role, ...cells.map((c) => plain(c))];
     }),
   ]);
   const diffs = pad([
@@ -83,23 +85,26 @@ export function studyText(s: StudySummary): string {
       `${signed(b.selm.loss, 2)} (${signed(b.selm.lossOptimism, 2)})`,
     ]),
   ]);
-  const fig4 = pad([
-    ['Figure 4 population (after iter 1)', 'E[r̂_SELM − r̂_DPO]', 'identity predicts'],
-    ...s.figure4.map((f) => [f.population, signed(f.value, 4), f.predicted ? signed(f.predicted, 4) : '(no identity)']),
-  ]);
+  const fig4 =
+    s.figure4.length === 0
+      ? "Figure 4's populations: not computed in this world (they need exact sums over Y)"
+      : pad([
+          ['Figure 4 population (after iter 1)', 'E[r̂_SELM − r̂_DPO]', 'identity predicts'],
+          ...s.figure4.map((f) => [f.population, signed(f.value, 4), f.predicted ? signed(f.predicted, 4) : '(no identity)']),
+        ]);
   const edges = [s.budget[0]!.learningRate, s.budget[s.budget.length - 1]!.learningRate];
   const atEdge = [
     ...(edges.includes(c.dpoLearningRate) ? [`DPO*'s budget (lr ${c.dpoLearningRate})`] : []),
     ...(edges.includes(c.selmLearningRate) ? [`SELM*'s budget (lr ${c.selmLearningRate})`] : []),
   ];
   const edgeNote = atEdge.length === 0 ? [] : [`  note: ${atEdge.join(' and ')} is at the edge of the grid: its optimum may lie beyond it`];
-  const dominated = s.budget.filter((b) => Math.abs(b.selm.lossOptimism.mean) > Math.abs(b.selm.loss.mean - b.selm.lossOptimism.mean));
-  const warning =
-    dominated.length === 0
-      ? []
-      : [
-          `  warning: at lr ${dominated.map((b) => b.learningRate).join(', ')} the optimism term outweighs the DPO term in SELM's final loss (−αβ·KL(π_ref‖πθ) has no minimum, so where training stops decides SELM's result)`,
-        ];
+  const dominated = s.budget.filter((b) => optimismDominates(b.selm.loss.mean, b.selm.lossOptimism.mean));
+  const warning = [
+    ...(dominated.length === 0 ? [] : [`  warning: ${optimismWarningText(`at lr ${dominated.map((b) => b.learningRate).join(', ')}`)}`]),
+    ...s.divergence.map(
+      (d) => `  warning: ${d.method}: ${d.kind} diverged on ${d.seeds} of ${s.evaluationSeeds} evaluation seeds (first: ${d.first})`,
+    ),
+  ];
   const verdicts = s.comparisons
     .slice(0, 3)
     .map(
@@ -164,8 +169,10 @@ export async function writeStudyReport(storage: RunStorage, results: readonly St
     "# An honest test of SELM's claim",
     '',
     'Hyper-parameters were chosen on tuning seeds and every number below is from separate evaluation seeds, paired by seed, mean ± 95% t interval. ' +
-      'found = share of tasks whose greedy response is on the better hill; touch = share of ranked pairs (iterations ≥ 2) containing a response better than the local optimum; ' +
-      'mass better = π on the better hill; the "wins" column = share of seeds where the first method has the higher final mean r*.',
+      'found = share of rows (tasks, or (task, context) pairs; held-out prompts in the language world) whose greedy response is on the better hill (the best response, in the language world); ' +
+      'touch = share of ranked pairs (iterations ≥ 2) containing a response better than the local optimum; mass better = π on the better hill; ' +
+      "transfer = to first order, how much a gradient step that raises an iteration's trained margins raises the margins of untrained neighbouring responses, at that iteration's π_ref (0 in a table; mean over iterations and over the seeds where defined); " +
+      'the "wins" column = share of seeds where the first method has the higher final mean r*.',
     '',
     '```',
     studyStory(summaries),

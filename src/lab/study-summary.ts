@@ -9,12 +9,20 @@ import type { StudyResults, StudyRoles } from './study.js';
 import { methodName } from './study.js';
 
 /** The metrics a comparison reports, each reduced to one number per seed. */
-export const METRICS = ['meanReward', 'greedyReward', 'found', 'touch', 'massBetter', 'klSft', 'loss', 'lossOptimism'] as const;
+export const METRICS = ['meanReward', 'greedyReward', 'found', 'touch', 'massBetter', 'klSft', 'transfer', 'loss', 'lossOptimism'] as const;
 export type MetricName = (typeof METRICS)[number];
 
-/** A seed's value of a metric for a method: after the last iteration, except touch (mean over iterations ≥ 2). */
+/**
+ * A seed's value of a metric for a method: after the last iteration, except touch (mean over iterations ≥ 2)
+ * and transfer (mean over the iterations where the probe is defined).
+ */
 export function seedValue(result: SeedComparison, name: string, metric: MetricName): number {
   const its: IterationMetrics[] = result.methods[name]!;
+  if (metric === 'transfer') {
+    // A property of each iteration's π_ref: the mean over the iterations where it is defined.
+    const defined = its.filter((m) => m.iteration >= 1 && Number.isFinite(m.transfer));
+    return defined.length === 0 ? Number.NaN : defined.reduce((a, m) => a + m.transfer, 0) / defined.length;
+  }
   if (metric === 'touch') {
     const later = its.filter((m) => m.iteration >= 2);
     return later.length === 0 ? its.at(-1)!.touch : later.reduce((a, m) => a + m.touch, 0) / later.length;
@@ -82,7 +90,11 @@ export interface Figure4Row {
 export interface StudySummary {
   name: string;
   title: string;
-  featureWidth: number;
+  /** The bandit policy's feature width (null in the language world: a GPT). */
+  featureWidth: number | null;
+  /** Prompt contexts per task (1 = none) and the y_ref mode of the study's Algorithm 1. */
+  contexts: number;
+  yRef: string;
   evaluationSeeds: number;
   tuningSeeds: number;
   choices: StudyResults['choices'];
@@ -94,6 +106,8 @@ export interface StudySummary {
   histogramEdges: number[];
   distributions: Distribution[];
   figure4: Figure4Row[];
+  /** The lab's divergence checks (divergence.ts) over the evaluation seeds: seeds flagged, per method and kind. */
+  divergence: { method: string; kind: string; seeds: number; first: string }[];
   /** π(·|task 0) per iteration of each role on the first evaluation seed, with r*(task 0, ·). */
   policies: { seed: number; rewards: number[]; roles: { role: string; iterations: number[][] }[] } | null;
 }
@@ -102,8 +116,14 @@ const ROLES: (keyof StudyRoles)[] = ['DPO', 'SELM', 'DPO*', 'SELM*', 'tempered']
 
 export function summarizeStudy(s: StudyResults): StudySummary {
   const ev = s.evaluation;
+  // The transfer probe is undefined (NaN) on a seed whose pairs have no untrained neighbours: its mean is over
+  // the seeds where it is defined; every other metric is defined on every seed.
+  const values = (name: string, m: MetricName): number[] => {
+    const v = ev.map((r) => seedValue(r, name, m));
+    return m === 'transfer' ? v.filter(Number.isFinite) : v;
+  };
   const means = (name: string): Record<MetricName, Interval> =>
-    Object.fromEntries(METRICS.map((m) => [m, meanInterval(ev.map((r) => seedValue(r, name, m)))])) as Record<MetricName, Interval>;
+    Object.fromEntries(METRICS.map((m) => [m, meanInterval(values(name, m))])) as Record<MetricName, Interval>;
   const r = s.roles;
   const comparisons = [
     compare(ev, 'SELM − DPO', r.SELM, r.DPO),
@@ -150,11 +170,23 @@ export function summarizeStudy(s: StudyResults): StudySummary {
         roles: ROLES.map((role) => ({ role, iterations: first.policies!.methods[r[role]]! })),
       }
     : null;
+  const flagged = new Map<string, { method: string; kind: string; seeds: Set<number>; first: string }>();
+  for (const x of ev)
+    for (const w of x.warnings ?? []) {
+      const key = `${w.method}\u0000${w.kind}`;
+      const entry = flagged.get(key) ?? { method: w.method, kind: w.kind, seeds: new Set<number>(), first: w.message };
+      entry.seeds.add(w.seed);
+      flagged.set(key, entry);
+    }
+  const divergence = [...flagged.values()].map((f) => ({ method: f.method, kind: f.kind, seeds: f.seeds.size, first: f.first }));
   return {
     policies,
+    divergence,
     name: s.config.name,
     title: s.config.title,
-    featureWidth: s.config.world.featureWidth,
+    featureWidth: s.config.world.kind === 'bandit' ? s.config.world.featureWidth : null,
+    contexts: s.config.world.kind === 'bandit' ? s.config.world.contexts : 1,
+    yRef: s.config.algorithm.yRef,
     evaluationSeeds: ev.length,
     tuningSeeds: s.tuning.length,
     choices: s.choices,

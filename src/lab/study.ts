@@ -2,7 +2,8 @@
  * The honest test of SELM's claim (issue 12), as a protocol: hyper-parameters are chosen on tuning seeds and
  * results reported on separate evaluation seeds, paired by seed, with t intervals and per-seed distributions.
  *
- * One study is one bandit world (the table, featureWidth 0, or the smooth world) and:
+ * One study is one world (a bandit world: the table, featureWidth 0, the smooth world, the prompt-context
+ * world; or the language world, language-exploration.ts) and:
  *  1. tuning, on `tuningSeeds`: DPO at every budget, SELM at every (α, budget), tempered-y_ref DPO at every
  *     temperature (default budget). Chosen by mean r* after the last iteration: SELM's α at the default budget
  *     (α̂), SELM's (α, budget) jointly (SELM*), DPO's budget (DPO*), the temperature (τ̂). The (α, budget)
@@ -22,13 +23,18 @@ import {
   type IterationMetrics,
   type SeedComparison,
 } from './exploration.js';
+import { runLanguageComparisonSeed, type GptSettings } from './language-exploration.js';
 import type { BanditConfig } from './worlds/bandit.js';
+import type { LanguageConfig } from './worlds/language.js';
 
 export interface StudyConfig {
   name: string;
   /** What the study shows, for the report's heading. */
   title: string;
-  world: BanditConfig;
+  /** A bandit world (exact metrics), or the language world (sampled metrics, language-exploration.ts). */
+  world: BanditConfig | LanguageConfig;
+  /** The language world's GPT, its SFT stage and draws per prompt (its defaults when absent). */
+  gpt?: GptSettings;
   /** Everything a method does not set: β, T, batch size, optimizer, epochs, the default learning rate. */
   algorithm: AlgorithmConfig;
   tuningSeeds: number[];
@@ -44,7 +50,8 @@ export interface StudyConfig {
 
 /** One seed's work, as a worker receives it. */
 export interface SeedJob {
-  world: BanditConfig;
+  world: BanditConfig | LanguageConfig;
+  gpt?: GptSettings;
   algorithm: AlgorithmConfig;
   methods: ComparisonMethod[];
   seed: number;
@@ -54,9 +61,15 @@ export interface SeedJob {
 /** Runs many seeds' jobs (in order of the input) and resolves to their results. */
 export type SeedRunner = (jobs: readonly SeedJob[]) => Promise<SeedComparison[]>;
 
+/** One seed's job, in either kind of world (Figure 4's exact populations and π records exist in the bandit only). */
+export function runSeedJob(j: SeedJob): SeedComparison {
+  return j.world.kind === 'bandit'
+    ? runComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.options)
+    : runLanguageComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.gpt, j.options);
+}
+
 /** The in-process runner (the page's, and the fallback where there are no worker threads). */
-export const runSeedsInProcess: SeedRunner = async (jobs) =>
-  jobs.map((j) => runComparisonSeed(j.world, j.algorithm, j.methods, j.seed, j.options));
+export const runSeedsInProcess: SeedRunner = async (jobs) => jobs.map(runSeedJob);
 
 /** Every problem with a study's seeds and grids (empty when valid); overlapping seed sets are refused. */
 export function validateStudy(c: StudyConfig): string[] {
@@ -136,12 +149,13 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
   ];
   const job = (methods: ComparisonMethod[], seed: number, options: ComparisonOptions = {}): SeedJob => ({
     world: c.world,
+    ...(c.gpt ? { gpt: c.gpt } : {}),
     algorithm: c.algorithm,
     methods,
     seed,
     options,
   });
-  const tuning = await runner(c.tuningSeeds.map((s) => job(tuningMethods, s)));
+  const tuning = await runner(c.tuningSeeds.map((s) => job(tuningMethods, s, { transferFor: [] })));
   const alpha = argmax(c.alphas, (a) => finalMean(tuning, methodName.selm(a, c.defaultLearningRate)));
   const grid = c.alphas.flatMap((a) => c.learningRates.map((lr) => ({ a, lr })));
   const star = argmax(grid, ({ a, lr }) => finalMean(tuning, methodName.selm(a, lr)));
@@ -170,7 +184,9 @@ export async function runStudy(c: StudyConfig, runner: SeedRunner = runSeedsInPr
     tempered: methodName.tempered(choices.temperature),
   };
   const evaluation = await runner(
-    c.evaluationSeeds.map((s, i) => job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO], recordPolicies: i === 0 })),
+    c.evaluationSeeds.map((s, i) =>
+      job(evaluationMethods, s, { figure4: [roles.SELM, roles.DPO], recordPolicies: i === 0, transferFor: Object.values(roles) }),
+    ),
   );
   return { config: c, choices, roles, heatmap, tuning, evaluation };
 }

@@ -3,6 +3,8 @@
  * gradcheck rule: |analytic − numeric| <= 1e-5 + 1e-3 |numeric|), on two finite problems:
  *  - 'tabular': a table of logits per prompt (3 prompts, 5 responses), full Jacobian check;
  *  - 'smooth': the bandit's RBF policy (policies/smooth.ts, width 1.5) over 3 tasks x 6 responses, full Jacobian;
+ *  - 'smooth-context': its prompt-context variant, 2 tasks x 3 contexts x 6 responses, RBF over contexts and
+ *    responses (or, with featureWidth 0, over contexts only), full Jacobian;
  *  - 'tiny-gpt': a 1-layer float64 GPT whose responses are every 2-token sequence over 3 tokens, checked in
  *    fast mode (random projections) with respect to all its parameters.
  * The `selm gradcheck` command prints these; the tests run the same cases.
@@ -20,10 +22,10 @@ import {
 } from './losses.js';
 import { exactSelmLoss, tablePreferenceLogps, type TablePreference } from './objective.js';
 import { withDecomposedGradient, type FinitePolicy, type FiniteSelmProblem } from './gradients.js';
-import { SmoothPolicy } from './policies/smooth.js';
+import { SmoothPolicy, type SmoothPolicyOptions } from './policies/smooth.js';
 import { enumerateResponses, frozen, modelLogProbTable, sampleResponses, tableEntries, tabularLogProbs } from './tabular.js';
 
-export type ProblemName = 'tabular' | 'tiny-gpt' | 'smooth';
+export type ProblemName = 'tabular' | 'tiny-gpt' | 'smooth' | 'smooth-context';
 
 /** A finite SELM problem plus fixed samples y_ref ~ π_ref (one per triple) for the batch-form terms. */
 export interface CheckProblem extends FiniteSelmProblem {
@@ -85,17 +87,29 @@ export function tabularCheckProblem(seed = 1): CheckProblem {
  * reference from other random θ, and 4 triples: every term's gradient reaches θ through the features.
  */
 export function smoothCheckProblem(seed = 5): CheckProblem {
+  return smoothProblem('smooth', seed, 3, { featureWidth: 1.5 });
+}
+
+/**
+ * The prompt-context variant: 2 tasks x 3 contexts (6 rows) x 6 responses, features over the context line
+ * (width 1.2) times features over the response line (width 1.5, or none with `featureWidth` 0).
+ */
+export function smoothContextCheckProblem(seed = 6, featureWidth = 1.5): CheckProblem {
+  return smoothProblem('smooth-context', seed, 6, { featureWidth, contexts: 3, contextWidth: 1.2 });
+}
+
+function smoothProblem(name: ProblemName, seed: number, rows: number, options: SmoothPolicyOptions): CheckProblem {
   const gen = new Generator(seed);
-  const [X, Y] = [3, 6];
-  const sft = Array.from({ length: X }, () => Array.from({ length: Y }, () => gen.normal()));
-  const policy = new SmoothPolicy(sft, { featureWidth: 1.5 });
-  const reference = new SmoothPolicy(sft, { featureWidth: 1.5 });
+  const Y = 6;
+  const sft = Array.from({ length: rows }, () => Array.from({ length: Y }, () => gen.normal()));
+  const policy = new SmoothPolicy(sft, options);
+  const reference = new SmoothPolicy(sft, options);
   noGrad(() => {
     policy.theta.data.forEach((_, i) => (policy.theta.data[i] = 0.7 * gen.normal()));
     reference.theta.data.forEach((_, i) => (reference.theta.data[i] = 0.7 * gen.normal()));
   });
   const finite: FinitePolicy = { params: policy.parameters(), logProbTable: () => policy.logProbTable() };
-  return finishProblem('smooth', finite, frozen(noGrad(() => reference.logProbTable())), randomData(X, Y, 4, gen), gen, false);
+  return finishProblem(name, finite, frozen(noGrad(() => reference.logProbTable())), randomData(rows, Y, 4, gen), gen, false);
 }
 
 /** The tiny GPT of the enumerable problems: vocabulary 3, one layer, width 8, 6 positions, float64. */
@@ -228,8 +242,12 @@ export function runSelmGradchecks(
   problems: readonly ProblemName[] = ['tabular', 'tiny-gpt'],
   terms: readonly SelmTerm[] = SELM_TERMS,
 ): GradcheckResult[] {
-  const built = problems.map((name) =>
-    name === 'tabular' ? tabularCheckProblem() : name === 'smooth' ? smoothCheckProblem() : tinyGptCheckProblem(),
-  );
+  const builders: Record<ProblemName, () => CheckProblem> = {
+    tabular: tabularCheckProblem,
+    smooth: smoothCheckProblem,
+    'smooth-context': smoothContextCheckProblem,
+    'tiny-gpt': tinyGptCheckProblem,
+  };
+  const built = problems.map((name) => builders[name]());
   return built.flatMap((problem) => terms.map((term) => checkTerm(term, problem).result));
 }

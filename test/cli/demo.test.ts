@@ -76,7 +76,7 @@ describe('selm demo --quick', () => {
 
     // Issue 12's study: the three-part story, one JSON per world, and its figures.
     const study = join(dir, 'study');
-    expect(readFileSync(join(study, 'summary.md'), 'utf8')).toMatch(/Part 3\. The controls/);
+    expect(readFileSync(join(study, 'summary.md'), 'utf8')).toContain(`Part ${demoStudies(true).length + 1}. The controls`);
     for (const s of demoStudies(true)) {
       expect(existsSync(join(study, `${s.name}.json`)), `${s.name}.json`).toBe(true);
       for (const kind of ['heatmap', 'budget', 'frontier', 'seed-histogram', 'figure4', 'policy']) {
@@ -93,5 +93,9 @@ describe('selm demo --quick', () => {
     const demoHelp = await selm('demo', '--help');
     expect(demoHelp.code).toBe(0);
     expect(demoHelp.stdout).toMatch(/^usage: selm demo/);
+    expect(demoHelp.stdout).toMatch(/--language-study/);
+    const both = await selm('demo', '--language-study', '--resume', 'nowhere');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--language-study cannot be combined with --resume/);
   });
 });

@@ -104,7 +104,10 @@ describe('a table with Adam (issue 12)', () => {
     expect(sgd[2]! / sgd[0]!).toBeCloseTo(1e4, 3);
   });
 
-  it('over whole runs of the table world Adam compresses the α dependence: 100× more α moves KL(π‖SFT) far less than under SGD', () => {
+  // What runs show (seeds 0-2, 2 epochs, 3 iterations): 100× more α (0.1 → 10) multiplies SELM's extra
+  // KL(π‖SFT) over DPO by about 15 under Adam (lr 0.05) and about 200 under SGD (lr 3); over 20 seeds about 24
+  // and 270. The bounds below say so with room for a change of seeds, not for a change of mechanism.
+  it('over whole runs of the table world Adam compresses the α dependence: 100× more α gives ~15× the KL effect under Adam, ~200× under SGD', () => {
     const effect = (optimizer: 'adamw' | 'sgd', alpha: number): number => {
       const lr = optimizer === 'sgd' ? 3 : 0.05;
       const alg = { ...DEFAULT_ALGORITHM, beta: 0.5, optimizer, gradClip: 0, learningRates: lr };
@@ -124,7 +127,10 @@ describe('a table with Adam (issue 12)', () => {
     };
     const adamRatio = effect('adamw', 10) / effect('adamw', 0.1);
     const sgdRatio = effect('sgd', 10) / effect('sgd', 0.1);
-    expect(sgdRatio).toBeGreaterThan(3 * adamRatio);
+    expect(adamRatio).toBeGreaterThan(5);
+    expect(adamRatio).toBeLessThan(40);
+    expect(sgdRatio).toBeGreaterThan(100);
+    expect(sgdRatio).toBeGreaterThan(5 * adamRatio);
   });
 });
 

@@ -17,6 +17,7 @@ import { checkRunFolder, runAndReport, tableNumbers } from '../run-report.js';
 
 export const DEMO_USAGE = `usage: selm demo [--out DIR] [--quick] [--json]
        selm demo --resume DIR [--quick] [--json]
+       selm demo --language-study [--out DIR] [--quick] [--json]
 
 Runs SELM against iterative DPO (α = 0) in two worlds whose true reward r* is known: the bandit world
 (the paper's Figure 1 made runnable, exact expectations, with an α sweep) and the language world (a tiny
@@ -28,6 +29,9 @@ options:
                  folders, DIR/summary.md holds both tables; DIR must be new or empty
   --resume DIR   continue an interrupted demo
   --quick        fewer seeds and steps (a smoke test, not a result)
+  --language-study
+                 only the study of issue 12 in the language world (tuning and evaluation seeds, exploration
+                 metrics, the budget axis) into DIR/study: minutes on 2 cores, too slow for npm start
   --json         stdout is JSON lines only: progress records, then one result record (see README,
                  Commands); without it stdout is the results tables and progress goes to stderr
   -h, --help     this help`;
@@ -38,12 +42,15 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     resume: { type: 'string' },
     quick: { type: 'boolean' },
     json: { type: 'boolean' },
+    'language-study': { type: 'boolean' },
   });
   if (flag(p, 'help')) {
     console.log(DEMO_USAGE);
     return 0;
   }
   const resume = stringOption(p, 'resume');
+  if (flag(p, 'language-study') && resume !== undefined)
+    throw new UsageError('selm demo: --language-study cannot be combined with --resume');
   if (resume !== undefined && stringOption(p, 'out') !== undefined)
     throw new UsageError('selm demo: --out cannot be combined with --resume');
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `demo-${timestamp()}`);
@@ -53,19 +60,23 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   if (resume !== undefined && !existsSync(dir)) throw new UsageError(`selm demo: ${dir} does not exist: nothing to resume`);
   const quick = flag(p, 'quick');
   const json = flag(p, 'json');
+  const languageOnly = flag(p, 'language-study');
   const reporter = chooseReporter('demo', json);
   const started = performance.now();
   if (!json) console.error(`selm demo: writing ${dir} (Ctrl-C stops; 'selm demo --resume ${dir}${quick ? ' --quick' : ''}' continues)`);
   mkdirSync(dir, { recursive: true });
   const summaries: Summary[] = [];
-  for (const config of demoConfigs(quick)) {
+  for (const config of languageOnly ? [] : demoConfigs(quick)) {
     const sub = join(dir, config.world.kind);
     const resumeSub = resume !== undefined && existsSync(join(sub, 'config.json'));
     if (resumeSub) checkRunFolder(sub);
     summaries.push(await runAndReport(config, sub, reporter, resumeSub));
   }
-  if (!json) console.error('selm demo: the study of issue 12 (table and smooth worlds, tuning and evaluation seeds) on worker threads');
-  const studies = await runDemoStudies(join(dir, 'study'), quick);
+  if (!json) {
+    const worlds = languageOnly ? 'the language world' : 'table, smooth and prompt-context worlds';
+    console.error(`selm demo: the study of issue 12 (${worlds}, tuning and evaluation seeds) on worker threads`);
+  }
+  const studies = await runDemoStudies(join(dir, 'study'), quick, undefined, languageOnly);
   const seconds = (performance.now() - started) / 1000;
   const tables = [...summaries.map(resultsTable), studyStory(studies)];
   const markdown: string[] = [

@@ -8,10 +8,15 @@
  * Prompts are the tokens [task, instance]; responses are one token [k]. A tabular policy keeps one row of
  * logits per task, so every expectation over Y is an exact sum. Held-out prompts are new instances of the
  * same tasks (a table cannot generalise beyond its rows; the language world tests generalisation).
+ *
+ * With `contexts` > 1 (the prompt-context variant) an instance also names a context (instance mod contexts)
+ * and both hills move with it, so π_SFT's favourite, the best response and a greedy y_ref differ between
+ * prompts of one task; the tables then have a row per (task, context). One context is the world above, bit
+ * for bit (the same random draws in the same order).
  */
 import { Generator } from '../../autograd/index.js';
 import type { Demonstration, Preference, Tokens } from '../../selm/types.js';
-import { SmoothPolicy } from '../../selm/policies/smooth.js';
+import { SmoothPolicy, promptContext } from '../../selm/policies/smooth.js';
 import { bradleyTerryProbability, type World } from './types.js';
 
 export interface BanditConfig {
@@ -33,6 +38,16 @@ export interface BanditConfig {
    * 0 = a table of free logits ("no generalisation"), 1-3 = an update on one response spreads to its neighbours.
    */
   featureWidth: number;
+  /**
+   * Prompt contexts per task (1 = none, the world of Figure 1): a prompt [task, instance] has the context
+   * instance mod `contexts`, π_SFT and r* depend on it (both hills move along the response line with the
+   * context), and so do greedy responses. The policy's rows are (task, context) pairs.
+   */
+  contexts: number;
+  /** Width (in context steps) of the policy's RBF features over the context line; 0 = contexts share nothing. */
+  contextWidth: number;
+  /** How far (in response steps) both hills move from the first context to the last. */
+  contextShift: number;
 }
 
 export const DEFAULT_BANDIT: BanditConfig = {
@@ -45,15 +60,24 @@ export const DEFAULT_BANDIT: BanditConfig = {
   demoSpread: 1,
   labelTemperature: 0.5,
   featureWidth: 0,
+  contexts: 1,
+  contextWidth: 0,
+  contextShift: 0,
 };
 
 export interface BanditWorld extends World {
   readonly kind: 'bandit';
   readonly config: BanditConfig;
-  /** log π_SFT(·|task) as a [tasks][K] table: the reference policy the bandit starts from. */
+  /** log π_SFT(·|row) as a [tasks·contexts][K] table (row = task·contexts + context): where the bandit starts. */
   readonly sftLogProbs: readonly (readonly number[])[];
-  /** r*(task, k) as a [tasks][K] table. */
+  /** r*(row, k) as a [tasks·contexts][K] table. */
   readonly rewards: readonly (readonly number[])[];
+  /** Rows of the tables: tasks × contexts (the tasks when there is one context). */
+  readonly rows: number;
+  /** The row of a prompt: task·contexts + its context. */
+  rowOf(prompt: Tokens): number;
+  /** A prompt of that row (task, instance = its context), for per-row metrics. */
+  rowPrompt(row: number): Tokens;
 }
 
 export function validateBanditConfig(config: BanditConfig): string[] {
@@ -74,12 +98,24 @@ export function validateBanditConfig(config: BanditConfig): string[] {
   if (!(typeof config.featureWidth === 'number' && config.featureWidth >= 0 && config.featureWidth <= config.responses)) {
     problems.push(`featureWidth: must be a number in [0, responses], got ${JSON.stringify(config.featureWidth)}`);
   }
+  int('contexts', 1);
+  if (!(typeof config.contextWidth === 'number' && config.contextWidth >= 0 && Number.isFinite(config.contextWidth)))
+    problems.push(`contextWidth: must be a finite number >= 0, got ${JSON.stringify(config.contextWidth)}`);
+  if (!(typeof config.contextShift === 'number' && config.contextShift >= 0 && config.contextShift <= config.responses / 2))
+    problems.push(`contextShift: must be a number in [0, responses / 2], got ${JSON.stringify(config.contextShift)}`);
   return problems;
 }
 
 /** The world's starting policy: the π_SFT table, generalising across responses when `featureWidth` > 0. */
 export function banditPolicy(world: BanditWorld, sampleTemperature = 1): SmoothPolicy {
-  return new SmoothPolicy(world.sftLogProbs, { featureWidth: world.config.featureWidth, sampleTemperature });
+  const { featureWidth, contexts, contextWidth } = world.config;
+  return new SmoothPolicy(world.sftLogProbs, { featureWidth, sampleTemperature, contexts, contextWidth });
+}
+
+/** The hills' move at context c: rounded to whole response steps, centred (0 with one context). */
+export function contextOffset(config: BanditConfig, c: number): number {
+  if (config.contexts === 1) return 0;
+  return Math.round((config.contextShift * c) / (config.contexts - 1)) - Math.round(config.contextShift / 2);
 }
 
 /** Builds the world; everything random comes from `seed`. */
@@ -91,20 +127,33 @@ export function makeBanditWorld(config: BanditConfig, seed: number): BanditWorld
   const half = Math.floor(K / 2);
   const rewards: number[][] = [];
   const sftLogProbs: number[][] = [];
+  const C = config.contexts;
   for (let g = 0; g < config.tasks; g++) {
-    // The demonstrations' hill sits in the first half, the better hill in the second.
-    const near = 1 + gen.int(Math.max(1, half - 2));
-    const far = half + 1 + gen.int(Math.max(1, K - half - 2));
-    rewards.push(Array.from({ length: K }, (_, k) => Math.max(0, 1 - 0.3 * Math.abs(k - near), 2 - 0.7 * Math.abs(k - far))));
-    const nearWeights = Array.from({ length: K }, (_, k) => (k < half ? Math.exp(-((k - near) ** 2) / (2 * config.demoSpread ** 2)) : 0));
-    const nearTotal = nearWeights.reduce((a, b) => a + b, 0);
-    const farCount = K - half;
-    const probs = nearWeights.map((w, k) => (k < half ? (1 - config.refMassOnBest) * (w / nearTotal) : config.refMassOnBest / farCount));
-    // Keep every response possible: π_SFT needs full support for log-probs and KL to be finite.
-    const floored = probs.map((p) => Math.max(p, 1e-4));
-    const total = floored.reduce((a, b) => a + b, 0);
-    sftLogProbs.push(floored.map((p) => Math.log(p / total)));
+    // The demonstrations' hill sits in the first half, the better hill in the second (at every context).
+    const nearAtCentre = 1 + gen.int(Math.max(1, half - 2));
+    const farAtCentre = half + 1 + gen.int(Math.max(1, K - half - 2));
+    for (let c = 0; c < C; c++) {
+      const offset = contextOffset(config, c);
+      // Clamped so the hills keep a valley between them: the far hill's tail stays below the local optimum.
+      const near = Math.min(half - 2, Math.max(0, nearAtCentre + offset));
+      const far = Math.min(K - 1, Math.max(half + 1, farAtCentre + offset));
+      rewards.push(Array.from({ length: K }, (_, k) => Math.max(0, 1 - 0.3 * Math.abs(k - near), 2 - 0.7 * Math.abs(k - far))));
+      const nearWeights = Array.from({ length: K }, (_, k) => (k < half ? Math.exp(-((k - near) ** 2) / (2 * config.demoSpread ** 2)) : 0));
+      const nearTotal = nearWeights.reduce((a, b) => a + b, 0);
+      const farCount = K - half;
+      const probs = nearWeights.map((w, k) => (k < half ? (1 - config.refMassOnBest) * (w / nearTotal) : config.refMassOnBest / farCount));
+      // Keep every response possible: π_SFT needs full support for log-probs and KL to be finite.
+      const floored = probs.map((p) => Math.max(p, 1e-4));
+      const total = floored.reduce((a, b) => a + b, 0);
+      sftLogProbs.push(floored.map((p) => Math.log(p / total)));
+    }
   }
+  const rowOf = (prompt: Tokens): number => {
+    const g = prompt[0];
+    if (g === undefined || !Number.isInteger(g) || g < 0 || g >= config.tasks)
+      throw new Error(`bandit: prompt [${prompt}] names no task in [0, ${config.tasks})`);
+    return g * C + promptContext(prompt, C);
+  };
 
   const makePrompts = (perTask: number, offset: number): Tokens[] => {
     const out: Tokens[] = [];
@@ -114,9 +163,8 @@ export function makeBanditWorld(config: BanditConfig, seed: number): BanditWorld
   const trainPrompts = makePrompts(config.trainPromptsPerTask, 0);
   const testPrompts = makePrompts(config.testPromptsPerTask, config.trainPromptsPerTask);
   const reward = (prompt: Tokens, response: Tokens): number => {
-    const g = prompt[0]!;
     const k = response[0]!;
-    const row = rewards[g];
+    const row = rewards[rowOf(prompt)];
     if (row === undefined || response.length !== 1 || !(k >= 0 && k < K))
       throw new Error(`bandit: no reward for prompt [${prompt}] and response [${response}]`);
     return row[k]!;
@@ -124,7 +172,7 @@ export function makeBanditWorld(config: BanditConfig, seed: number): BanditWorld
   const sample = (g: number): number => gen.categorical(sftLogProbs[g]!.map(Math.exp));
   const labelPairs = (prompts: readonly Tokens[]): Preference[] =>
     prompts.map((prompt) => {
-      const g = prompt[0]!;
+      const g = rowOf(prompt);
       const a = sample(g);
       let b = sample(g);
       for (let tries = 0; b === a && tries < 100; tries++) b = sample(g);
@@ -139,7 +187,7 @@ export function makeBanditWorld(config: BanditConfig, seed: number): BanditWorld
   }
   const preferences = labelPairs(shuffled);
   const testPreferences = labelPairs(testPrompts);
-  const demonstrations: Demonstration[] = trainPrompts.map((prompt) => ({ prompt, response: [sample(prompt[0]!)] }));
+  const demonstrations: Demonstration[] = trainPrompts.map((prompt) => ({ prompt, response: [sample(rowOf(prompt))] }));
 
   const parseIndex = (text: string, prefix: string, what: string): number => {
     const m = new RegExp(`^${prefix}(\\d+)$`).exec(text.trim());
@@ -151,13 +199,16 @@ export function makeBanditWorld(config: BanditConfig, seed: number): BanditWorld
     config,
     rewards,
     sftLogProbs,
+    rows: config.tasks * C,
+    rowOf,
+    rowPrompt: (row) => [Math.floor(row / C), row % C],
     trainPrompts,
     testPrompts,
     preferences,
     testPreferences,
     demonstrations,
     trueReward: reward,
-    bestReward: (prompt) => Math.max(...rewards[prompt[0]!]!),
+    bestReward: (prompt) => Math.max(...rewards[rowOf(prompt)]!),
     enumerateResponses: () => Array.from({ length: K }, (_, k) => [k]),
     formatPrompt: (prompt) => `task ${prompt[0]} #${prompt[1]}`,
     formatResponse: (response) => `r${response[0]}`,
