@@ -5,3 +5,4 @@
 export { FolderStorage } from './lab/node/folder-storage.js';
 export { readPreferencesJsonl, writePreferencesJsonl, readTextFile } from './lab/node/files.js';
 export { saveModel, loadModel, saveTrainingCheckpoint, loadTrainingCheckpoint, writeFileAtomic } from './nn/node/checkpoint-file.js';
+export { readHfFolder, writeHfFolder, loadStartingModel, HfFolderError } from './lab/node/hf-folder.js';

@@ -53,3 +53,7 @@ export { divergenceWarnings } from './divergence.js';
 export { MAX_SEED } from './config.js';
 export { InvalidInputError, RunLockError, CheckpointFileError } from './errors.js';
 export { figure1, FIGURE1_DEFAULTS, type Figure1Settings, type Figure1Result } from './figure1.js';
+export { compareJudges, judgeComparisonConfigs, judgeComparisonMarkdown, type JudgeComparison } from './judge-comparison.js';
+export { StartingModelError, checkStartingModel, type ModelInit, type StartingModel } from './starting-model.js';
+export { runLanguageComparisonSeed } from './language-exploration.js';
+export { transferRatio, banditNeighbour, languageNeighbour, type NeighbourOf } from './transfer.js';
