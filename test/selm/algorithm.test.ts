@@ -9,7 +9,9 @@ import { Generator, type Tensor, logsigmoid, mean, mul, neg, sub } from '../../s
 import {
   DEFAULT_ALGORITHM,
   NonFiniteLossError,
+  permutation,
   runAlgorithm,
+  runSft,
   splitPortions,
   trainIteration,
   updatePreferences,
@@ -97,6 +99,29 @@ describe("the 'replace' rule's tie y_ref = y_w", () => {
     expect(gradOf(dpo).every((g) => g === 0)).toBe(true);
     // The optimism term α β log π(y_ref|x) (eq. 3.3's 'paper' form) still moves πθ.
     expect(gradOf(mul(mean(lp()), 0.1 * beta)).some((g) => g !== 0)).toBe(true);
+  });
+});
+
+describe('SFT batches', () => {
+  it('come from one permutation per epoch, the next drawn only when the current cannot fill a batch', () => {
+    // 4 demonstrations, batches of 2, 4 steps: two epochs, so exactly two permutations are drawn.
+    const demos = [0, 1, 2, 3].map((y) => ({ prompt: [0], response: [y] }));
+    const policy = new TabularPolicy([[0, 0, 0, 0]]);
+    const seen: number[][] = [];
+    const logProbs = policy.logProbs.bind(policy);
+    policy.logProbs = (prompts, responses) => {
+      seen.push(responses.map((r) => r[0]!));
+      return logProbs(prompts, responses);
+    };
+    const generator = new Generator(5);
+    runSft(policy, demos, { steps: 4, batchSize: 2, lr: 1e-3, warmupRatio: 0 }, generator);
+    const expected = new Generator(5);
+    const first = permutation(4, expected);
+    const second = permutation(4, expected);
+    expect(seen).toEqual([first.slice(0, 2), first.slice(2), second.slice(0, 2), second.slice(2)]);
+    // Nothing more was drawn: the generator continues exactly where two permutations leave it (an eager refill
+    // at order.length == batchSize would give the same batches but a third permutation, shifting every later draw).
+    expect(generator.random()).toBe(expected.random());
   });
 });
 

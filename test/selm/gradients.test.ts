@@ -194,6 +194,26 @@ describe('the Monte-Carlo estimator of the optimism gradient (samples of πθ, s
     expect(Math.max(...mc.exactSd)).toBeGreaterThan(0);
   });
 
+  it('computes each score function ∇θ log πθ(y|x) once per (x, y), however many draws visit it', () => {
+    const problem = tabularProblem(3, 1, 0.5);
+    let tables = 0;
+    const counted: FiniteSelmProblem = {
+      ...problem,
+      policy: {
+        params: problem.policy.params,
+        logProbTable: () => {
+          tables++;
+          return problem.policy.logProbTable();
+        },
+      },
+    };
+    const once = monteCarloOptimismGradient(counted, 400, new Generator(6));
+    // One table for the weights, then one backward pass per distinct (x, y): at most X·Y, not one per draw.
+    expect(tables).toBeGreaterThan(1);
+    expect(tables).toBeLessThanOrEqual(1 + X * Y);
+    expect(Array.from(once.mean)).toEqual(Array.from(monteCarloOptimismGradient(problem, 400, new Generator(6)).mean));
+  });
+
   it('is reproducible from its seed', () => {
     const problem = tabularProblem(1, 1, 0.5);
     const a = monteCarloOptimismGradient(problem, 50, new Generator(4));

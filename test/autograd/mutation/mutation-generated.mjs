@@ -9,7 +9,9 @@
  * For src/<dir>/<name>.ts a mutant first meets test/<dir>/<name>.test.ts (when it exists), stopping at the
  * first failure; a mutant that survives it meets all of test/<dir>. A mutant that no longer compiles or loads
  * counts as caught but is listed as such. `--sample N` draws N mutants (seeded, default seed 1) from all of
- * them; without it every mutant runs.
+ * them; without it every mutant runs. `--only FILE:LINE[,FILE:LINE...]` keeps the mutants of those lines (to
+ * check that a new test kills a known survivor), and `--tests PATH[,PATH...]` runs
+ * only those test files against each mutant (a quick check) instead of the own test and the folder.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -20,10 +22,14 @@ import { generateMutants } from './generate.mjs';
 const args = process.argv.slice(2);
 let sample = Infinity;
 let seed = 1;
+let only = null;
+let testsOnly = null;
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--sample') sample = Number(args[++i]);
   else if (args[i] === '--seed') seed = Number(args[++i]);
+  else if (args[i] === '--only') only = new Set(args[++i].split(','));
+  else if (args[i] === '--tests') testsOnly = args[++i].split(',');
   else files.push(args[i]);
 }
 if (files.length === 0) {
@@ -33,6 +39,7 @@ if (files.length === 0) {
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
 let mutants = files.flatMap((f) => generateMutants(f, readFileSync(join(root, f), 'utf8')));
+if (only) mutants = mutants.filter((m) => only.has(`${m.file}:${m.line}`));
 const total = mutants.length;
 // A seeded Fisher–Yates draw (mulberry32), so a sample is reproducible.
 let s = seed >>> 0;
@@ -57,9 +64,9 @@ symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
 const report = join(work, 'mutation-result.json');
 
 /** Failed tests of one vitest run, or null when it produced no report (the mutant broke loading). */
-function run(target) {
+function run(...targets) {
   if (existsSync(report)) rmSync(report);
-  spawnSync('npx', ['vitest', 'run', target, '--bail=1', '--reporter=json', `--outputFile=${report}`], {
+  spawnSync('npx', ['vitest', 'run', ...targets, '--bail=1', '--reporter=json', `--outputFile=${report}`], {
     cwd: work,
     stdio: 'ignore',
     timeout: 600_000,
@@ -86,8 +93,12 @@ for (const m of mutants) {
   writeFileSync(path, lines.join('\n'));
   const testDir = join('test', basename(dirname(m.file)));
   const own = join(testDir, `${basename(m.file, '.ts')}.test.ts`);
-  let failed = existsSync(join(work, own)) ? run(own) : [];
-  if (failed !== null && failed.length === 0) failed = run(testDir);
+  let failed;
+  if (testsOnly) failed = run(...testsOnly);
+  else {
+    failed = existsSync(join(work, own)) ? run(own) : [];
+    if (failed !== null && failed.length === 0) failed = run(testDir);
+  }
   writeFileSync(path, original);
   const where = `${m.file}:${m.line} ${m.kind}`;
   if (failed === null || failed.some((f) => f.endsWith('(did not load)'))) {
