@@ -6,12 +6,14 @@
  *   node test/autograd/mutation/mutation-generated.mjs [--sample N] [--seed S] FILE...
  *   e.g.  node test/autograd/mutation/mutation-generated.mjs --sample 40 src/selm/losses.ts src/nn/schedule.ts
  *
- * For src/<dir>/<name>.ts a mutant first meets test/<dir>/<name>.test.ts (when it exists), stopping at the
- * first failure; a mutant that survives it meets all of test/<dir>. A mutant that no longer compiles or loads
- * counts as caught but is listed as such. `--sample N` draws N mutants (seeded, default seed 1) from all of
- * them; without it every mutant runs. `--only FILE:LINE[,FILE:LINE...]` keeps the mutants of those lines (to
- * check that a new test kills a known survivor), and `--tests PATH[,PATH...]` runs
- * only those test files against each mutant (a quick check) instead of the own test and the folder.
+ * For src/<area>/.../<name>.ts a mutant first meets its own test, test/<area>/.../<name>.test.ts or
+ * test/<area>/<name>.test.ts (when one exists), with any `--first PATH[,PATH...]` test files under test/<area>,
+ * stopping at the first failure; a mutant that survives them meets all of test/<area> (src/autograd/ops/*.ts:
+ * test/autograd). A mutant that no longer compiles or loads counts as caught but is listed as such.
+ * `--sample N` draws N mutants (seeded, default seed 1) from all of them; without it every mutant runs.
+ * `--only FILE:LINE[,FILE:LINE...]` keeps the mutants of those lines (to check that a new test kills a known
+ * survivor), and `--tests PATH[,PATH...]` runs only those test files against each mutant (a quick check)
+ * instead of the own test and the folder.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -24,12 +26,14 @@ let sample = Infinity;
 let seed = 1;
 let only = null;
 let testsOnly = null;
+let firstTests = [];
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--sample') sample = Number(args[++i]);
   else if (args[i] === '--seed') seed = Number(args[++i]);
   else if (args[i] === '--only') only = new Set(args[++i].split(','));
   else if (args[i] === '--tests') testsOnly = args[++i].split(',');
+  else if (args[i] === '--first') firstTests = args[++i].split(',');
   else files.push(args[i]);
 }
 if (files.length === 0) {
@@ -82,6 +86,18 @@ function run(...targets) {
   return failed;
 }
 
+/** src/<area>/... is tested under test/<area> (src/autograd/ops/x.ts too: its tests are in test/autograd). */
+function testArea(file) {
+  return join('test', file.split('/')[1]);
+}
+
+/** A file's own test: test/<same folders>/<name>.test.ts, or test/<area>/<name>.test.ts. */
+function ownTests(file) {
+  const name = `${basename(file, '.ts')}.test.ts`;
+  const mirrored = join('test', dirname(file).split('/').slice(1).join('/'), name);
+  return [mirrored, join(testArea(file), name)].filter((t) => existsSync(join(work, t)));
+}
+
 let caught = 0;
 let broken = 0;
 const survivors = [];
@@ -91,13 +107,12 @@ for (const m of mutants) {
   const lines = original.split('\n');
   lines[m.line - 1] = m.after;
   writeFileSync(path, lines.join('\n'));
-  const testDir = join('test', basename(dirname(m.file)));
-  const own = join(testDir, `${basename(m.file, '.ts')}.test.ts`);
   let failed;
   if (testsOnly) failed = run(...testsOnly);
   else {
-    failed = existsSync(join(work, own)) ? run(own) : [];
-    if (failed !== null && failed.length === 0) failed = run(testDir);
+    const first = [...ownTests(m.file), ...firstTests.filter((t) => t.startsWith(`${testArea(m.file)}/`))];
+    failed = first.length > 0 ? run(...new Set(first)) : [];
+    if (failed !== null && failed.length === 0) failed = run(testArea(m.file));
   }
   writeFileSync(path, original);
   const where = `${m.file}:${m.line} ${m.kind}`;
