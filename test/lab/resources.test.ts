@@ -61,6 +61,12 @@ describe('estimateResources', () => {
     expect(estimateResources(c).activationBytes).toBeGreaterThanOrEqual(batchOf(c) * T * c.model.layers * 2 * hidden * BYTES);
   });
 
+  it('activation memory holds at least q, k, v and the attention output of every token and layer (4 × width)', () => {
+    const c = sized({ kind: 'language' }, { width: 512, layers: 2, heads: 1, mlpRatio: 0.25 });
+    const T = 4 + (c.world as { maxLength: number }).maxLength + 1;
+    expect(estimateResources(c).activationBytes).toBeGreaterThanOrEqual(batchOf(c) * T * c.model.layers * 4 * c.model.width * BYTES);
+  });
+
   it('activation memory grows linearly with the batch: doubling both batch sizes doubles it', () => {
     for (const world of [{ kind: 'language' }, { kind: 'text', tokenizer: 'byte' }]) {
       const one = sized(world, {}, { algorithm: { batchSize: 4 }, sft: { batchSize: 8 } });
