@@ -198,6 +198,12 @@ describe.each(SETTINGS)('empty tensors on $name, $dtype', ({ backend, dtype }) =
         expect(composite.value.shape).toEqual(reduction === 'none' ? shape.slice(0, -1) : []);
         if (reduction !== 'none') expect(composite.value.item()).toBe(0);
       }
+      // Rows that are all ignored: no kept row either, the same zeros both ways.
+      const ignored = { ignoreIndex: -100, reduction };
+      expectSame(
+        valueAndGrad((x) => ag.crossEntropy(x, [-100, -100], ignored), [2, 3], dtype),
+        valueAndGrad((x) => ag.crossEntropyFused(x, [-100, -100], ignored), [2, 3], dtype),
+      );
     });
   });
 });
