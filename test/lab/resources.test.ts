@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from '../../src/lab/config.js';
-import { estimateResources } from '../../src/lab/resources.js';
+import { estimateResources, resourceProblems } from '../../src/lab/resources.js';
 import { buildWorld, initialPolicy } from '../../src/lab/runner.js';
 
 const parameterCount = (config: ReturnType<typeof parseExperimentConfig>): number =>
@@ -101,6 +101,19 @@ describe('estimateResources', () => {
       const e = estimateResources(c);
       expect(e.samples).toBeGreaterThanOrEqual(w.testPrompts.length * c.eval.samples);
       expect(e.samples).toBeGreaterThanOrEqual(w.preferences.length + w.demonstrations.length);
+    }
+  });
+
+  it('a config exactly at a limit fits; one unit under the estimate is over the limit and named', () => {
+    for (const world of [{ kind: 'language' }, { kind: 'bandit' }]) {
+      const c = parseExperimentConfig({ world });
+      const e = estimateResources(c);
+      expect(resourceProblems(c, e)).toEqual([]);
+      for (const key of ['parameters', 'activationBytes', 'samples'] as const) {
+        const problems = resourceProblems(c, { ...e, [key]: e[key] - 1 });
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toMatch(new RegExp(`^limits\\.${key}: `));
+      }
     }
   });
 });
