@@ -159,6 +159,24 @@ describe('one training step, traced by hand (tabular policy, SGD)', () => {
     expect(Array.from(policy.logits.data)).toEqual([0, lr * beta * 0.5, -lr * beta * 0.5, 0]);
   });
 
+  it('gradClip below 1 clips too: the DPO step shrinks to norm lr·gradClip (to 1e-6), and grad_norm logs the norm before clipping', () => {
+    const policy = start();
+    const lr = 0.5;
+    const beta = 0.2;
+    const gradClip = 0.05;
+    const norms: number[] = [];
+    trainIteration(policy, start(), [triple], { ...SGD_CONFIG, beta, gradClip }, new Generator(0), {
+      iteration: 1,
+      alpha: 0,
+      peakLr: lr,
+      onStep: (r) => norms.push(r.grad_norm),
+    });
+    const norm = beta * 0.5 * Math.SQRT2; // |−β σ(0) (e_w − e_l)|
+    const step = (lr * beta * 0.5 * gradClip) / (norm + 1e-6); // PyTorch's clip_grad_norm_ coefficient
+    expect(norms[0]).toBeCloseTo(norm, 15);
+    Array.from(policy.logits.data).forEach((v, k) => expect(v).toBeCloseTo([0, step, -step, 0][k]!, 15));
+  });
+
   it('SELM adds −lr·α·β·(e_ref − π) from the optimism term of eq. (3.2)', () => {
     const policy = start();
     const lr = 0.5;
