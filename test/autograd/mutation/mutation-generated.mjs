@@ -67,14 +67,23 @@ cpSync(root, work, { recursive: true, filter: (src) => !skip.has(basename(src)) 
 symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
 const report = join(work, 'mutation-result.json');
 
-/** Failed tests of one vitest run, or null when it produced no report (the mutant broke loading). */
+const TIMEOUT_MS = 600_000;
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+
+/**
+ * Failed tests of one vitest run, ['(timed out)'] when it ran past TIMEOUT_MS (a mutant that makes a test loop
+ * or allocate without end), or null when it produced no report (the mutant broke loading). vitest runs in this
+ * node directly (not under npx), so that the timeout's SIGKILL ends it and its worker threads, not only a wrapper.
+ */
 function run(...targets) {
   if (existsSync(report)) rmSync(report);
-  spawnSync('npx', ['vitest', 'run', ...targets, '--bail=1', '--reporter=json', `--outputFile=${report}`], {
+  const result = spawnSync(process.execPath, [vitest, 'run', ...targets, '--bail=1', '--reporter=json', `--outputFile=${report}`], {
     cwd: work,
     stdio: 'ignore',
-    timeout: 600_000,
+    timeout: TIMEOUT_MS,
+    killSignal: 'SIGKILL',
   });
+  if (result.error?.code === 'ETIMEDOUT' || result.signal === 'SIGKILL') return ['(timed out)'];
   if (!existsSync(report)) return null;
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const failed = [];
@@ -122,7 +131,7 @@ for (const m of mutants) {
     console.log(`caught (does not load)  ${where}`);
   } else if (failed.length > 0) {
     caught++;
-    console.log(`caught  ${where}  by ${failed[0]}`);
+    console.log(failed[0] === '(timed out)' ? `caught (tests timed out)  ${where}` : `caught  ${where}  by ${failed[0]}`);
   } else {
     survivors.push(m);
     console.log(`SURVIVED  ${where}\n    - ${m.before.trim()}\n    + ${m.after.trim()}`);
