@@ -92,6 +92,8 @@ function run(...targets) {
       failed.push(`${basename(file.name)} (did not load)`);
     for (const t of file.assertionResults) if (t.status === 'failed') failed.push(`${basename(file.name)} > ${t.fullName}`);
   }
+  // With --bail, a run cut short may leave the failing test out of its report; its exit status still says it failed.
+  if (failed.length === 0 && result.status !== 0) failed.push(`vitest exited with status ${result.status}`);
   return failed;
 }
 
