@@ -48,8 +48,19 @@ type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
 const DEFAULTS = { eps: 1e-6, atol: 1e-5, rtol: 1e-3 };
 
+/** fn's outputs as a list; anything but a Tensor or an array of Tensors is the caller's error, said plainly. */
 function asList(out: Tensor | readonly Tensor[]): Tensor[] {
-  return out instanceof Tensor ? [out] : [...out];
+  if (out instanceof Tensor) return [out];
+  const value: unknown = out;
+  if (Array.isArray(value) && value.every((o) => o instanceof Tensor)) return [...(value as Tensor[])];
+  throw new Error(`gradcheck: fn must return a Tensor or an array of Tensors, got ${describeValue(value)}`);
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return `an array holding ${value.map((v) => (v instanceof Tensor ? 'Tensor' : describeValue(v))).join(', ')}`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no constructor'})`;
+  return `${typeof value} ${String(value)}`;
 }
 
 function flatOutputs(fn: Fn, inputs: Tensor[]): Float64Array {

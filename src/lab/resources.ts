@@ -8,6 +8,7 @@
  * embeddings, as nn/gpt.ts), activation memory as the float64 values one training batch keeps for backward,
  * and samples as the responses one evaluation or one world holds at once.
  */
+import { SPECIAL_TOKENS } from '../nn/tokenizer.js';
 import type { ExperimentConfig } from './config.js';
 
 export interface ResourceLimits {
@@ -43,8 +44,10 @@ export function estimateResources(c: ExperimentConfig): ResourceEstimate {
   }
   const w = c.world;
   const { width, layers, heads, mlpRatio } = c.model;
-  // The text world's sizes come from its tokenizer and context; its sample counts from the user's file.
-  const vocab = w.kind === 'text' ? w.vocabSize + 8 : w.letters + 8;
+  // The text world's sizes come from its tokenizer and context; its sample counts from the user's file. The
+  // language world's word tokenizer has the special tokens and one id per letter (exact: the parameter count
+  // below is the GPT's, test/lab/resources.test.ts).
+  const vocab = w.kind === 'text' ? w.vocabSize + 8 : w.letters + SPECIAL_TOKENS.length;
   const context = w.kind === 'text' ? w.contextLength : 4 + w.maxLength + 1;
   const hidden = Math.round(mlpRatio * width);
   const perLayer = 4 * width * width + 4 * width + 2 * width * hidden + hidden + width + 4 * width;

@@ -137,6 +137,24 @@ test('fast mode: the failing projection is reported, then the slow check names t
   expect(named(report).length).toBe(X.length);
 });
 
+test("fast mode's tolerance on v^T J u is atol Σu Σv (PyTorch's): every Jacobian entry off by just under atol passes, just over fails", () => {
+  // The identity on 400 values whose backward adds δ Σg to every entry: J = I + δ 11^T, so the projection is off by
+  // exactly δ Σv Σu, with Σu, Σv ≈ 17 each. Below atol it must pass (as each entry would in the slow mode); a
+  // tolerance of atol Σu / Σv, or a plain atol, would reject it.
+  const n = 400;
+  const biased = (delta: number): Rule<Record<string, never>> => ({
+    name: 'biasedIdentity',
+    forward: ([x]) => ({ data: x!.data.slice(), shape: x!.shape }),
+    backward: (g) => [ag.add(g, ag.mul(ag.sum(g), delta))],
+  });
+  const x = () => f64(Array.from({ length: n }, (_, i) => Math.sin(i)));
+  const atol = 1e-5;
+  expect(gradcheckReport((t) => apply(biased(0.9 * atol), [t], {}), [x()], { fastMode: true, atol }).ok).toBe(true);
+  expect(gradcheckReport((t) => apply(biased(1.5 * atol), [t], {}), [x()], { fastMode: true, atol, checkBackwardTwice: false }).ok).toBe(
+    false,
+  );
+});
+
 test('correct composite functions pass in both modes, and inputs the output ignores get zero', () => {
   const a = f64([
     [0.5, -1, 2],

@@ -80,6 +80,14 @@ describe('restartSchedule (paper appendix C)', () => {
     expect(peaks[2]).toBe(1e-7);
   });
 
+  test('linearPeaks takes a positive whole number of iterations: 2.5, 0.5, 0, -1 and NaN are refused, 1 gives [first]', () => {
+    for (const bad of [2.5, 1.5, 0.5, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => linearPeaks(5e-7, 1e-7, bad), String(bad)).toThrow(/linearPeaks: iterations must be a positive integer/);
+    }
+    expect(linearPeaks(5e-7, 1e-7, 1)).toEqual([5e-7]);
+    expect(linearPeaks(4, 1, 4)).toEqual([4, 3, 2, 1]);
+  });
+
   test('each iteration restarts with its own warm-up (ratio 0.1) and peak', () => {
     const peaks = [5e-7, 3e-7, 1e-7];
     const lr = restartSchedule({ peaks, stepsPerIteration: 20, warmupRatio: 0.1, decay: 'cosine' });

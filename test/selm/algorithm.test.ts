@@ -9,7 +9,9 @@ import { Generator, type Tensor, logsigmoid, mean, mul, neg, sub } from '../../s
 import {
   DEFAULT_ALGORITHM,
   NonFiniteLossError,
+  permutation,
   runAlgorithm,
+  runSft,
   splitPortions,
   trainIteration,
   updatePreferences,
@@ -100,6 +102,29 @@ describe("the 'replace' rule's tie y_ref = y_w", () => {
   });
 });
 
+describe('SFT batches', () => {
+  it('come from one permutation per epoch, the next drawn only when the current cannot fill a batch', () => {
+    // 4 demonstrations, batches of 2, 4 steps: two epochs, so exactly two permutations are drawn.
+    const demos = [0, 1, 2, 3].map((y) => ({ prompt: [0], response: [y] }));
+    const policy = new TabularPolicy([[0, 0, 0, 0]]);
+    const seen: number[][] = [];
+    const logProbs = policy.logProbs.bind(policy);
+    policy.logProbs = (prompts, responses) => {
+      seen.push(responses.map((r) => r[0]!));
+      return logProbs(prompts, responses);
+    };
+    const generator = new Generator(5);
+    runSft(policy, demos, { steps: 4, batchSize: 2, lr: 1e-3, warmupRatio: 0 }, generator);
+    const expected = new Generator(5);
+    const first = permutation(4, expected);
+    const second = permutation(4, expected);
+    expect(seen).toEqual([first.slice(0, 2), first.slice(2), second.slice(0, 2), second.slice(2)]);
+    // Nothing more was drawn: the generator continues exactly where two permutations leave it (an eager refill
+    // at order.length == batchSize would give the same batches but a third permutation, shifting every later draw).
+    expect(generator.random()).toBe(expected.random());
+  });
+});
+
 describe('portions', () => {
   it('are disjoint, in order, cover D and differ in size by at most one', () => {
     fc.assert(
@@ -132,6 +157,24 @@ describe('one training step, traced by hand (tabular policy, SGD)', () => {
     trainIteration(policy, start(), [triple], { ...SGD_CONFIG, beta }, new Generator(0), { iteration: 1, alpha: 0, peakLr: lr });
     // dL/dθ = −β σ(−β h) (e_w − e_l) with h = 0: the softmax normaliser cancels between y_w and y_l.
     expect(Array.from(policy.logits.data)).toEqual([0, lr * beta * 0.5, -lr * beta * 0.5, 0]);
+  });
+
+  it('gradClip below 1 clips too: the DPO step shrinks to norm lr·gradClip (to 1e-6), and grad_norm logs the norm before clipping', () => {
+    const policy = start();
+    const lr = 0.5;
+    const beta = 0.2;
+    const gradClip = 0.05;
+    const norms: number[] = [];
+    trainIteration(policy, start(), [triple], { ...SGD_CONFIG, beta, gradClip }, new Generator(0), {
+      iteration: 1,
+      alpha: 0,
+      peakLr: lr,
+      onStep: (r) => norms.push(r.grad_norm),
+    });
+    const norm = beta * 0.5 * Math.SQRT2; // |−β σ(0) (e_w − e_l)|
+    const step = (lr * beta * 0.5 * gradClip) / (norm + 1e-6); // PyTorch's clip_grad_norm_ coefficient
+    expect(norms[0]).toBeCloseTo(norm, 15);
+    Array.from(policy.logits.data).forEach((v, k) => expect(v).toBeCloseTo([0, step, -step, 0][k]!, 15));
   });
 
   it('SELM adds −lr·α·β·(e_ref − π) from the optimism term of eq. (3.2)', () => {

@@ -18,7 +18,7 @@ import {
 } from '../../src/selm/index.js';
 import { tinyGptCheckProblem } from '../../src/selm/gradcheck-suite.js';
 import { flattenGradients, scoreCombination, withDecomposedGradient } from '../../src/selm/gradients.js';
-import { frozen, tableEntries } from '../../src/selm/tabular.js';
+import { frozen, sampleResponses, tableEntries } from '../../src/selm/tabular.js';
 import { alphaArb, betaArb, f64, logpsArb, maxAbsDiff, randomLogits, randomTriples, seedArb } from './fixtures.js';
 
 const X = 3;
@@ -192,6 +192,57 @@ describe('the Monte-Carlo estimator of the optimism gradient (samples of πθ, s
       expect(Math.abs(mc.sd[p]! - sdp)).toBeLessThanOrEqual(0.05 * sdp + 1e-12);
     });
     expect(Math.max(...mc.exactSd)).toBeGreaterThan(0);
+  });
+
+  it('mean and sd are exactly the average and the (n − 1) sample deviation of its draws (3 draws, recomputed one by one)', () => {
+    const problem = tabularProblem(4, 1, 0.6);
+    const { data, alpha, beta, logReference, policy } = problem;
+    const draws = 3;
+    const mc = monteCarloOptimismGradient(problem, draws, new Generator(9));
+    // The same draws: y ~ πθ(·|x_i) for each triple in turn, from the same seed.
+    const table = noGrad(() => policy.logProbTable());
+    const gen = new Generator(9);
+    const samples = data.map((d) => sampleResponses(table, d.prompt, draws, gen));
+    const iw = noGrad(() => importanceWeights(implicitReward(table, logReference, beta), beta)).data;
+    const perDraw = Array.from({ length: draws }, (_, n) => {
+      const g = new Float64Array(mc.mean.length);
+      data.forEach((d, i) => {
+        const k = d.prompt * Y + samples[i]![n]!;
+        const onehot = new Float64Array(X * Y);
+        onehot[k] = 1;
+        const score = flattenGradients(scoreCombination(policy, tensor(onehot, { shape: [X, Y] })));
+        score.forEach((v, p) => (g[p]! += ((alpha * beta) / data.length) * iw[k]! * v));
+      });
+      return g;
+    });
+    mc.mean.forEach((m, p) => {
+      const values = perDraw.map((g) => g[p]!);
+      const average = values.reduce((a, b) => a + b, 0) / draws;
+      const sd = Math.sqrt(values.reduce((a, v) => a + (v - average) ** 2, 0) / (draws - 1));
+      expect(m).toBeCloseTo(average, 12);
+      expect(mc.sd[p]!).toBeCloseTo(sd, 12);
+    });
+    expect(Math.max(...mc.sd)).toBeGreaterThan(0);
+  });
+
+  it('computes each score function ∇θ log πθ(y|x) once per (x, y), however many draws visit it', () => {
+    const problem = tabularProblem(3, 1, 0.5);
+    let tables = 0;
+    const counted: FiniteSelmProblem = {
+      ...problem,
+      policy: {
+        params: problem.policy.params,
+        logProbTable: () => {
+          tables++;
+          return problem.policy.logProbTable();
+        },
+      },
+    };
+    const once = monteCarloOptimismGradient(counted, 400, new Generator(6));
+    // One table for the weights, then one backward pass per distinct (x, y): at most X·Y, not one per draw.
+    expect(tables).toBeGreaterThan(1);
+    expect(tables).toBeLessThanOrEqual(1 + X * Y);
+    expect(Array.from(once.mean)).toEqual(Array.from(monteCarloOptimismGradient(problem, 400, new Generator(6)).mean));
   });
 
   it('is reproducible from its seed', () => {

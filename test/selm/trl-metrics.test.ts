@@ -39,6 +39,30 @@ describe('TRL metrics', () => {
     expect(logs[2]!['logits/rejected']).toBeCloseTo(mean(steps.slice(8).map((s) => s['logits/rejected']!)), 12);
   });
 
+  test('logits/chosen and logits/rejected are the mean logits of the chosen and of the rejected rows, each over its own rows', () => {
+    // One batch of every triple: the first step sees πθ = the initial policy, whatever the batch order.
+    const policy = initialPolicy(config, world, 0);
+    const reference = policy.clone();
+    const expected = (responses: 'chosen' | 'rejected'): number => {
+      reference.logProbs(
+        data.map((d) => d.prompt),
+        data.map((d) => d[responses]),
+      );
+      const rows = reference.lastMeanLogits!;
+      return rows.reduce((a, b) => a + b, 0) / rows.length;
+    };
+    const steps: StepRecord[] = [];
+    trainIteration(policy, policy.clone(), data, { ...config.algorithm, epochs: 1, batchSize: data.length }, new Generator(1), {
+      iteration: 1,
+      alpha: 0,
+      peakLr: 1e-3,
+      onStep: (r) => steps.push(r),
+    });
+    expect(steps[0]!['logits/chosen']).toBeCloseTo(expected('chosen'), 10);
+    expect(steps[0]!['logits/rejected']).toBeCloseTo(expected('rejected'), 10);
+    expect(expected('chosen')).not.toBeCloseTo(expected('rejected'), 6);
+  });
+
   test("IPO sees per-token averaged log-probs (TRL); 'sum' keeps the summed form", () => {
     const averaged = run({ lossType: 'ipo', ipoLogProbs: 'average' }).steps[0]!;
     const summed = run({ lossType: 'ipo', ipoLogProbs: 'sum' }).steps[0]!;

@@ -3,21 +3,31 @@
  * backward code of their own and are twice differentiable wherever their parts are. Each is written to be
  * numerically stable for any finite input (checked by the stability tests at +-1000).
  */
+import { zeros } from '../creation.js';
 import { fromValues } from '../dtype.js';
 import { normalizeAxis, formatShape } from '../shape.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { noGrad } from '../engine.js';
 import { Tensor } from '../tensor.js';
-import { abs, add, div, exp, log, log1p, lt, maximum, mul, neg, sqrt, sub, tanh, where } from './elementwise.js';
+import { abs, add, div, exp, gt, log, log1p, lt, mul, neg, sqrt, sub, tanh, where } from './elementwise.js';
 import { gather, type Indices } from './indexing.js';
 import { checkLayerNormAffine, crossEntropyTargets, within } from './util.js';
 import { max, mean, sum, variance } from './reduce.js';
 import { reshape } from './shape.js';
 
-/** softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x, no loss for small. */
+/**
+ * softplus(x) = log(1 + e^x), split at 0 into the two forms that cannot overflow: log1p(e^x) for x <= 0 and
+ * x + log1p(e^-x) for x > 0, i.e. p + log1p(e^(n - p)) with p = x, n = 0 on the positive side and p = 0, n = x
+ * on the other. Both p and n come from one `where` on x > 0, so the side a point falls on is the same for every
+ * term and every order of derivative: at x = 0 every derivative is that of log1p(e^x), which is smooth there
+ * (1/2, 1/4, 0, ...). The kinked form max(x, 0) + log1p(e^-|x|) has the right value and first derivative but
+ * second derivative 0 at x = 0 (abs and the tie of maximum contribute nothing there), not 1/4.
+ */
 export function softplus(x: Tensor): Tensor {
-  // maximum splits its gradient at the tie x = 0 and abs has gradient 0 there, so softplus'(0) = 1/2 exactly.
-  return add(maximum(x, 0), log1p(exp(neg(abs(x)))));
+  const positive = gt(x, 0);
+  const p = where(positive, x, 0);
+  const n = where(positive, 0, x);
+  return add(p, log1p(exp(sub(n, p))));
 }
 
 /** log sigmoid(x) = -softplus(-x). */
@@ -36,6 +46,9 @@ export function sigmoid(x: Tensor): Tensor {
  * an inf entry) would make x - m NaN; 0 is used instead, which keeps -inf rows at -inf.
  */
 function maxShift(x: Tensor, a: number): Tensor {
+  // An empty tensor has no maximum to take (max refuses it); any constant shift gives the same results.
+  const keptShape = x.shape.map((d, i) => (i === a ? 1 : d));
+  if (x.size === 0) return zeros(keptShape, { dtype: x.dtype });
   return noGrad(() => {
     const raw = max(x.detach(), a, true);
     return where(lt(abs(raw), Infinity), raw, 0);

@@ -69,10 +69,21 @@ export const elementwiseRules = {
   mul: binaryRule('mul', (g, { inputs: [a, b] }) => [when(a!, () => mul(g, b!)), when(b!, () => mul(g, a!))]),
   // d(a/b) = da / b - a/b^2 db = da / b - (a/b)/b db
   div: binaryRule('div', (g, { inputs: [a, b], output }) => [when(a!, () => div(g, b!)), when(b!, () => neg(div(mul(g, output), b!)))]),
-  // d(a^b) = b a^(b-1) da + a^b log(a) db
+  // d(a^b) = b a^(b-1) da + a^b log(a) db, with PyTorch's values at a = 0: where b = 0, a^b = 1 is constant in a,
+  // so da's coefficient is 0 (not 0 * 0^-1 = NaN); where a = 0 and b >= 0, db's is 0 (not 0^b log 0 = NaN).
+  // The masks are `where`s of tensor ops, so the same holds at every order: d²/da² a^1 = d/da (1 a^0) = 0 at 0.
+  // Where b = 0 the masked term is computed with exponent 1 instead of -1, so that it stays finite and its own
+  // (masked, zero) gradient is not 0 * inf = NaN: d²/da² a^0 = 0 at a = 0 too (PyTorch: a constant 0).
   pow: binaryRule('pow', (g, { inputs: [a, b], output }) => [
-    when(a!, () => mul(g, mul(b!, pow(a!, sub(b!, 1))))),
-    when(b!, () => mul(g, mul(output, log(a!)))),
+    when(a!, () => {
+      const constant = eq(b!, 0);
+      return where(constant, 0, mul(g, mul(b!, pow(a!, where(constant, 1, sub(b!, 1))))));
+    }),
+    when(b!, () => {
+      // Likewise log is taken of 1 instead of 0 in the masked term, so d²/db² 0^b = 0 too (PyTorch: NaN).
+      const constant = mul(eq(a!, 0), ge(b!, 0));
+      return where(constant, 0, mul(g, mul(output, log(where(constant, 1, a!)))));
+    }),
   ]),
   // At a tie the gradient is split evenly between the two inputs, as PyTorch's maximum does.
   maximum: binaryRule('maximum', (g, { inputs: [a, b] }) => {

@@ -6,10 +6,14 @@
  *   node test/autograd/mutation/mutation-generated.mjs [--sample N] [--seed S] FILE...
  *   e.g.  node test/autograd/mutation/mutation-generated.mjs --sample 40 src/selm/losses.ts src/nn/schedule.ts
  *
- * For src/<dir>/<name>.ts a mutant first meets test/<dir>/<name>.test.ts (when it exists), stopping at the
- * first failure; a mutant that survives it meets all of test/<dir>. A mutant that no longer compiles or loads
- * counts as caught but is listed as such. `--sample N` draws N mutants (seeded, default seed 1) from all of
- * them; without it every mutant runs.
+ * For src/<area>/.../<name>.ts a mutant first meets its own test, test/<area>/.../<name>.test.ts or
+ * test/<area>/<name>.test.ts (when one exists), with any `--first PATH[,PATH...]` test files under test/<area>,
+ * stopping at the first failure; a mutant that survives them meets all of test/<area> (src/autograd/ops/*.ts:
+ * test/autograd). A mutant that no longer compiles or loads counts as caught but is listed as such.
+ * `--sample N` draws N mutants (seeded, default seed 1) from all of them; without it every mutant runs.
+ * `--only FILE:LINE[,FILE:LINE...]` keeps the mutants of those lines (to check that a new test kills a known
+ * survivor), and `--tests PATH[,PATH...]` runs only those test files against each mutant (a quick check)
+ * instead of the own test and the folder.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -20,10 +24,16 @@ import { generateMutants } from './generate.mjs';
 const args = process.argv.slice(2);
 let sample = Infinity;
 let seed = 1;
+let only = null;
+let testsOnly = null;
+let firstTests = [];
 const files = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--sample') sample = Number(args[++i]);
   else if (args[i] === '--seed') seed = Number(args[++i]);
+  else if (args[i] === '--only') only = new Set(args[++i].split(','));
+  else if (args[i] === '--tests') testsOnly = args[++i].split(',');
+  else if (args[i] === '--first') firstTests = args[++i].split(',');
   else files.push(args[i]);
 }
 if (files.length === 0) {
@@ -33,6 +43,7 @@ if (files.length === 0) {
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
 let mutants = files.flatMap((f) => generateMutants(f, readFileSync(join(root, f), 'utf8')));
+if (only) mutants = mutants.filter((m) => only.has(`${m.file}:${m.line}`));
 const total = mutants.length;
 // A seeded Fisher–Yates draw (mulberry32), so a sample is reproducible.
 let s = seed >>> 0;
@@ -56,14 +67,23 @@ cpSync(root, work, { recursive: true, filter: (src) => !skip.has(basename(src)) 
 symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
 const report = join(work, 'mutation-result.json');
 
-/** Failed tests of one vitest run, or null when it produced no report (the mutant broke loading). */
-function run(target) {
+const TIMEOUT_MS = 600_000;
+const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+
+/**
+ * Failed tests of one vitest run, ['(timed out)'] when it ran past TIMEOUT_MS (a mutant that makes a test loop
+ * or allocate without end), or null when it produced no report (the mutant broke loading). vitest runs in this
+ * node directly (not under npx), so that the timeout's SIGKILL ends it and its worker threads, not only a wrapper.
+ */
+function run(...targets) {
   if (existsSync(report)) rmSync(report);
-  spawnSync('npx', ['vitest', 'run', target, '--bail=1', '--reporter=json', `--outputFile=${report}`], {
+  const result = spawnSync(process.execPath, [vitest, 'run', ...targets, '--bail=1', '--reporter=json', `--outputFile=${report}`], {
     cwd: work,
     stdio: 'ignore',
-    timeout: 600_000,
+    timeout: TIMEOUT_MS,
+    killSignal: 'SIGKILL',
   });
+  if (result.error?.code === 'ETIMEDOUT' || result.signal === 'SIGKILL') return ['(timed out)'];
   if (!existsSync(report)) return null;
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const failed = [];
@@ -72,7 +92,21 @@ function run(target) {
       failed.push(`${basename(file.name)} (did not load)`);
     for (const t of file.assertionResults) if (t.status === 'failed') failed.push(`${basename(file.name)} > ${t.fullName}`);
   }
+  // With --bail, a run cut short may leave the failing test out of its report; its exit status still says it failed.
+  if (failed.length === 0 && result.status !== 0) failed.push(`vitest exited with status ${result.status}`);
   return failed;
+}
+
+/** src/<area>/... is tested under test/<area> (src/autograd/ops/x.ts too: its tests are in test/autograd). */
+function testArea(file) {
+  return join('test', file.split('/')[1]);
+}
+
+/** A file's own test: test/<same folders>/<name>.test.ts, or test/<area>/<name>.test.ts. */
+function ownTests(file) {
+  const name = `${basename(file, '.ts')}.test.ts`;
+  const mirrored = join('test', dirname(file).split('/').slice(1).join('/'), name);
+  return [mirrored, join(testArea(file), name)].filter((t) => existsSync(join(work, t)));
 }
 
 let caught = 0;
@@ -84,10 +118,13 @@ for (const m of mutants) {
   const lines = original.split('\n');
   lines[m.line - 1] = m.after;
   writeFileSync(path, lines.join('\n'));
-  const testDir = join('test', basename(dirname(m.file)));
-  const own = join(testDir, `${basename(m.file, '.ts')}.test.ts`);
-  let failed = existsSync(join(work, own)) ? run(own) : [];
-  if (failed !== null && failed.length === 0) failed = run(testDir);
+  let failed;
+  if (testsOnly) failed = run(...testsOnly);
+  else {
+    const first = [...ownTests(m.file), ...firstTests.filter((t) => t.startsWith(`${testArea(m.file)}/`))];
+    failed = first.length > 0 ? run(...new Set(first)) : [];
+    if (failed !== null && failed.length === 0) failed = run(testArea(m.file));
+  }
   writeFileSync(path, original);
   const where = `${m.file}:${m.line} ${m.kind}`;
   if (failed === null || failed.some((f) => f.endsWith('(did not load)'))) {
@@ -96,7 +133,7 @@ for (const m of mutants) {
     console.log(`caught (does not load)  ${where}`);
   } else if (failed.length > 0) {
     caught++;
-    console.log(`caught  ${where}  by ${failed[0]}`);
+    console.log(failed[0] === '(timed out)' ? `caught (tests timed out)  ${where}` : `caught  ${where}  by ${failed[0]}`);
   } else {
     survivors.push(m);
     console.log(`SURVIVED  ${where}\n    - ${m.before.trim()}\n    + ${m.after.trim()}`);
