@@ -73,21 +73,22 @@ const gib = (bytes: number): string => `${(bytes / 2 ** 30).toPrecision(2)} GiB`
 export function resourceProblems(c: ExperimentConfig, limits: ResourceLimits): string[] {
   const e = estimateResources(c);
   const p: string[] = [];
+  // Written as !(x <= limit) so that an estimate that is not a number (a bug) fails the check instead of passing it.
   const language = c.world.kind === 'language';
-  if (e.parameters > limits.parameters) {
+  if (!(e.parameters <= limits.parameters)) {
     const knobs = language ? 'model.width, model.layers or model.mlpRatio' : 'world.tasks or world.responses';
     // Weights, gradients and Adam's two moments.
     p.push(
       `limits.parameters: about ${fmt(e.parameters)} parameters (${gib(4 * e.parameters * BYTES)} with gradients and optimiser state), over the limit ${fmt(limits.parameters)}; make ${knobs} smaller, or raise limits.parameters if this machine can hold it`,
     );
   }
-  if (e.activationBytes > limits.activationBytes) {
+  if (!(e.activationBytes <= limits.activationBytes)) {
     const knobs = language ? 'algorithm.batchSize, sft.batchSize, model.width or model.layers' : 'algorithm.batchSize or world.responses';
     p.push(
       `limits.activationBytes: about ${gib(e.activationBytes)} of activations per training batch, over the limit ${gib(limits.activationBytes)}; make ${knobs} smaller, or raise limits.activationBytes`,
     );
   }
-  if (e.samples > limits.samples) {
+  if (!(e.samples <= limits.samples)) {
     const knobs = language
       ? 'eval.samples, world.pairsPerPrompt or world.demosPerPrompt'
       : 'world.tasks, world.responses or the prompts per task';
