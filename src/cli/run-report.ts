@@ -15,7 +15,18 @@ import type { Summary } from '../lab/summary.js';
 import { UsageError } from './args.js';
 import type { Reporter } from './progress.js';
 
-export async function runAndReport(config: ExperimentConfig, dir: string, reporter: Reporter, resume = false): Promise<Summary> {
+/**
+ * `collapse`: what a collapsed policy does to the exit status. 'fail' (selm train: the run asked for went wrong,
+ * exit 1, as exploding weights do) or 'warn' (selm demo and selm judges: their sweeps go on purpose to settings
+ * where a policy can collapse, such as the demo's α = 10, and a collapse there is a finding to report).
+ */
+export async function runAndReport(
+  config: ExperimentConfig,
+  dir: string,
+  reporter: Reporter,
+  resume = false,
+  collapse: 'fail' | 'warn' = 'fail',
+): Promise<Summary> {
   // The folder is claimed before anything is written to it; a start that fails removes what it created.
   let lock: RunLock | undefined;
   try {
@@ -31,11 +42,11 @@ export async function runAndReport(config: ExperimentConfig, dir: string, report
     });
     const summary = await writeReport(storage, results);
     // A finished run can still have diverged: the summary says so, and so does the exit status (1). A collapsed
-    // policy is a finding, not a numerical failure (the demo's α = 10 sweep collapses on some seeds, which is the
-    // point of sweeping α): the summary and stderr say so, and the run still succeeds.
+    // policy fails it too, unless the caller's sweep makes collapse a finding (`collapse: 'warn'`): then the
+    // summary and stderr say so, and the run still succeeds.
     const warnings = divergenceWarnings(storage, results);
-    if (warnings.length > 0) storage.append('summary.md', warningsMarkdown(warnings));
-    const failures = warnings.filter((w) => w.kind !== 'collapse');
+    if (warnings.length > 0) storage.append('summary.md', warningsMarkdown(warnings, collapse === 'fail'));
+    const failures = warnings.filter((w) => collapse === 'fail' || w.kind !== 'collapse');
     if (failures.length > 0) throw new RunDivergedError(dir, failures);
     for (const w of warnings) console.error(`warning: ${w.message}`);
     return summary;

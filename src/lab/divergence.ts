@@ -195,10 +195,13 @@ export function optimismWarningText(where: string): string {
   return `${where} the optimism term outweighs the DPO term in SELM's final loss (−αβ·KL(π_ref‖πθ) has no minimum, so where training stops decides SELM's result)`;
 }
 
-/** The warnings as a Markdown section, appended to the run's summary.md. */
-export function warningsMarkdown(warnings: readonly RunWarning[]): string {
-  // A collapsed policy alone is a warning, not a failure (the run's exit status stays 0): the heading says which.
-  const heading = warnings.some((w) => w.kind !== 'collapse') ? 'this run diverged' : 'a policy collapsed';
+/**
+ * The warnings as a Markdown section, appended to the run's summary.md. `collapseFails`: whether a collapsed
+ * policy fails the run (selm train) or is only a finding (the demo's α sweep); the heading says which.
+ */
+export function warningsMarkdown(warnings: readonly RunWarning[], collapseFails = true): string {
+  const heading =
+    collapseFails || warnings.some((w) => w.kind !== 'collapse') ? 'this run diverged' : 'a policy collapsed (a finding, not a failure)';
   return `\n## Warnings: ${heading}\n\n${warnings.map((w) => `- ${w.message}`).join('\n')}\n`;
 }
 
@@ -209,7 +212,7 @@ export class RunDivergedError extends Error {
     readonly warnings: readonly RunWarning[],
   ) {
     super(
-      `the run diverged (its report, with these warnings, is in ${dir}/summary.md):\n${warnings.map((w) => `  ${w.message}`).join('\n')}`,
+      `the run ${warnings.every((w) => w.kind === 'collapse') ? 'ended with a collapsed policy' : 'diverged'} (its report, with these warnings, is in ${dir}/summary.md):\n${warnings.map((w) => `  ${w.message}`).join('\n')}`,
     );
     this.name = 'RunDivergedError';
   }

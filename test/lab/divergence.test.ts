@@ -37,6 +37,13 @@ describe('divergence is reported', () => {
     expect(summary).toMatch(/seed 0, SELM: exploding weights/);
   });
 
+  it('selm train whose policy collapses exits 1 naming where it began (the demo, whose α sweep goes there on purpose, warns)', async () => {
+    const r = await train({ world: { kind: 'bandit' }, seeds: [6], alphaSweep: [10] });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/the run ended with a collapsed policy .*\n.*seed 6, SELM α=10: collapsed policy: .* from iteration \d+/);
+    expect(readFileSync(join(r.out, 'summary.md'), 'utf8')).toContain('## Warnings: this run diverged');
+  });
+
   it('the same run at the default lr gets no warning (exit 0)', async () => {
     const r = await train({ world: { kind: 'bandit' }, seeds: [0], alphaSweep: [] });
     expect(r.code, r.stderr).toBe(0);
@@ -96,9 +103,10 @@ describe('divergence is reported', () => {
     };
     const warnings = divergenceWarnings(new MemoryStorage(), { config, methods: methodsOf(config), evals, bestReward: 1 });
     expect(warnings.map((w) => [w.method, w.kind, w.iteration])).toEqual([['DPO', 'collapse', 2]]);
-    // Alone it is a warning (exit 0), and the summary's heading does not call the run diverged.
-    expect(warningsMarkdown(warnings)).toContain('## Warnings: a policy collapsed');
-    expect(warningsMarkdown([...warnings, { ...warnings[0]!, kind: 'weights' }])).toContain('## Warnings: this run diverged');
+    // Where a sweep makes collapse a finding (the demo), the heading does not call the run diverged.
+    expect(warningsMarkdown(warnings, false)).toContain('## Warnings: a policy collapsed (a finding, not a failure)');
+    expect(warningsMarkdown(warnings)).toContain('## Warnings: this run diverged');
+    expect(warningsMarkdown([...warnings, { ...warnings[0]!, kind: 'weights' }], false)).toContain('## Warnings: this run diverged');
     // Concentrated on a good response (better than SFT) is convergence, not collapse.
     const good: ModelEval = { ...single, sampled: [{ values: [0.9, 0.1], weights: [0.995, 0.005] }], meanSampled: 0.896 };
     expect(

@@ -70,7 +70,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     const sub = join(dir, config.world.kind);
     const resumeSub = resume !== undefined && existsSync(join(sub, 'config.json'));
     if (resumeSub) checkRunFolder(sub);
-    summaries.push(await runAndReport(config, sub, reporter, resumeSub));
+    summaries.push(await runAndReport(config, sub, reporter, resumeSub, 'warn'));
   }
   if (!json) {
     const worlds = languageOnly ? 'the language world' : 'table, smooth and prompt-context worlds';

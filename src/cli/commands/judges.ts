@@ -82,8 +82,8 @@ export async function runJudgesCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   const trueDir = join(dir, 'true-reward');
   const learnedDir = join(dir, 'learned');
-  await runAndReport(trueReward, trueDir, reporter);
-  await runAndReport(learned, learnedDir, reporter);
+  await runAndReport(trueReward, trueDir, reporter, false, 'warn');
+  await runAndReport(learned, learnedDir, reporter, false, 'warn');
   const reports = learned.seeds.map(
     (seed) => JSON.parse(readFileSync(join(learnedDir, 'judge', `seed${seed}.json`), 'utf8')) as LearnedJudgeReport,
   );
