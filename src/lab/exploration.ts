@@ -234,6 +234,18 @@ export function figure4Populations(
 /** Sees every method's policy and ranked triples after each iteration (in process only: not part of a worker's job). */
 export type IterationObserver = (method: string, iteration: number, policy: Policy, data: readonly TrainingTriple[]) => void;
 
+/** Algorithm 1's config for one method of a comparison: its α, budget and y_ref rule over the shared settings. */
+export function methodAlgorithm(algorithm: AlgorithmConfig, m: ComparisonMethod): AlgorithmConfig {
+  return {
+    ...algorithm,
+    alpha: m.alpha,
+    learningRates: m.learningRate,
+    epochs: m.epochs,
+    // A temperature only acts on sampled responses: the tempered control samples, whatever the y_ref mode.
+    yRef: m.yRefTemperature === 1 ? algorithm.yRef : 'sample',
+  };
+}
+
 /**
  * Runs every method on one seed of the bandit world (table or smooth, by `world.featureWidth`) and returns its
  * per-iteration exploration metrics. `algorithm` supplies everything a method does not set (β, T, batch size,
@@ -255,14 +267,7 @@ export function runComparisonSeed(
   if (options.recordPolicies) out.policies = { rewards: [...w.rewards[0]!], methods: {} };
   for (const m of methods) {
     if (out.methods[m.name]) throw new Error(`runComparisonSeed: method '${m.name}' is listed twice`);
-    const config: AlgorithmConfig = {
-      ...algorithm,
-      alpha: m.alpha,
-      learningRates: m.learningRate,
-      epochs: m.epochs,
-      // A temperature only acts on sampled responses: the tempered control samples, whatever the y_ref mode.
-      yRef: m.yRefTemperature === 1 ? algorithm.yRef : 'sample',
-    };
+    const config = methodAlgorithm(algorithm, m);
     const metrics: IterationMetrics[] = [sftMetrics];
     const rows: number[][] = [w.sftLogProbs[0]!.map(Math.exp)];
     let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };

@@ -19,6 +19,7 @@ import type { Policy } from '../selm/policy.js';
 import { DEFAULT_LANGUAGE_EXPERIMENT, streamSeed, type ModelConfig, type SftConfig } from './config.js';
 import {
   divergenceWatch,
+  methodAlgorithm,
   type ComparisonMethod,
   type ComparisonOptions,
   type IterationMetrics,
@@ -123,13 +124,7 @@ export function runLanguageComparisonSeed(
   const out: SeedComparison = { seed, methods: {} };
   for (const m of methods) {
     if (out.methods[m.name]) throw new Error(`runLanguageComparisonSeed: method '${m.name}' is listed twice`);
-    const config: AlgorithmConfig = {
-      ...algorithm,
-      alpha: m.alpha,
-      learningRates: m.learningRate,
-      epochs: m.epochs,
-      yRef: m.yRefTemperature === 1 ? algorithm.yRef : 'sample',
-    };
+    const config = methodAlgorithm(algorithm, m);
     // The tempered control: y_ref drawn at τ from π_ref (a clone of the start keeps its temperature).
     const start = m.yRefTemperature === 1 ? sft : new GptPolicy(sft.model, { ...sft.options, temperature: m.yRefTemperature });
     const metrics: IterationMetrics[] = [sftMetrics];
