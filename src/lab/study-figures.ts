@@ -74,7 +74,8 @@ export function budgetSpec(s: StudySummary): TopLevelSpec {
           mark: 'rule',
           encoding: {
             x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate (budget)' },
-            y: { field: 'low', type: 'quantitative', title: 'SELM − DPO' },
+            // '~' trims trailing zeros: a facet whose differences are all 0 (no found-rate change) read 0.000000.
+            y: { field: 'low', type: 'quantitative', title: 'SELM − DPO', axis: { format: '.3~f' } },
             y2: { field: 'high' },
           },
         },
