@@ -97,6 +97,25 @@ export function broadcastPattern(inShape: Shape, outShape: Shape): BroadcastPatt
 }
 
 /**
+ * Strides (outer, inner) of an operand read in the [outer, inner] view of the output, or null when its pattern
+ * does not fit that view (then it reads through offsets). Shared by the cpu and wasm backends' binary kernels.
+ */
+export function viewStrides(p: BroadcastPattern, inner: number): [number, number] | null {
+  switch (p.kind) {
+    case 'same':
+      return [inner, 1];
+    case 'scalar':
+      return [0, 0];
+    case 'tile':
+      return p.inner === inner ? [0, 1] : null;
+    case 'repeat':
+      return p.inner === inner ? [1, 0] : null;
+    default:
+      return null;
+  }
+}
+
+/**
  * The reduced axes as one block [outer, red, inner] when they are adjacent (a reduction over them is then
  * plain strided loops), else null.
  */

@@ -11,7 +11,7 @@ import { reducedShape, sizeOf, stridesOf, type Shape } from '../../shape.js';
 import type { Backend, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { cpuReferenceBackend } from './reference.js';
 import { scalarBinary as BINARY, scalarUnary as UNARY } from './scalar.js';
-import { broadcastOffsets, broadcastPattern, reductionBlock, stridedOffsets, type BroadcastPattern } from './strided.js';
+import { broadcastOffsets, broadcastPattern, reductionBlock, stridedOffsets, viewStrides } from './strided.js';
 import { matmul } from './tuned-matmul.js';
 import * as rows from './tuned-rows.js';
 
@@ -46,21 +46,6 @@ function unary(op: UnaryOp, x: TypedArray): TypedArray {
   }
 }
 
-/** Strides (outer, inner) of an operand read in the [outer, inner] view of the output; see BroadcastPattern. */
-function viewStrides(p: BroadcastPattern, inner: number): [number, number] | null {
-  switch (p.kind) {
-    case 'same':
-      return [inner, 1];
-    case 'scalar':
-      return [0, 0];
-    case 'tile':
-      return p.inner === inner ? [0, 1] : null;
-    case 'repeat':
-      return p.inner === inner ? [1, 0] : null;
-    default:
-      return null;
-  }
-}
 
 function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray {
   const n = sizeOf(outShape);

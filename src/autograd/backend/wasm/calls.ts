@@ -6,8 +6,7 @@
  */
 import { sizeOf, type Shape } from '../../shape.js';
 import type { AdamWScalars, BinaryOp, RowMask } from '../backend.js';
-import { reductionBlock } from '../cpu/strided.js';
-import { broadcastPattern, type BroadcastPattern } from '../cpu/strided.js';
+import { broadcastPattern, reductionBlock, viewStrides } from '../cpu/strided.js';
 import { align64, type WasmRuntime } from './runtime.js';
 import type { WasmUnary } from './update-kernels.js';
 
@@ -41,21 +40,6 @@ function call(
   return heap.slice(out >> 2, (out >> 2) + outLength);
 }
 
-/** Strides (outer, inner) of an operand read in the [outer, inner] view of the output (cpu.ts's rule). */
-function viewStrides(p: BroadcastPattern, inner: number): [number, number] | null {
-  switch (p.kind) {
-    case 'same':
-      return [inner, 1];
-    case 'scalar':
-      return [0, 0];
-    case 'tile':
-      return p.inner === inner ? [0, 1] : null;
-    case 'repeat':
-      return p.inner === inner ? [1, 0] : null;
-    default:
-      return null;
-  }
-}
 
 export function binary(
   rt: WasmRuntime,

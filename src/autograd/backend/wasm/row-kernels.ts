@@ -104,7 +104,7 @@ function emitElementwise(mod: ModuleBuilder): void {
 
 /**
  * binary(a, aOuter, aInner, b, bOuter, bInner, dst, outer, inner): dst[o, i] = a[o aOuter + i aInner] op
- * b[o bOuter + i bInner], strides in elements, inner strides 0 or 1 (cpu.ts's viewStrides).
+ * b[o bOuter + i bInner], strides in elements, inner strides 0 or 1 (viewStrides in cpu/strided.ts).
  */
 function emitBinary(mod: ModuleBuilder, name: string, op: 'f32x4.add' | 'f32x4.sub' | 'f32x4.mul' | 'f32x4.div'): void {
   const { f } = mod.func(name, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
