@@ -46,7 +46,6 @@ function unary(op: UnaryOp, x: TypedArray): TypedArray {
   }
 }
 
-
 function binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray {
   const n = sizeOf(outShape);
   const out = allocate(dtypeOf(a), n);

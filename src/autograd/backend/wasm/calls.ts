@@ -40,7 +40,6 @@ function call(
   return heap.slice(out >> 2, (out >> 2) + outLength);
 }
 
-
 export function binary(
   rt: WasmRuntime,
   op: BinaryOp,
