@@ -14,7 +14,7 @@
  * Decoding maps ids back to bytes and decodes UTF-8 (invalid sequences, which a sampling model can produce,
  * become U+FFFD rather than an error).
  */
-import { EOS_ID, PAD_ID, SEP_ID, BOS_ID, SPECIAL_TOKENS, splitSpecials, type EncodedExample } from './tokenizer.js';
+import { SequenceTokenizer, SPECIAL_TOKENS, splitSpecials } from './tokenizer.js';
 
 export { splitSpecials };
 
@@ -55,12 +55,9 @@ export function preTokenize(text: string): string[] {
 
 export type Merge = readonly [string, string];
 
-export class ByteBpeTokenizer {
+/** Byte-level BPE in the project's sequence layout (SequenceTokenizer: BOS prompt SEP response EOS). */
+export class ByteBpeTokenizer extends SequenceTokenizer {
   readonly level = 'byte-bpe';
-  readonly padId = PAD_ID;
-  readonly bosId = BOS_ID;
-  readonly eosId = EOS_ID;
-  readonly sepId = SEP_ID;
   /** Token strings by id in GPT-2's byte-unicode form (vocab.json's keys); specials as themselves. */
   readonly vocab: readonly string[];
   private readonly ids: ReadonlyMap<string, number>;
@@ -71,6 +68,7 @@ export class ByteBpeTokenizer {
 
   /** `merges` in rank order, each a pair of existing token strings (byte-unicode form). */
   constructor(readonly merges: readonly Merge[] = []) {
+    super();
     const vocab: string[] = [...SPECIAL_TOKENS, ...BYTE_TO_UNICODE];
     const ids = new Map(vocab.map((t, i) => [t, i]));
     const ranks = new Map<string, number>();
@@ -160,23 +158,5 @@ export class ByteBpeTokenizer {
     }
     flush();
     return parts.join('');
-  }
-
-  /** BOS prompt SEP: what a model is given to generate a response (the layout of tokenizer.ts). */
-  encodePrompt(prompt: string): number[] {
-    return [BOS_ID, ...this.encode(prompt), SEP_ID];
-  }
-
-  /** BOS prompt SEP response EOS, with the response mask. */
-  encodeExample(prompt: string, response: string): EncodedExample {
-    const head = this.encodePrompt(prompt);
-    const tail = [...this.encode(response), EOS_ID];
-    return { ids: [...head, ...tail], responseMask: [...head.map(() => 0), ...tail.map(() => 1)] };
-  }
-
-  /** The response part of generated tokens: everything before the first EOS (or all of them). */
-  responseText(generated: readonly number[]): string {
-    const end = generated.indexOf(EOS_ID);
-    return this.decode(end < 0 ? generated : generated.slice(0, end));
   }
 }

@@ -35,11 +35,39 @@ export interface PadOptions {
   length?: number;
 }
 
-export class Tokenizer {
+/**
+ * The sequence layout every tokenizer of the project shares (the closed-vocabulary one here, the byte-level BPE in
+ * byte-bpe.ts): BOS prompt SEP response EOS, with the special ids first. A tokenizer supplies encode and decode.
+ */
+export abstract class SequenceTokenizer {
   readonly padId = PAD_ID;
   readonly bosId = BOS_ID;
   readonly eosId = EOS_ID;
   readonly sepId = SEP_ID;
+
+  abstract encode(text: string): number[];
+  abstract decode(ids: readonly number[], keepSpecial?: boolean): string;
+
+  /** BOS prompt SEP: what a model is given to generate a response. */
+  encodePrompt(prompt: string): number[] {
+    return [BOS_ID, ...this.encode(prompt), SEP_ID];
+  }
+
+  /** BOS prompt SEP response EOS, with the response mask. */
+  encodeExample(prompt: string, response: string): EncodedExample {
+    const head = this.encodePrompt(prompt);
+    const tail = [...this.encode(response), EOS_ID];
+    return { ids: [...head, ...tail], responseMask: [...head.map(() => 0), ...tail.map(() => 1)] };
+  }
+
+  /** The response part of generated tokens: everything before the first EOS (or all of them). */
+  responseText(generated: readonly number[]): string {
+    const end = generated.indexOf(EOS_ID);
+    return this.decode(end < 0 ? generated : generated.slice(0, end));
+  }
+}
+
+export class Tokenizer extends SequenceTokenizer {
   /** Every token string by id: the specials, then the pieces. */
   readonly vocab: readonly string[];
   private readonly ids: ReadonlyMap<string, number>;
@@ -49,6 +77,7 @@ export class Tokenizer {
     readonly level: TokenizerLevel,
     pieces: readonly string[],
   ) {
+    super();
     const specials: readonly string[] = SPECIAL_TOKENS;
     for (const p of pieces) {
       if (specials.includes(p)) throw new Error(`Tokenizer: '${p}' is a special token and cannot be a piece`);
@@ -99,24 +128,6 @@ export class Tokenizer {
       parts.push(token);
     }
     return parts.join(this.level === 'word' ? ' ' : '');
-  }
-
-  /** BOS prompt SEP: what a model is given to generate a response. */
-  encodePrompt(prompt: string): number[] {
-    return [BOS_ID, ...this.encode(prompt), SEP_ID];
-  }
-
-  /** BOS prompt SEP response EOS, with the response mask. */
-  encodeExample(prompt: string, response: string): EncodedExample {
-    const head = this.encodePrompt(prompt);
-    const tail = [...this.encode(response), EOS_ID];
-    return { ids: [...head, ...tail], responseMask: [...head.map(() => 0), ...tail.map(() => 1)] };
-  }
-
-  /** The response part of generated tokens: everything before the first EOS (or all of them). */
-  responseText(generated: readonly number[]): string {
-    const end = generated.indexOf(EOS_ID);
-    return this.decode(end < 0 ? generated : generated.slice(0, end));
   }
 
   /** Pads sequences (plain ids, or encoded examples with their response masks) to one length with PAD. */
