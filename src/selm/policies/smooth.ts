@@ -27,7 +27,7 @@ import { type Generator, Tensor, add, matmul, noGrad } from '../../autograd/inde
 import type { Policy, ResponseMode } from '../policy.js';
 import { tableEntries, tabularLogProbs } from '../tabular.js';
 import type { Tokens } from '../types.js';
-import { pickResponse } from './pick.js';
+import { logSoftmaxRow, pickResponse } from './pick.js';
 
 export interface SmoothPolicyOptions {
   /** Width w of the RBF features in response steps; 0 = the table. */
@@ -154,12 +154,7 @@ export class SmoothPolicy implements Policy {
     const K = this.responses;
     const logits = this.base === null ? this.theta.data : noGrad(() => this.logitTable()).data;
     const row = logits.subarray(g * K, (g + 1) * K);
-    let max = -Infinity;
-    for (const v of row) max = Math.max(max, v);
-    let total = 0;
-    for (const v of row) total += Math.exp(v - max);
-    const logZ = max + Math.log(total);
-    return Float64Array.from(row, (v) => v - logZ);
+    return logSoftmaxRow(row);
   }
 
   generate(prompts: readonly Tokens[], mode: ResponseMode, generator: Generator): Tokens[] {

@@ -7,7 +7,7 @@ import { type Generator, Tensor, noGrad } from '../../autograd/index.js';
 import type { Policy, ResponseMode } from '../policy.js';
 import { tableEntries, tabularLogProbs } from '../tabular.js';
 import type { Tokens } from '../types.js';
-import { pickResponse } from './pick.js';
+import { logSoftmaxRow, pickResponse } from './pick.js';
 
 export class TabularPolicy implements Policy {
   readonly logits: Tensor;
@@ -44,12 +44,7 @@ export class TabularPolicy implements Policy {
     const g = this.task(prompt);
     const K = this.responses;
     const row = this.logits.data.subarray(g * K, (g + 1) * K);
-    let max = -Infinity;
-    for (const v of row) max = Math.max(max, v);
-    let total = 0;
-    for (const v of row) total += Math.exp(v - max);
-    const logZ = max + Math.log(total);
-    return Float64Array.from(row, (v) => v - logZ);
+    return logSoftmaxRow(row);
   }
 
   generate(prompts: readonly Tokens[], mode: ResponseMode, generator: Generator): Tokens[] {
