@@ -9,7 +9,8 @@ import { formatInterval, type Interval } from './stats.js';
 import { writeJson, writeText, type RunStorage } from './storage.js';
 import { summarize, type Summary } from './summary.js';
 
-function pad(cells: string[][]): string {
+/** Rows of cells as plain-text columns (two spaces apart), as the CLI prints its tables. */
+export function pad(cells: string[][]): string {
   const widths = cells[0]!.map((_, j) => Math.max(...cells.map((r) => r[j]!.length)));
   return cells
     .map((r) =>
@@ -21,7 +22,8 @@ function pad(cells: string[][]): string {
     .join('\n');
 }
 
-function signed(i: Interval, digits = 3): string {
+/** An interval with its sign (a difference): +0.012 ± 0.003, or n/a. */
+export function signed(i: Interval, digits = 3): string {
   if (Number.isNaN(i.mean)) return 'n/a';
   const m = `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(digits)}`;
   return Number.isNaN(i.halfWidth) ? m : `${m} ± ${i.halfWidth.toFixed(digits)}`;
@@ -35,19 +37,21 @@ export function verdict(d: Interval): string {
   return 'no clear difference (interval contains 0)';
 }
 
+/** The results table's cells, one row per method and iteration (the text and the Markdown tables share them). */
+function resultCells(summary: Summary): string[][] {
+  return summary.rows.map((r) => [
+    r.method,
+    String(r.iteration),
+    formatInterval(r.greedy),
+    formatInterval(r.sampled),
+    formatInterval(r.winVsSft),
+  ]);
+}
+
 /** The results table as plain text (what `selm demo` prints). */
 export function resultsTable(summary: Summary): string {
   const head = `${summary.experiment} world, ${summary.seeds.length} seeds, SELM α = ${summary.alpha}, β = ${summary.beta}: mean r* on held-out prompts (± 95% CI; the best achievable is ${summary.bestReward.toFixed(3)})`;
-  const rows = [
-    ['method', 'iter', 'r* greedy', 'r* sampled', 'win vs SFT'],
-    ...summary.rows.map((r) => [
-      r.method,
-      String(r.iteration),
-      formatInterval(r.greedy),
-      formatInterval(r.sampled),
-      formatInterval(r.winVsSft),
-    ]),
-  ];
+  const rows = [['method', 'iter', 'r* greedy', 'r* sampled', 'win vs SFT'], ...resultCells(summary)];
   const diffs = [
     ['SELM − DPO', 'iter', 'Δ r* greedy', 'Δ r* sampled', 'Δ win vs SFT'],
     ...summary.differences.map((d) => ['', String(d.iteration), signed(d.greedy), signed(d.sampled), signed(d.winVsSft)]),
@@ -73,16 +77,7 @@ export function summaryMarkdown(summary: Summary, results: ExperimentResults, fi
     `World: ${c.world.kind}; seeds ${summary.seeds.join(', ')}; T = ${c.algorithm.iterations}${c.algorithm.zephyr ? ' (after one Zephyr-recipe DPO iteration)' : ''}; SELM α = ${c.algorithm.alpha}, β = ${c.algorithm.beta}; y_ref ${c.algorithm.yRef}; update rule ${c.algorithm.updateRule}; ranker ${c.ranker.kind}.`,
     `Every number is a mean over seeds with its 95% interval (Student t). r* is the hidden true reward on held-out prompts: of the greedy response, and in expectation over sampled responses (exact in the bandit world). The best achievable mean r* is ${summary.bestReward.toFixed(3)}.`,
     '',
-    markdownTable([
-      ['method', 'iteration', 'r* greedy', 'r* sampled', 'win rate vs SFT'],
-      ...summary.rows.map((r) => [
-        r.method,
-        String(r.iteration),
-        formatInterval(r.greedy),
-        formatInterval(r.sampled),
-        formatInterval(r.winVsSft),
-      ]),
-    ]),
+    markdownTable([['method', 'iteration', 'r* greedy', 'r* sampled', 'win rate vs SFT'], ...resultCells(summary)]),
     '',
     '## SELM − DPO (paired by seed)',
     '',

@@ -7,31 +7,14 @@
 import { studyFigureSpecs } from './study-figures.js';
 import { renderSvg } from './figures.js';
 import type { Interval } from './stats.js';
+import { pad, signed } from './report.js';
 import { writeJson, writeText, type RunStorage } from './storage.js';
 import type { StudyResults } from './study.js';
 import { differenceVerdict, summarizeStudy, type MetricName, type StudySummary } from './study-summary.js';
 import { optimismDominates, optimismWarningText } from './divergence.js';
 
-function signed(i: Interval, digits = 3): string {
-  if (Number.isNaN(i.mean)) return 'n/a';
-  const m = `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(digits)}`;
-  return Number.isNaN(i.halfWidth) ? m : `${m} ± ${i.halfWidth.toFixed(digits)}`;
-}
-
 function plain(i: Interval, digits = 3): string {
   return Number.isNaN(i.halfWidth) ? i.mean.toFixed(digits) : `${i.mean.toFixed(digits)} ± ${i.halfWidth.toFixed(digits)}`;
-}
-
-function pad(cells: string[][]): string {
-  const widths = cells[0]!.map((_, j) => Math.max(...cells.map((r) => r[j]!.length)));
-  return cells
-    .map((r) =>
-      r
-        .map((c, j) => c.padEnd(widths[j]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 const SHOWN: [MetricName, string][] = [
