@@ -18,6 +18,12 @@ export interface KernelRow {
   gflops: number | null;
   /** Elementwise, softmax, layernorm: median time per element of the input. */
   nsPerElement: number | null;
+  /**
+   * Minor page faults per call, over 10 calls after the timing (the whole process's count): a result that
+   * lands in fresh memory pays one per 4 KiB page it writes, which on some virtual machines costs more than
+   * the arithmetic. Null where the runner cannot count them.
+   */
+  faultsPerCall: number | null;
   samples: number;
 }
 
@@ -75,6 +81,15 @@ export function ourKernelRunner(backend: OurBackend): KernelRunner {
   };
 }
 
+const FAULT_CALLS = 10;
+
+/** Minor page faults per call of `call`, over FAULT_CALLS calls. */
+function countFaults(call: () => void): number {
+  const before = process.resourceUsage().minorPageFault;
+  for (let i = 0; i < FAULT_CALLS; i++) call();
+  return (process.resourceUsage().minorPageFault - before) / FAULT_CALLS;
+}
+
 /** Times every case on a runner; with `backend`, that one of ours is active around each timing. */
 export function runKernels(
   runner: KernelRunner,
@@ -86,6 +101,7 @@ export function runKernels(
     try {
       const call = runner.prepare(c);
       const t = noGrad(() => timeSync(`${runner.backend} ${c.kind} ${c.label}`, call, budget));
+      const faultsPerCall = noGrad(() => countFaults(call));
       const elements = caseElements(c);
       return {
         kernel: c.kind,
@@ -94,6 +110,7 @@ export function runKernels(
         medianMs: t.medianMs,
         gflops: c.kind === 'matmul' ? matmulFlops(c) / (t.medianMs * 1e6) : null,
         nsPerElement: elements === null ? null : (t.medianMs * 1e6) / elements,
+        faultsPerCall,
         samples: t.samples,
       };
     } finally {

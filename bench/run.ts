@@ -11,12 +11,13 @@ import { singleThreadedInfo, wasmInfo } from './backends.js';
 import { makeBatches } from './batch.js';
 import { REFERENCE_DIMS } from './dims.js';
 import { ourGenerationRows } from './generate.js';
-import { kernelCases } from './kernel-cases.js';
+import { kernelCases, type MatmulCase } from './kernel-cases.js';
 import { kernelBudget, ourKernelRunner, runKernels } from './kernels.js';
 import { maxRssMb } from './measure.js';
 import { memoryCheck } from './memory.js';
 import { initialWeights, referenceConfig } from './model.js';
 import {
+  faultTable,
   generationTable,
   kernelTable,
   memoryTable,
@@ -44,8 +45,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   // Loaded only when asked for: a run without --peers must not need TensorFlow.js at all.
   const peers = opts.peers ? await loadPeers() : null;
   // PyTorch (CPU) is the native peer, where a python3 with torch is installed.
-  const torch = peers && opts.sections.includes('train') ? peers.torch.findTorch() : null;
-  if (peers && opts.sections.includes('train') && !torch) log(peers.torch.TORCH_INSTALL_HINT);
+  const wantsTorch = peers !== null && (opts.sections.includes('train') || opts.sections.includes('kernels'));
+  const torch = wantsTorch ? peers.torch.findTorch() : null;
+  if (wantsTorch && !torch) log(peers.torch.TORCH_INSTALL_HINT);
   const torchMeta: {
     python: string;
     version: string;
@@ -93,8 +95,15 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         await peers.setup.useTfBackend(backend);
         results.kernels.push(...runKernels(peers.kernels.tfKernelRunner(backend), cases, budget, null));
       }
+      if (torch) {
+        // The native column: the matmul cases only (its elementwise and row ops are not what the targets ask).
+        log('kernels: torch-1t (matmul cases)');
+        const matmuls = cases.filter((c): c is MatmulCase => c.kind === 'matmul');
+        results.kernels.push(...peers.torch.torchKernelRows(torch, 1, matmuls, budget));
+      }
     }
     log(`\nKernels (median ms; GFLOPS for matmul, ns per element otherwise)\n${kernelTable(results.kernels)}\n`);
+    log(`Matmul: minor page faults per call (a fresh result's pages)\n${faultTable(results.kernels)}\n`);
     endSection('kernels');
   }
 

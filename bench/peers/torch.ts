@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { ConfigName } from '../args.js';
 import type { TokenBatch } from '../batch.js';
 import { REFERENCE_DIMS, tokensPerStep } from '../dims.js';
+import type { MatmulCase } from '../kernel-cases.js';
+import type { KernelRow } from '../kernels.js';
+import type { TimingBudget } from '../measure.js';
 import type { TrainRow } from '../train-row.js';
 import type { PeerSpec } from './tfjs-train.js';
 
@@ -47,12 +50,54 @@ export function findTorch(): TorchPeer | null {
   return null;
 }
 
-function scriptPath(): string {
+function scriptPath(name: 'torch_gpt.py' | 'torch_kernels.py'): string {
   const here = dirname(fileURLToPath(import.meta.url));
   // Next to this file in the source tree; from dist/bench.js, in bench/peers.
-  for (const candidate of [join(here, 'torch_gpt.py'), join(here, '../bench/peers/torch_gpt.py')])
-    if (existsSync(candidate)) return candidate;
-  throw new Error(`bench: torch_gpt.py not found next to ${here}`);
+  for (const candidate of [join(here, name), join(here, '../bench/peers', name)]) if (existsSync(candidate)) return candidate;
+  throw new Error(`bench: ${name} not found next to ${here}`);
+}
+
+function threadsEnv(threads: number): NodeJS.ProcessEnv {
+  const n = String(threads);
+  return { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
+}
+
+interface TorchKernelResult {
+  torch: string;
+  threads: number;
+  rows: { case: string; medianMs: number; gflops: number; faultsPerCall: number; samples: number }[];
+}
+
+/**
+ * The matmul cases on PyTorch (torch_kernels.py) on `threads` threads, timed as ours are (the same budget),
+ * as kernel rows of backend `torch-<threads>t`: the native column of the kernel table.
+ */
+export function torchKernelRows(peer: TorchPeer, threads: number, cases: readonly MatmulCase[], budget: TimingBudget): KernelRow[] {
+  if (cases.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'selm-torch-'));
+  try {
+    const spec = { threads, timeMs: budget.timeMs, iterations: budget.iterations, cases };
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+    const out = execFileSync(peer.python, [scriptPath('torch_kernels.py'), join(dir, 'spec.json')], {
+      encoding: 'utf8',
+      env: threadsEnv(threads),
+      maxBuffer: 1 << 20,
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as TorchKernelResult;
+    if (r.rows.length !== cases.length) throw new Error(`torch kernels: ${r.rows.length} rows for ${cases.length} cases`);
+    return r.rows.map((row) => ({
+      kernel: 'matmul',
+      backend: `torch-${threads}t`,
+      case: row.case,
+      medianMs: row.medianMs,
+      gflops: row.gflops,
+      nsPerElement: null,
+      faultsPerCall: row.faultsPerCall,
+      samples: row.samples,
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface TorchResult {
@@ -112,10 +157,9 @@ export function torchTrainRow(
       warmup: Math.max(1, warmup),
     };
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(job));
-    const threadsEnv = String(threads);
-    const out = execFileSync(peer.python, [scriptPath(), join(dir, 'spec.json')], {
+    const out = execFileSync(peer.python, [scriptPath('torch_gpt.py'), join(dir, 'spec.json')], {
       encoding: 'utf8',
-      env: { ...process.env, OMP_NUM_THREADS: threadsEnv, OPENBLAS_NUM_THREADS: threadsEnv, MKL_NUM_THREADS: threadsEnv },
+      env: threadsEnv(threads),
       maxBuffer: 1 << 20,
     });
     const r = JSON.parse(out.trim().split('\n').pop()!) as TorchResult;

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BenchUsageError, parseArgs } from '../../bench/args.js';
-import { kernelCases } from '../../bench/kernel-cases.js';
+import { kernelCases, matmulFlops, type MatmulCase } from '../../bench/kernel-cases.js';
+import { findTorch, torchKernelRows } from '../../bench/peers/torch.js';
 import { runBench } from '../../bench/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'selm-bench-'));
@@ -36,14 +37,25 @@ describe('bench smoke', () => {
       expect(rows.filter((r) => r.backend === backend).map((r) => r.case)).toEqual(cases.map((c) => c.label));
     }
     for (const r of rows) {
-      expect(Object.keys(r).sort()).toEqual(['backend', 'case', 'gflops', 'kernel', 'medianMs', 'nsPerElement', 'samples']);
+      expect(Object.keys(r).sort()).toEqual([
+        'backend',
+        'case',
+        'faultsPerCall',
+        'gflops',
+        'kernel',
+        'medianMs',
+        'nsPerElement',
+        'samples',
+      ]);
       expect(r.medianMs).toBeGreaterThan(0);
+      expect(r.faultsPerCall).toBeGreaterThanOrEqual(0);
       expect(r.samples).toBeGreaterThanOrEqual(2);
       // Matmul rows carry GFLOPS and no per-element figure; every other kernel the reverse.
       expect(typeof (r.kernel === 'matmul' ? r.gflops : r.nsPerElement)).toBe('number');
       expect(r.kernel === 'matmul' ? r.nsPerElement : r.gflops).toBeNull();
     }
     expect(lines.join('\n')).toContain('GFLOPS');
+    expect(lines.join('\n')).toContain('minor page faults per call');
     // gpujs-1t ran its kernels on a backend of its own, on one thread, as webasm.
     const meta = json.meta as Record<string, unknown>;
     expect(meta['gpujs-1t']).toMatchObject({ threads: 1, threadedRuns: 0, kernelModes: ['webasm'] });
@@ -106,5 +118,22 @@ describe('bench smoke', () => {
     if (opts === 'help') throw new Error('parseArgs returned help');
     expect(opts.sections).toEqual(['kernels', 'train', 'generate']);
     expect([opts.trainSteps, opts.warmupSteps, opts.memorySteps, opts.peers, opts.outDir]).toEqual([20, 3, 2000, false, null]);
+  });
+});
+
+// The native column needs a python3 with torch, which npm test never requires: skipped (with this reason in
+// the test's name) where none is found.
+const torch = findTorch();
+describe.skipIf(torch === null)('bench torch kernels (only where a python3 can import torch)', () => {
+  it('times the matmul cases as the kernel table has them: stored layouts, GFLOPS from the same formula', () => {
+    const cases = kernelCases(true, ['tiny-gpt']).filter((c): c is MatmulCase => c.kind === 'matmul');
+    const rows = torchKernelRows(torch!, 1, cases, { iterations: 2, timeMs: 5, warmupIterations: 1, warmupTimeMs: 0 });
+    expect(rows.map((r) => r.case)).toEqual(cases.map((c) => c.label));
+    rows.forEach((r, i) => {
+      expect(r).toMatchObject({ kernel: 'matmul', backend: 'torch-1t', nsPerElement: null });
+      expect(r.samples).toBeGreaterThanOrEqual(2);
+      expect(r.gflops).toBeCloseTo(matmulFlops(cases[i]!) / (r.medianMs * 1e6), 9);
+      expect(r.faultsPerCall).toBeGreaterThanOrEqual(0);
+    });
   });
 });
