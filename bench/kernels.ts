@@ -19,11 +19,12 @@ export interface KernelRow {
   /** Elementwise, softmax, layernorm: median time per element of the input. */
   nsPerElement: number | null;
   /**
-   * Minor page faults per call, over 10 calls after the timing (the whole process's count): a result that
-   * lands in fresh memory pays one per 4 KiB page it writes, which on some virtual machines costs more than
-   * the arithmetic. Null where the runner cannot count them.
+   * Minor page faults per call over every call of the timing, warm-up included (the whole process's count):
+   * a result that lands in fresh memory pays one per 4 KiB page it writes, which on some virtual machines
+   * costs more than the arithmetic, and the allocator returns memory to the system at some garbage
+   * collections only, so a short window apart from the timing can miss them.
    */
-  faultsPerCall: number | null;
+  faultsPerCall: number;
   samples: number;
 }
 
@@ -81,15 +82,6 @@ export function ourKernelRunner(backend: OurBackend): KernelRunner {
   };
 }
 
-const FAULT_CALLS = 10;
-
-/** Minor page faults per call of `call`, over FAULT_CALLS calls. */
-function countFaults(call: () => void): number {
-  const before = process.resourceUsage().minorPageFault;
-  for (let i = 0; i < FAULT_CALLS; i++) call();
-  return (process.resourceUsage().minorPageFault - before) / FAULT_CALLS;
-}
-
 /** Times every case on a runner; with `backend`, that one of ours is active around each timing. */
 export function runKernels(
   runner: KernelRunner,
@@ -99,9 +91,15 @@ export function runKernels(
 ): KernelRow[] {
   const timeCase = (c: KernelCase): KernelRow => {
     try {
-      const call = runner.prepare(c);
+      const prepared = runner.prepare(c);
+      let calls = 0;
+      const call = (): void => {
+        calls++;
+        prepared();
+      };
+      const before = process.resourceUsage().minorPageFault;
       const t = noGrad(() => timeSync(`${runner.backend} ${c.kind} ${c.label}`, call, budget));
-      const faultsPerCall = noGrad(() => countFaults(call));
+      const faultsPerCall = (process.resourceUsage().minorPageFault - before) / calls;
       const elements = caseElements(c);
       return {
         kernel: c.kind,
