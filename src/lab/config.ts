@@ -8,6 +8,7 @@ import { DEFAULT_ALGORITHM, validateAlgorithmConfig, type AlgorithmConfig } from
 import type { RankerConfig } from './judges.js';
 import { DEFAULT_LIMITS, limitsProblems, resourceProblems, type ResourceLimits } from './resources.js';
 import { validateLearnedConfig } from './learned-judge.js';
+import { modelBackendProblems, type ModelBackend } from './model-backend.js';
 import { validateModelInit, type ModelInit } from './starting-model.js';
 import { DEFAULT_BANDIT, validateBanditConfig, type BanditConfig } from './worlds/bandit.js';
 import { DEFAULT_LANGUAGE, validateLanguageConfig, type LanguageConfig } from './worlds/language.js';
@@ -23,6 +24,11 @@ export interface ModelConfig {
    * hf` writes it), whose shape the model takes and, in the text world, whose tokenizer (starting-model.ts).
    */
   init?: ModelInit | null;
+  /**
+   * The engine backend that runs the GPT: 'cpu' (the default) or 'wasm', the generated WebAssembly SIMD kernels,
+   * faster; a run's numbers depend on it (model-backend.ts). Left out: 'cpu'.
+   */
+  backend?: ModelBackend;
 }
 
 export interface SftConfig {
@@ -62,7 +68,7 @@ export interface ExperimentConfig {
 export const DEFAULT_BANDIT_EXPERIMENT: ExperimentConfig = {
   name: 'bandit',
   world: DEFAULT_BANDIT,
-  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2, init: null },
+  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2, init: null, backend: 'cpu' },
   sft: { steps: 0, batchSize: 32, lr: 3e-3, warmupRatio: 0.05 },
   // Plain SGD on the table: eq. (3.3)'s gradient as written. Adam would rescale the optimism term's tiny
   // per-logit gradients to full-size steps (see AlgorithmConfig.optimizer), whatever α is.
@@ -78,7 +84,7 @@ export const DEFAULT_BANDIT_EXPERIMENT: ExperimentConfig = {
 export const DEFAULT_LANGUAGE_EXPERIMENT: ExperimentConfig = {
   name: 'language',
   world: DEFAULT_LANGUAGE,
-  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2, init: null },
+  model: { width: 32, heads: 2, layers: 1, mlpRatio: 2, init: null, backend: 'cpu' },
   sft: { steps: 100, batchSize: 32, lr: 4e-3, warmupRatio: 0.05 },
   algorithm: { ...DEFAULT_ALGORITHM, alpha: 0.1, beta: 0.1, learningRates: 5e-4, epochs: 3, batchSize: 32 },
   alphaSweep: [1],
@@ -93,7 +99,7 @@ export const DEFAULT_LANGUAGE_EXPERIMENT: ExperimentConfig = {
 export const DEFAULT_TEXT_EXPERIMENT: ExperimentConfig = {
   name: 'text',
   world: DEFAULT_TEXT,
-  model: { width: 64, heads: 4, layers: 2, mlpRatio: 4, init: null },
+  model: { width: 64, heads: 4, layers: 2, mlpRatio: 4, init: null, backend: 'cpu' },
   sft: { steps: 200, batchSize: 16, lr: 3e-3, warmupRatio: 0.05 },
   algorithm: { ...DEFAULT_ALGORITHM, alpha: 0.1, beta: 0.1, iterations: 2, learningRates: 5e-4, epochs: 2, batchSize: 16 },
   alphaSweep: [],
@@ -276,6 +282,7 @@ export function validateExperimentConfig(c: ExperimentConfig): string[] {
     posInt('model.heads', c.model.heads);
     posInt('model.layers', c.model.layers);
     positive('model.mlpRatio', c.model.mlpRatio);
+    p.push(...modelBackendProblems(c.model.backend ?? 'cpu'));
     if (c.model.mlpRatio > 0 && Number.isInteger(c.model.width) && !(Math.round(c.model.mlpRatio * c.model.width) >= 1)) {
       p.push(
         `model.mlpRatio: gives an MLP of ${Math.round(c.model.mlpRatio * c.model.width)} units at width ${c.model.width}; needs at least 1, got ${c.model.mlpRatio}`,

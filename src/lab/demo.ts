@@ -5,6 +5,7 @@
  */
 import { DEFAULT_BANDIT_EXPERIMENT, DEFAULT_LANGUAGE_EXPERIMENT, defaultsFor, type ExperimentConfig } from './config.js';
 import { DEFAULT_GPT_SETTINGS } from './language-exploration.js';
+import type { ModelBackend } from './model-backend.js';
 import type { StudyConfig } from './study.js';
 import type { BanditConfig } from './worlds/bandit.js';
 import type { LanguageConfig } from './worlds/language.js';
@@ -75,16 +76,18 @@ export function demoStudies(quick: boolean): StudyConfig[] {
  * The language world's study (`selm demo --language-study`; too slow for `npm start`): the same protocol and
  * metrics on the tiny GPT, with sampled metrics on the held-out prompts. The budget axis is AdamW's peak
  * learning rate at the experiment's 3 epochs (5e-4 its default); α from the language experiment (0.1) and its
- * sweep (1); tuning seeds 1000-1003, evaluation seeds 0-9 (each seed trains its own SFT model).
+ * sweep (1); tuning seeds 1000-1003, evaluation seeds 0-9 (each seed trains its own SFT model). `backend` runs
+ * the GPT on the cpu (default: the study's recorded numbers) or the wasm kernels (model-backend.ts).
  */
-export function languageStudy(quick: boolean): StudyConfig {
+export function languageStudy(quick: boolean, backend: ModelBackend = 'cpu'): StudyConfig {
   const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
   const base = DEFAULT_LANGUAGE_EXPERIMENT;
+  const gpt = quick ? { ...DEFAULT_GPT_SETTINGS, sft: { ...DEFAULT_GPT_SETTINGS.sft, steps: 20 }, samples: 2 } : DEFAULT_GPT_SETTINGS;
   return {
     name: 'language',
-    title: 'Language world (a tiny GPT)',
+    title: backend === 'cpu' ? 'Language world (a tiny GPT)' : `Language world (a tiny GPT on the ${backend} backend)`,
     world: base.world as LanguageConfig,
-    gpt: quick ? { ...DEFAULT_GPT_SETTINGS, sft: { ...DEFAULT_GPT_SETTINGS.sft, steps: 20 }, samples: 2 } : DEFAULT_GPT_SETTINGS,
+    gpt: { ...gpt, model: { ...gpt.model, backend } },
     algorithm: quick ? { ...base.algorithm, iterations: 1, epochs: 1 } : { ...base.algorithm },
     tuningSeeds: quick ? range(1000, 2) : range(1000, 4),
     evaluationSeeds: quick ? range(0, 2) : range(0, 10),

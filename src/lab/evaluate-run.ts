@@ -2,6 +2,7 @@
 import { Generator } from '../autograd/index.js';
 import { evaluateModel, type ModelEval } from './evaluate.js';
 import { loadCheckpoint, type CheckpointOptions } from './checkpoints.js';
+import { withModelBackendSync } from './model-backend.js';
 import { methodsOf, parseExperimentConfigText, streamSeed, type ExperimentConfig } from './config.js';
 import { RunFolderError } from './errors.js';
 import { readText, type RunStorage } from './storage.js';
@@ -30,8 +31,20 @@ export function evaluateRun(
   /** The run's `model.init` folder, read by the caller (it sets the model's shape and a text world's tokenizer). */
   start: StartingModel | null = null,
 ): ExperimentResults {
-  const dir = storage.location;
   const config = readRunConfig(storage);
+  // On the backend the run was made with (model-backend.ts): another one's rounding would not reproduce eval.json.
+  return withModelBackendSync(config.model.backend, () => evaluateOnBackend(storage, config, readFile, ckpt, judge, start));
+}
+
+function evaluateOnBackend(
+  storage: RunStorage,
+  config: ExperimentConfig,
+  readFile: RunOptions['readFile'],
+  ckpt: CheckpointOptions,
+  judge: TextJudge | null,
+  start: StartingModel | null,
+): ExperimentResults {
+  const dir = storage.location;
   if (config.ranker.kind === 'module' && judge === null)
     throw new Error(`${dir}: the run's judge ${config.ranker.path} was not loaded (pass it to evaluateRun)`);
   const preferencesText = preferencesTextOf(config, readFile);

@@ -51,6 +51,7 @@ export { parsePreferenceRecord } from './data/records.js';
 export { estimateResources, DEFAULT_LIMITS } from './resources.js';
 export { divergenceWarnings } from './divergence.js';
 export { MAX_SEED } from './config.js';
+export { MODEL_BACKENDS, type ModelBackend } from './model-backend.js';
 export { InvalidInputError, RunLockError, CheckpointFileError } from './errors.js';
 export { figure1, FIGURE1_DEFAULTS, type Figure1Settings, type Figure1Result } from './figure1.js';
 export { compareJudges, judgeComparisonConfigs, judgeComparisonMarkdown, type JudgeComparison } from './judge-comparison.js';

@@ -26,6 +26,7 @@ import {
   type SeedComparison,
 } from './exploration.js';
 import { TrueRewardRanker } from './judges.js';
+import { withModelBackendSync } from './model-backend.js';
 import { initialPolicy } from './setup.js';
 import { languageNeighbour, transferRatio } from './transfer.js';
 import { makeLanguageWorld, type LanguageConfig, type LanguageWorld } from './worlds/language.js';
@@ -114,6 +115,17 @@ export function runLanguageComparisonSeed(
   seed: number,
   gpt: GptSettings = DEFAULT_GPT_SETTINGS,
   options: ComparisonOptions = {},
+): SeedComparison {
+  return withModelBackendSync(gpt.model.backend, () => compareOnBackend(world, algorithm, methods, seed, gpt, options));
+}
+
+function compareOnBackend(
+  world: LanguageConfig,
+  algorithm: AlgorithmConfig,
+  methods: readonly ComparisonMethod[],
+  seed: number,
+  gpt: GptSettings,
+  options: ComparisonOptions,
 ): SeedComparison {
   const w = makeLanguageWorld(world, seed);
   const sft = initialPolicy({ ...DEFAULT_LANGUAGE_EXPERIMENT, world, model: gpt.model }, w, seed) as GptPolicy;

@@ -35,6 +35,7 @@ import { readText, writeJson, type RunStorage } from './storage.js';
 import { buildWorld, initialPolicy, judgedWorld, loadJudgeOf, loadStartOf, preferencesTextOf, totalStepsOf } from './setup.js';
 import { checkStartingModel, type StartingModel } from './starting-model.js';
 
+import { withModelBackend } from './model-backend.js';
 export { buildWorld, initialPolicy, totalStepsOf, type WorldSources } from './setup.js';
 export { evaluateRun, readRunConfig } from './evaluate-run.js';
 
@@ -144,6 +145,11 @@ function readState(storage: RunStorage): RunState {
  * state.json and the checkpoints; the report (eval.json, summary.md, figures) is report.ts's job.
  */
 export async function runExperiment(config: ExperimentConfig, options: RunOptions): Promise<ExperimentResults> {
+  // The GPT's kernels run on the config's backend (model-backend.ts), the whole run long.
+  return withModelBackend(config.model.backend, () => runOnBackend(config, options));
+}
+
+async function runOnBackend(config: ExperimentConfig, options: RunOptions): Promise<ExperimentResults> {
   const { storage } = options;
   const dir = storage.location;
   const ckpt: CheckpointOptions = { allowNonFinite: options.allowNonFinite };

@@ -98,4 +98,21 @@ describe('selm demo --quick', () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--language-study cannot be combined with --resume/);
   });
+
+  it('--backend wasm runs the language study on the wasm kernels and records it; elsewhere it is a usage error', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'selm-demo-')), 'out');
+    const r = await selm('demo', '--language-study', '--quick', '--backend', 'wasm', '--out', dir, '--json');
+    expect(r.code).toBe(0);
+    const study = JSON.parse(readFileSync(join(dir, 'study', 'language.json'), 'utf8')) as {
+      config: { gpt: { model: { backend: string } } };
+    };
+    expect(study.config.gpt.model.backend).toBe('wasm');
+    expect(readFileSync(join(dir, 'study', 'summary.md'), 'utf8')).toMatch(/a tiny GPT on the wasm backend/);
+    const noStudy = await selm('demo', '--quick', '--backend', 'wasm');
+    expect(noStudy.code).toBe(2);
+    expect(noStudy.stderr).toMatch(/--backend applies to --language-study only/);
+    const bad = await selm('demo', '--language-study', '--backend', 'gpujs');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--backend takes 'cpu' or 'wasm', got 'gpujs'/);
+  }, 120_000);
 });

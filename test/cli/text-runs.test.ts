@@ -102,7 +102,7 @@ describe('text runs', () => {
     expect(r.code).toBe(0);
     // The folder set the model's shape, recorded in the run's config.
     const recorded = readRunConfig(new FolderStorage(out)).model;
-    expect(recorded).toEqual({ width: 16, heads: 2, layers: 1, mlpRatio: 2, init: { hf } });
+    expect(recorded).toEqual({ width: 16, heads: 2, layers: 1, mlpRatio: 2, init: { hf }, backend: 'cpu' });
     const exported = readHfFolder(hf).model;
     const tokenizer = readHfFolder(hf).tokenizer!;
     const ids = [tokenizer.encodeExample('Say hello to Ada.', 'Hello, Ada!').ids];

@@ -17,7 +17,7 @@ import { checkRunFolder, runAndReport, tableNumbers } from '../run-report.js';
 
 export const DEMO_USAGE = `usage: selm demo [--out DIR] [--quick] [--json]
        selm demo --resume DIR [--quick] [--json]
-       selm demo --language-study [--out DIR] [--quick] [--json]
+       selm demo --language-study [--backend cpu|wasm] [--out DIR] [--quick] [--json]
 
 Runs SELM against iterative DPO (α = 0) in two worlds whose true reward r* is known: the bandit world
 (the paper's Figure 1 made runnable, exact expectations, with an α sweep) and the language world (a tiny
@@ -32,6 +32,9 @@ options:
   --language-study
                  only the study of issue 12 in the language world (tuning and evaluation seeds, exploration
                  metrics, the budget axis) into DIR/study: minutes on 2 cores, too slow for npm start
+  --backend B    with --language-study: the engine backend that runs the GPT, cpu (default; the study's
+                 recorded numbers) or wasm (the generated WebAssembly SIMD kernels, faster; float32 rounding
+                 differs, so the numbers may differ in their last digits)
   --json         stdout is JSON lines only: progress records, then one result record (see README,
                  Commands); without it stdout is the results tables and progress goes to stderr
   -h, --help     this help`;
@@ -43,6 +46,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     quick: { type: 'boolean' },
     json: { type: 'boolean' },
     'language-study': { type: 'boolean' },
+    backend: { type: 'string' },
   });
   if (flag(p, 'help')) {
     console.log(DEMO_USAGE);
@@ -51,6 +55,14 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const resume = stringOption(p, 'resume');
   if (flag(p, 'language-study') && resume !== undefined)
     throw new UsageError('selm demo: --language-study cannot be combined with --resume');
+  const backend = stringOption(p, 'backend') ?? 'cpu';
+  if (backend !== 'cpu' && backend !== 'wasm') throw new UsageError(`selm demo: --backend takes 'cpu' or 'wasm', got '${backend}'`);
+  // The demo's own language run records its backend in its config.json like any run; a --resume must not change
+  // it, so the flag is for the language study alone (which cannot be resumed).
+  if (stringOption(p, 'backend') !== undefined && !flag(p, 'language-study'))
+    throw new UsageError(
+      "selm demo: --backend applies to --language-study only (a run's backend is model.backend in its config: selm train)",
+    );
   if (resume !== undefined && stringOption(p, 'out') !== undefined)
     throw new UsageError('selm demo: --out cannot be combined with --resume');
   const dir = resume ?? stringOption(p, 'out') ?? join('runs', `demo-${timestamp()}`);
@@ -76,7 +88,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     const worlds = languageOnly ? 'the language world' : 'table, smooth and prompt-context worlds';
     console.error(`selm demo: the study of issue 12 (${worlds}, tuning and evaluation seeds) on worker threads`);
   }
-  const studies = await runDemoStudies(join(dir, 'study'), quick, undefined, languageOnly);
+  const studies = await runDemoStudies(join(dir, 'study'), quick, undefined, languageOnly, backend);
   const seconds = (performance.now() - started) / 1000;
   const tables = [...summaries.map(resultsTable), studyStory(studies)];
   const markdown: string[] = [
