@@ -57,9 +57,16 @@ function scriptPath(name: 'torch_gpt.py' | 'torch_kernels.py'): string {
   throw new Error(`bench: ${name} not found next to ${here}`);
 }
 
-function threadsEnv(threads: number): NodeJS.ProcessEnv {
+/** Writes `job` as DIR/spec.json, runs `script` on it with `threads` BLAS/OpenMP threads; its last stdout line, parsed. */
+function runScript<T>(peer: TorchPeer, script: 'torch_gpt.py' | 'torch_kernels.py', dir: string, job: unknown, threads: number): T {
+  writeFileSync(join(dir, 'spec.json'), JSON.stringify(job));
   const n = String(threads);
-  return { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n };
+  const out = execFileSync(peer.python, [scriptPath(script), join(dir, 'spec.json')], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n },
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
 }
 
 interface TorchKernelResult {
@@ -77,13 +84,7 @@ export function torchKernelRows(peer: TorchPeer, threads: number, cases: readonl
   const dir = mkdtempSync(join(tmpdir(), 'selm-torch-'));
   try {
     const spec = { threads, timeMs: budget.timeMs, iterations: budget.iterations, cases };
-    writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
-    const out = execFileSync(peer.python, [scriptPath('torch_kernels.py'), join(dir, 'spec.json')], {
-      encoding: 'utf8',
-      env: threadsEnv(threads),
-      maxBuffer: 1 << 20,
-    });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as TorchKernelResult;
+    const r = runScript<TorchKernelResult>(peer, 'torch_kernels.py', dir, spec, threads);
     if (r.rows.length !== cases.length) throw new Error(`torch kernels: ${r.rows.length} rows for ${cases.length} cases`);
     return r.rows.map((row) => ({
       kernel: 'matmul',
@@ -156,13 +157,7 @@ export function torchTrainRow(
       steps,
       warmup: Math.max(1, warmup),
     };
-    writeFileSync(join(dir, 'spec.json'), JSON.stringify(job));
-    const out = execFileSync(peer.python, [scriptPath('torch_gpt.py'), join(dir, 'spec.json')], {
-      encoding: 'utf8',
-      env: threadsEnv(threads),
-      maxBuffer: 1 << 20,
-    });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as TorchResult;
+    const r = runScript<TorchResult>(peer, 'torch_gpt.py', dir, job, threads);
     if (r.params !== spec.params) throw new Error(`torch ${config}: ${r.params} parameters, ours has ${spec.params}`);
     return {
       matmulGflops512: r.matmulGflops512,

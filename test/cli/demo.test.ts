@@ -101,8 +101,11 @@ describe('selm demo --quick', () => {
 
   it('--backend wasm runs the language study on the wasm kernels and records it; elsewhere it is a usage error', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'selm-demo-')), 'out');
-    const r = await selm('demo', '--language-study', '--quick', '--backend', 'wasm', '--out', dir, '--json');
+    const r = await selm('demo', '--language-study', '--quick', '--backend', 'wasm', '--out', dir);
     expect(r.code).toBe(0);
+    // The study cannot be resumed (--resume refuses it), so its start line offers no --resume.
+    expect(r.stderr).toMatch(/Ctrl-C stops; a stopped study starts again from the beginning/);
+    expect(r.stderr).not.toMatch(/--resume/);
     const study = JSON.parse(readFileSync(join(dir, 'study', 'language.json'), 'utf8')) as {
       config: { gpt: { model: { backend: string } } };
     };

@@ -75,7 +75,11 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   const languageOnly = flag(p, 'language-study');
   const reporter = chooseReporter('demo', json);
   const started = performance.now();
-  if (!json) console.error(`selm demo: writing ${dir} (Ctrl-C stops; 'selm demo --resume ${dir}${quick ? ' --quick' : ''}' continues)`);
+  // The language study keeps no state to resume from (--resume refuses it), so its hint must not offer one.
+  const continues = languageOnly
+    ? 'a stopped study starts again from the beginning'
+    : `'selm demo --resume ${dir}${quick ? ' --quick' : ''}' continues`;
+  if (!json) console.error(`selm demo: writing ${dir} (Ctrl-C stops; ${continues})`);
   mkdirSync(dir, { recursive: true });
   const summaries: Summary[] = [];
   for (const config of languageOnly ? [] : demoConfigs(quick)) {
