@@ -1,8 +1,9 @@
 /**
  * Which of the engine's backends runs a run's GPT (`model.backend` in a config): `cpu`, the plain TypeScript
  * kernels every recorded result of this project was made with (the default), or `wasm`, the generated
- * WebAssembly SIMD kernels (src/autograd/backend/wasm), several times faster on the GPT's float32 products
- * (bench/README.md). Both compute in float32 with different summation orders, so a run's numbers depend on the
+ * WebAssembly SIMD kernels (src/autograd/backend/wasm), about twice as fast on this project's GPT runs end to
+ * end (bench/README.md). The config decides, not the backend active before the run: a run is reproducible from
+ * its config.json alone. Both compute in float32 with different summation orders, so a run's numbers depend on the
  * backend; that is why it is part of the config (written to config.json), and why `--resume` and `selm eval`
  * use the one the run was made with. The wasm backend gives the same bits on one thread as on several, so its
  * runs do not depend on the machine's core count. The bandit worlds compute in float64, which stays on the cpu

@@ -34,8 +34,8 @@ import { ModuleRanker, type TextJudge } from './module-judge.js';
 import { readText, writeJson, type RunStorage } from './storage.js';
 import { buildWorld, initialPolicy, judgedWorld, loadJudgeOf, loadStartOf, preferencesTextOf, totalStepsOf } from './setup.js';
 import { checkStartingModel, type StartingModel } from './starting-model.js';
-
 import { withModelBackend } from './model-backend.js';
+
 export { buildWorld, initialPolicy, totalStepsOf, type WorldSources } from './setup.js';
 export { evaluateRun, readRunConfig } from './evaluate-run.js';
 
