@@ -1,6 +1,6 @@
 /** The generated layer norm kernels (forward and gradient), four lanes at a time; see row-kernels.ts. */
 import type { ModuleBuilder } from './emitter.js';
-import { quads, rowLoop, rowSum, type I32 } from './simd-helpers.js';
+import { quadSteps, rowLoop, rowSum, type I32 } from './simd-helpers.js';
 
 export /** layernorm_rows(x, dst, rows, cols, eps) and layernorm_grad(x, g, dst, rows, cols, eps); see cpu-fused.ts. */
 function emitLayerNorm(mod: ModuleBuilder): void {
@@ -49,21 +49,7 @@ function emitLayerNorm(mod: ModuleBuilder): void {
           f.get(xh);
           store();
         };
-        quads(
-          f,
-          cols,
-          off,
-          () =>
-            step(
-              () => void f.loadV128(),
-              () => void f.storeV128(),
-            ),
-          () =>
-            step(
-              () => void f.loadSplat(),
-              () => void f.extractLane(0).storeF32(),
-            ),
-        );
+        quadSteps(f, cols, off, step);
         return;
       }
       rowSum(f, cols, (o) => void (at(g!, o), f.loadV128()));
@@ -83,21 +69,7 @@ function emitLayerNorm(mod: ModuleBuilder): void {
         f.get(mg).simd('f32x4.sub').get(xh).get(mgx).simd('f32x4.mul').simd('f32x4.sub').get(rstd).simd('f32x4.mul');
         store();
       };
-      quads(
-        f,
-        cols,
-        off,
-        () =>
-          step(
-            () => void f.loadV128(),
-            () => void f.storeV128(),
-          ),
-        () =>
-          step(
-            () => void f.loadSplat(),
-            () => void f.extractLane(0).storeF32(),
-          ),
-      );
+      quadSteps(f, cols, off, step);
     });
   }
 }

@@ -9,7 +9,19 @@
  */
 import type { FunctionBuilder, ModuleBuilder } from './emitter.js';
 import { emitLayerNorm } from './layernorm-kernels.js';
-import { expScratch, emitExp, quads, rowLoop, rowSum, rowMax, finiteShift, type ExpScratch, type I32, type V128 } from './simd-helpers.js';
+import {
+  expScratch,
+  emitExp,
+  quads,
+  quadSteps,
+  rowLoop,
+  rowSum,
+  rowMax,
+  finiteShift,
+  type ExpScratch,
+  type I32,
+  type V128,
+} from './simd-helpers.js';
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
@@ -256,21 +268,7 @@ function emitRows(mod: ModuleBuilder): void {
         f.get(s).simd('f32x4.sub').simd('f32x4.mul');
         store();
       };
-      quads(
-        f,
-        cols!,
-        off,
-        () =>
-          step(
-            () => void f.loadV128(),
-            () => void f.storeV128(),
-          ),
-        () =>
-          step(
-            () => void f.loadSplat(),
-            () => void f.extractLane(0).storeF32(),
-          ),
-      );
+      quadSteps(f, cols!, off, step);
     });
   }
   emitLayerNorm(mod);

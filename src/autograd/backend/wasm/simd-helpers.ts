@@ -60,6 +60,28 @@ export function quads(f: FunctionBuilder, n: I32, off: I32, vec: () => void, tai
   f.forRange(off, () => f.get(end).get(n).i32(3).op('i32.and').i32(2).op('i32.shl').op('i32.sub'), end, 4, tail);
 }
 
+/**
+ * `quads` with one body for both parts, `step(load, store)`: whole quads load and store a v128, the tail loads a
+ * splat and stores lane 0, so the same emitted arithmetic serves the row and its n mod 4 tail.
+ */
+export function quadSteps(f: FunctionBuilder, n: I32, off: I32, step: (load: () => void, store: () => void) => void): void {
+  quads(
+    f,
+    n,
+    off,
+    () =>
+      step(
+        () => void f.loadV128(),
+        () => void f.storeV128(),
+      ),
+    () =>
+      step(
+        () => void f.loadSplat(),
+        () => void f.extractLane(0).storeF32(),
+      ),
+  );
+}
+
 /** A loop over rows: `body(rowOffset)` with rowOffset = r cols 4 bytes. */
 export function rowLoop(f: FunctionBuilder, rows: I32, cols: I32, body: (r: I32, rowOffset: I32) => void): void {
   const r = f.local('i32');
