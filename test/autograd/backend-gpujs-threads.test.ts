@@ -9,6 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { MatmulArgs } from '../../src/autograd/backend/backend.js';
 import { createGpujsBackend, threadsFromEnv, type GpujsRouting } from '../../src/autograd/backend/index.js';
 import { threadsSupported } from '../../src/autograd/backend/gpujs/threads.js';
+import { lcgFloats, sameBits, unbatched } from '../helpers/backend-data.js';
 
 const KERNELS_ONLY: GpujsRouting = { minMatmulMacs: 0, minMatmulRows: 0, minMatmulK: 0, minRowElements: 0, minSoftmaxElements: 0 };
 const ALWAYS = { minMatmulMacs: 0, minRowElements: 0 };
@@ -19,19 +20,6 @@ afterAll(() => {
   single.destroy();
   threaded.destroy();
 });
-
-function values(seed: number, n: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
-
-const same = (a: Float32Array | Float64Array, b: Float32Array | Float64Array): void => {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`[${i}]: ${a[i]} vs ${b[i]}`);
-};
 
 describe.runIf(threadsSupported())('gpujs helper threads', () => {
   test('matmuls split over threads equal the single-thread kernels bit for bit (>= 4096 output cells: shared memory)', () => {
@@ -49,8 +37,8 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
       fc.property(arb, ({ m, k, n, transA, transB, batch, broadcastB, seed }) => {
         const bBatch = batch > 1 && !broadcastB ? [batch] : [];
         const args: MatmulArgs = {
-          a: values(seed, batch * m * k),
-          b: values(seed + 1, (batch > 1 && !broadcastB ? batch : 1) * k * n),
+          a: lcgFloats(seed, batch * m * k),
+          b: lcgFloats(seed + 1, (batch > 1 && !broadcastB ? batch : 1) * k * n),
           aBatch: batch > 1 ? [batch] : [],
           bBatch,
           batchShape: batch > 1 ? [batch] : [],
@@ -60,7 +48,7 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
           transA,
           transB,
         };
-        same(threaded.matmul(args), single.matmul(args));
+        sameBits(threaded.matmul(args), single.matmul(args));
       }),
       { numRuns: 30 },
     );
@@ -77,8 +65,8 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
     ] as const) {
       const batchShape = batch > 1 ? [batch] : [];
       const args: MatmulArgs = {
-        a: values(m + k, batch * m * k),
-        b: values(n, k * n),
+        a: lcgFloats(m + k, batch * m * k),
+        b: lcgFloats(n, k * n),
         aBatch: batchShape,
         bBatch: [],
         batchShape,
@@ -88,11 +76,11 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
         transA,
         transB,
       };
-      const bias = values(7, n);
+      const bias = lcgFloats(7, n);
       for (const backend of [single, threaded]) {
         const plain = backend.matmul(args);
         const expected = plain.map((v, i) => v + bias[i % n]!);
-        same(backend.matmul({ ...args, bias }), expected);
+        sameBits(backend.matmul({ ...args, bias }), expected);
       }
     }
   });
@@ -103,71 +91,38 @@ describe.runIf(threadsSupported())('gpujs helper threads', () => {
       [5000, 17],
       [8192, 64],
     ] as const) {
-      const x = values(rows + cols, rows * cols);
-      same(threaded.softmaxRows(x, rows, cols), single.softmaxRows(x, rows, cols));
-      same(threaded.logSumExpRows(x, rows, cols), single.logSumExpRows(x, rows, cols));
-      same(threaded.reduce('sum', x, [rows, cols], [1]), single.reduce('sum', x, [rows, cols], [1]));
-      same(threaded.reduce('max', x, [rows, cols], [1]), single.reduce('max', x, [rows, cols], [1]));
+      const x = lcgFloats(rows + cols, rows * cols);
+      sameBits(threaded.softmaxRows(x, rows, cols), single.softmaxRows(x, rows, cols));
+      sameBits(threaded.logSumExpRows(x, rows, cols), single.logSumExpRows(x, rows, cols));
+      sameBits(threaded.reduce('sum', x, [rows, cols], [1]), single.reduce('sum', x, [rows, cols], [1]));
+      sameBits(threaded.reduce('max', x, [rows, cols], [1]), single.reduce('max', x, [rows, cols], [1]));
     }
   });
 
   test('the helpers compute chunks (not only the calling thread)', () => {
-    const args: MatmulArgs = {
-      a: values(1, 256 * 256),
-      b: values(2, 256 * 256),
-      aBatch: [],
-      bBatch: [],
-      batchShape: [],
-      m: 256,
-      k: 256,
-      n: 256,
-      transA: false,
-      transB: true,
-    };
+    const args = unbatched(lcgFloats(1, 256 * 256), lcgFloats(2, 256 * 256), 256, 256, 256, false, true);
     const expected = single.matmul(args);
     // Helpers start asynchronously and a busy machine may not schedule them at once: keep running (bounded).
     const deadline = Date.now() + 20_000;
-    while (threaded.info().helperChunks === 0 && Date.now() < deadline) same(threaded.matmul(args), expected);
+    while (threaded.info().helperChunks === 0 && Date.now() < deadline) sameBits(threaded.matmul(args), expected);
     expect(threaded.info().helperChunks).toBeGreaterThan(0);
     expect(threaded.info().threadErrors).toEqual([]);
   });
 
   test('a destroyed backend starts a new pool and kernels on its next call', () => {
     const backend = createGpujsBackend({ routing: KERNELS_ONLY, threads: 2, threading: ALWAYS });
-    const args: MatmulArgs = {
-      a: values(3, 128 * 32),
-      b: values(4, 32 * 128),
-      aBatch: [],
-      bBatch: [],
-      batchShape: [],
-      m: 128,
-      k: 32,
-      n: 128,
-      transA: false,
-      transB: false,
-    };
+    const args = unbatched(lcgFloats(3, 128 * 32), lcgFloats(4, 32 * 128), 128, 32, 128);
     const expected = single.matmul(args);
-    same(backend.matmul(args), expected);
+    sameBits(backend.matmul(args), expected);
     backend.destroy();
-    same(backend.matmul(args), expected);
+    sameBits(backend.matmul(args), expected);
     expect(backend.info().threadedRuns).toBe(2);
     backend.destroy();
   });
 });
 
 test('threads: 1 never starts a pool', () => {
-  const args: MatmulArgs = {
-    a: values(5, 128 * 32),
-    b: values(6, 32 * 128),
-    aBatch: [],
-    bBatch: [],
-    batchShape: [],
-    m: 128,
-    k: 32,
-    n: 128,
-    transA: false,
-    transB: false,
-  };
+  const args = unbatched(lcgFloats(5, 128 * 32), lcgFloats(6, 32 * 128), 128, 32, 128);
   single.matmul(args);
   expect(single.info().threads).toBe(1);
   expect(single.info().threadedRuns).toBe(0);

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { RowMask } from '../../src/autograd/backend/backend.js';
 import { cpuBackend } from '../../src/autograd/backend/cpu/tuned.js';
 import { createWasmBackend } from '../../src/autograd/backend/wasm/backend.js';
+import { lcgFloats } from '../helpers/backend-data.js';
 
 const wasm = createWasmBackend({ threads: 1 });
 afterAll(() => wasm.destroy());
@@ -33,20 +34,12 @@ const shape = fc.record({
   offset: fc.constantFrom(0, 300, -300),
 });
 
-const floats = (n: number, scale: number, offset: number, seed: number): Float32Array => {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround(offset + scale * (s / 2 ** 31 - 1));
-  });
-};
-
 describe('wasm row kernels against the float64 reference', () => {
   test('softmax, its gradient, log-sum-exp and layer norm (forward and gradient), on edge sizes and shifted ranges', () => {
     fc.assert(
       fc.property(shape, fc.integer(), ({ rows, cols, scale, offset }, seed) => {
-        const x = floats(rows * cols, scale, offset, seed);
-        const g = floats(rows * cols, 1, 0, seed + 1);
+        const x = lcgFloats(seed, rows * cols, scale, offset);
+        const g = lcgFloats(seed + 1, rows * cols, 1, 0);
         close(wasm.softmaxRows(x, rows, cols), cpuBackend.softmaxRows(f64(x), rows, cols), undefined, 'softmax');
         close(wasm.logSumExpRows(x, rows, cols), cpuBackend.logSumExpRows(f64(x), rows, cols), undefined, 'logsumexp');
         const y = wasm.softmaxRows(x, rows, cols) as Float32Array;
@@ -57,7 +50,7 @@ describe('wasm row kernels against the float64 reference', () => {
           'softmax grad',
         );
         // Layer norm on the unshifted range: a +-300 offset with unit spread loses float32's digits to the mean.
-        const z = floats(rows * cols, scale, 0, seed + 2);
+        const z = lcgFloats(seed + 2, rows * cols, scale, 0);
         close(
           wasm.layerNormRows(z, rows, cols, 1e-5),
           cpuBackend.layerNormRows(f64(z), rows, cols, 1e-5),
@@ -86,8 +79,8 @@ describe('wasm row kernels against the float64 reference', () => {
   test('cross-entropy and its gradient, with ignored (negative) targets', () => {
     fc.assert(
       fc.property(shape, fc.integer(), ({ rows, cols, scale, offset }, seed) => {
-        const x = floats(rows * cols, scale, offset, seed);
-        const g = floats(rows, 1, 0, seed + 1);
+        const x = lcgFloats(seed, rows * cols, scale, offset);
+        const g = lcgFloats(seed + 1, rows, 1, 0);
         const targets = Int32Array.from({ length: rows }, (_, r) => (r % 3 === 2 ? -1 : (r * 7 + seed) % cols));
         for (let r = 0; r < rows; r++) if (targets[r]! < 0 || targets[r]! >= cols) targets[r] = Math.abs(targets[r]!) % cols;
         if (rows > 1) targets[1] = -1;
@@ -111,7 +104,7 @@ describe('wasm row kernels against the float64 reference', () => {
   test('a masked softmax and its gradient; rows of -inf and NaN as the reference', () => {
     const rows = 5;
     const cols = 7;
-    const x = floats(rows * cols, 3, 0, 9);
+    const x = lcgFloats(9, rows * cols, 3, 0);
     const values = Float32Array.from({ length: cols * cols }, (_, i) => (i % cols <= Math.floor(i / cols) ? 1 : 0));
     const mask: RowMask = {
       values,
@@ -120,7 +113,7 @@ describe('wasm row kernels against the float64 reference', () => {
     };
     close(wasm.softmaxRows(x, rows, cols, mask), cpuBackend.softmaxRows(f64(x), rows, cols, mask), undefined, 'masked softmax');
     const y = wasm.softmaxRows(x, rows, cols, mask) as Float32Array;
-    const g = floats(rows * cols, 1, 0, 10);
+    const g = lcgFloats(10, rows * cols, 1, 0);
     close(
       wasm.softmaxRowsGrad(y, g, rows, cols, mask),
       cpuBackend.softmaxRowsGrad(f64(y), f64(g), rows, cols, mask),
@@ -137,8 +130,8 @@ describe('wasm elementwise kernels against the float64 reference', () => {
   test('exp, gelu and its gradient over the whole float32 range that matters, any length', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 67 }), fc.constantFrom(1, 10, 100), fc.integer(), (n, scale, seed) => {
-        const x = floats(n, scale, 0, seed);
-        const g = floats(n, 1, 0, seed + 1);
+        const x = lcgFloats(seed, n, scale, 0);
+        const g = lcgFloats(seed + 1, n, 1, 0);
         close(wasm.unary('exp', x), cpuBackend.unary('exp', f64(x)).map(Math.fround), { atol: 1e-37, rtol: 3e-7 }, 'exp');
         close(wasm.gelu(x), cpuBackend.gelu(f64(x)), { atol: 1e-6, rtol: 1e-6 }, 'gelu');
         close(wasm.geluGrad(x, g), cpuBackend.geluGrad(f64(x), f64(g)), { atol: 1e-6, rtol: 1e-5 }, 'gelu grad');
@@ -179,8 +172,8 @@ describe('wasm elementwise kernels against the float64 reference', () => {
     const size = (s: number[]): number => s.reduce((p, d) => p * d, 1);
     for (const [aShape, bShape, outShape] of cases) {
       for (const op of ['add', 'sub', 'mul', 'div'] as const) {
-        const a = floats(size(aShape), 3, 0, 1);
-        const b = floats(size(bShape), 3, 5, 2);
+        const a = lcgFloats(1, size(aShape), 3, 0);
+        const b = lcgFloats(2, size(bShape), 3, 5);
         const want = cpuBackend.binary(op, f64(a), aShape, f64(b), bShape, outShape).map(Math.fround);
         close(wasm.binary(op, a, aShape, b, bShape, outShape), want, { atol: 0, rtol: 0 }, `${op} ${aShape}|${bShape}`);
       }
@@ -206,11 +199,11 @@ describe('wasm elementwise kernels against the float64 reference', () => {
       ],
       [[0, 3], [0]],
     ] as [number[], number[]][]) {
-      const x = floats(
+      const x = lcgFloats(
+        3,
         shape.reduce((p, d) => p * d, 1),
         2,
         0,
-        3,
       );
       close(
         wasm.reduce('sum', x, shape, axes),

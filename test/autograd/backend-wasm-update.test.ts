@@ -13,6 +13,7 @@ import { createWasmBackend } from '../../src/autograd/backend/wasm/backend.js';
 import { WASM_UNARY } from '../../src/autograd/backend/wasm/update-kernels.js';
 import { Tensor, withBackend } from '../../src/autograd/index.js';
 import { AdamW } from '../../src/nn/optim.js';
+import { lcgFloats, sameBits } from '../helpers/backend-data.js';
 
 const single = createWasmBackend({ threads: 1 });
 const threaded = createWasmBackend({ threads: 2 });
@@ -20,19 +21,6 @@ afterAll(() => {
   single.destroy();
   threaded.destroy();
 });
-
-function values(seed: number, n: number, scale = 1): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround(scale * (s / 2 ** 31 - 1));
-  });
-}
-
-const same = (a: ArrayLike<number>, b: ArrayLike<number>, what = ''): void => {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`${what}[${i}]: ${a[i]} vs ${b[i]}`);
-};
 
 const SPECIAL = [0, -0, 1, -1, 0.5, -2.5, Infinity, -Infinity, NaN, 1e-40, -1e-40, 3.4e38, -3.4e38, 1e-30];
 const sizes = fc.oneof(fc.constantFrom(0, 1, 2, 3, 4, 5, 7, 8, 9, 17), fc.integer({ min: 1, max: 300 }));
@@ -42,11 +30,11 @@ describe('wasm unary maps', () => {
     const before = single.info().wasmCalls;
     fc.assert(
       fc.property(sizes, fc.integer(), fc.constantFrom(1, 1e3, 1e-3), (n, seed, scale) => {
-        const x = values(seed, n, scale);
+        const x = lcgFloats(seed, n, scale);
         for (let i = 0; i < n; i += 3) x[i] = SPECIAL[((seed + i) % SPECIAL.length) >>> 0] ?? 0;
         const got = single.unary(op as UnaryOp, x);
         expect(got).toBeInstanceOf(Float32Array);
-        same(got, cpuBackend.unary(op as UnaryOp, x), op);
+        sameBits(got, cpuBackend.unary(op as UnaryOp, x), op);
       }),
       { numRuns: 60 },
     );
@@ -82,10 +70,10 @@ describe('wasm AdamW kernel', () => {
     });
     fc.assert(
       fc.property(arb, ({ n, seed, t, lr, wd, betas: [beta1, beta2], eps }) => {
-        const x = values(seed, n);
-        const g = values(seed + 1, n, 0.1);
-        const m = values(seed + 2, n, 0.01);
-        const v = Float32Array.from(values(seed + 3, n, 1e-3), Math.abs);
+        const x = lcgFloats(seed, n);
+        const g = lcgFloats(seed + 1, n, 0.1);
+        const m = lcgFloats(seed + 2, n, 0.01);
+        const v = Float32Array.from(lcgFloats(seed + 3, n, 1e-3), Math.abs);
         const s: AdamWScalars = {
           decay: 1 - lr * wd,
           beta1: beta1!,
@@ -97,7 +85,7 @@ describe('wasm AdamW kernel', () => {
         const [xo, mo, vo, upd] = adamw64(x, g, m, v, s);
         const [xs, gs, ms, vs] = [x, g, m, v].map((a) => a.slice());
         expect(single.adamwUpdate(xs!, gs!, ms!, vs!, s)).toBe(true);
-        same(gs!, g, 'g untouched');
+        sameBits(gs!, g, 'g untouched');
         for (let i = 0; i < n; i++) {
           const what = `n ${n} [${i}]`;
           // Each result is a few roundings from the float64 value, relative to the magnitudes it was made of.
@@ -115,15 +103,15 @@ describe('wasm AdamW kernel', () => {
     const x = Float64Array.from([1, 2, 3]);
     const s: AdamWScalars = { decay: 1, beta1: 0.9, beta2: 0.999, stepSize: 0.1, bc2Sqrt: 0.1, eps: 1e-8 };
     expect(single.adamwUpdate(x, x.slice(), x.slice(), x.slice(), s)).toBe(false);
-    same(x, [1, 2, 3]);
+    sameBits(x, [1, 2, 3]);
     expect(optimizerKernels(cpuBackend)).toBeNull();
     expect(optimizerKernels(single)).not.toBeNull();
   });
 
   test("src/nn AdamW on the wasm backend follows the cpu backend's float64-computed steps", () => {
     const run = (backend: 'cpu' | typeof single): Float32Array[] => {
-      const w = new Tensor(values(7, 37, 0.5), [37], true);
-      const b = new Tensor(values(8, 5, 0.5), [5], true);
+      const w = new Tensor(lcgFloats(7, 37, 0.5), [37], true);
+      const b = new Tensor(lcgFloats(8, 5, 0.5), [5], true);
       const opt = new AdamW(
         [
           { params: [w], weightDecay: 0.1 },
@@ -133,8 +121,8 @@ describe('wasm AdamW kernel', () => {
       );
       return withBackend(backend, () => {
         for (let step = 0; step < 4; step++) {
-          w.grad = new Tensor(values(10 + step, 37, 0.2), [37]);
-          b.grad = new Tensor(values(20 + step, 5, 0.2), [5]);
+          w.grad = new Tensor(lcgFloats(10 + step, 37, 0.2), [37]);
+          b.grad = new Tensor(lcgFloats(20 + step, 5, 0.2), [5]);
           opt.step();
         }
         return [w.data as Float32Array, b.data as Float32Array];
@@ -162,8 +150,8 @@ describe.runIf(threadsSupported())('wasm dot kernel on helper threads', () => {
     fc.assert(
       fc.property(arb, ({ batch, m, k, n, seed }) => {
         const args: MatmulArgs = {
-          a: values(seed, batch * m * k),
-          b: values(seed + 1, batch * n * k),
+          a: lcgFloats(seed, batch * m * k),
+          b: lcgFloats(seed + 1, batch * n * k),
           aBatch: [batch],
           bBatch: [batch],
           batchShape: [batch],
@@ -172,9 +160,9 @@ describe.runIf(threadsSupported())('wasm dot kernel on helper threads', () => {
           n,
           transA: false,
           transB: true,
-          bias: values(seed + 2, n),
+          bias: lcgFloats(seed + 2, n),
         };
-        same(threaded.matmul(args), single.matmul(args));
+        sameBits(threaded.matmul(args), single.matmul(args));
       }),
       { numRuns: 25 },
     );

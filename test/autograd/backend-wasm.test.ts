@@ -12,6 +12,7 @@ import { cpuBackend } from '../../src/autograd/backend/cpu/tuned.js';
 import { createWasmBackend } from '../../src/autograd/backend/wasm/backend.js';
 import { buildKernelModule } from '../../src/autograd/backend/wasm/runtime.js';
 import { threadsSupported } from '../../src/autograd/backend/gpujs/threads.js';
+import { lcgFloats, sameBits, unbatched } from '../helpers/backend-data.js';
 
 const single = createWasmBackend({ threads: 1 });
 const threaded = createWasmBackend({ threads: 2 });
@@ -19,19 +20,6 @@ afterAll(() => {
   single.destroy();
   threaded.destroy();
 });
-
-function values(seed: number, n: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
-
-const same = (a: ArrayLike<number>, b: ArrayLike<number>): void => {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) expect.fail(`[${i}]: ${a[i]} vs ${b[i]}`);
-};
 
 const f64 = (x: Float32Array): Float64Array => Float64Array.from(x);
 
@@ -96,8 +84,8 @@ describe('wasm GEMM against the float64 reference', () => {
       fc.property(arb, ({ m, k, n, transA, transB, batch: [aBatch, bBatch, batchShape], bias, seed }) => {
         const size = (s: number[]): number => s.reduce((p, d) => p * d, 1);
         const args: MatmulArgs = {
-          a: values(seed, size(aBatch) * m * k),
-          b: values(seed + 1, size(bBatch) * k * n),
+          a: lcgFloats(seed, size(aBatch) * m * k),
+          b: lcgFloats(seed + 1, size(bBatch) * k * n),
           aBatch,
           bBatch,
           batchShape,
@@ -106,7 +94,7 @@ describe('wasm GEMM against the float64 reference', () => {
           n,
           transA,
           transB,
-          bias: bias ? values(seed + 2, n) : null,
+          bias: bias ? lcgFloats(seed + 2, n) : null,
         };
         expectWithinFloat32Bound(args, single.matmul(args));
       }),
@@ -120,36 +108,14 @@ describe('wasm GEMM against the float64 reference', () => {
       [64, 512, 256, true, false],
       [128, 512, 96, false, false],
     ] as const) {
-      const args: MatmulArgs = {
-        a: values(m, m * k),
-        b: values(n, k * n),
-        aBatch: [],
-        bBatch: [],
-        batchShape: [],
-        m,
-        k,
-        n,
-        transA,
-        transB,
-      };
+      const args = unbatched(lcgFloats(m, m * k), lcgFloats(n, k * n), m, k, n, transA, transB);
       expectWithinFloat32Bound(args, single.matmul(args));
     }
   });
 
   test('float64 operands go to the cpu reference, unchanged', () => {
-    const args: MatmulArgs = {
-      a: f64(values(1, 12)),
-      b: f64(values(2, 12)),
-      aBatch: [],
-      bBatch: [],
-      batchShape: [],
-      m: 3,
-      k: 4,
-      n: 3,
-      transA: false,
-      transB: false,
-    };
-    same(single.matmul(args), cpuBackend.matmul(args));
+    const args = unbatched(f64(lcgFloats(1, 12)), f64(lcgFloats(2, 12)), 3, 4, 3);
+    sameBits(single.matmul(args), cpuBackend.matmul(args));
     expect(single.matmul(args)).toBeInstanceOf(Float64Array);
   });
 });
@@ -169,8 +135,8 @@ describe.runIf(threadsSupported())('wasm helper threads', () => {
       fc.property(arb, ({ m, k, n, transA, transB, batch, seed }) => {
         const batchShape = batch > 1 ? [batch] : [];
         const args: MatmulArgs = {
-          a: values(seed, batch * m * k),
-          b: values(seed + 1, k * n),
+          a: lcgFloats(seed, batch * m * k),
+          b: lcgFloats(seed + 1, k * n),
           aBatch: batchShape,
           bBatch: [],
           batchShape,
@@ -180,26 +146,15 @@ describe.runIf(threadsSupported())('wasm helper threads', () => {
           transA,
           transB,
         };
-        same(threaded.matmul(args), single.matmul(args));
+        sameBits(threaded.matmul(args), single.matmul(args));
       }),
       { numRuns: 30 },
     );
     // Helpers start asynchronously and a busy machine may not schedule them at once: keep running (bounded).
-    const args: MatmulArgs = {
-      a: values(1, 256 * 256),
-      b: values(2, 256 * 256),
-      aBatch: [],
-      bBatch: [],
-      batchShape: [],
-      m: 256,
-      k: 256,
-      n: 256,
-      transA: false,
-      transB: true,
-    };
+    const args = unbatched(lcgFloats(1, 256 * 256), lcgFloats(2, 256 * 256), 256, 256, 256, false, true);
     const expected = single.matmul(args);
     const deadline = Date.now() + 20_000;
-    while (threaded.info().helperChunks === 0 && Date.now() < deadline) same(threaded.matmul(args), expected);
+    while (threaded.info().helperChunks === 0 && Date.now() < deadline) sameBits(threaded.matmul(args), expected);
     expect(threaded.info().helperChunks).toBeGreaterThan(0);
     expect(single.info().helperChunks).toBe(0);
   });
@@ -210,7 +165,7 @@ describe('the kernel module is generated from source', () => {
     expect(WebAssembly.validate(buildKernelModule(false))).toBe(true);
     const bytes = buildKernelModule();
     expect(WebAssembly.validate(bytes)).toBe(true);
-    same(buildKernelModule(), bytes);
+    sameBits(buildKernelModule(), bytes);
     const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
     expect(exports).toContain('run');
   });
