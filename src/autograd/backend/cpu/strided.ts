@@ -1,5 +1,5 @@
 /** Index maps of row-major arrays: broadcast offsets (cached), strided walks, broadcast patterns, reduction blocks. */
-import { broadcastStrides, sizeOf, type Shape } from '../../shape.js';
+import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../../shape.js';
 
 /**
  * For each element of a row-major array of shape `outShape`, the flat offset into an operand of shape
@@ -7,9 +7,39 @@ import { broadcastStrides, sizeOf, type Shape } from '../../shape.js';
  * pairs thousands of times): callers must treat the returned array as read-only.
  */
 export function broadcastOffsets(inShape: Shape, outShape: Shape): Int32Array {
-  const n = sizeOf(outShape);
-  if (n > MAX_CACHED_ELEMENTS) return buildOffsets(inShape, outShape);
-  const key = `${inShape.join(',')}|${outShape.join(',')}`;
+  return cachedOffsets(`b|${inShape.join(',')}|${outShape.join(',')}`, sizeOf(outShape), () =>
+    stridedOffsets(outShape, broadcastStrides(inShape, outShape)),
+  );
+}
+
+/**
+ * permute's plan: the trailing axes the permutation leaves in place move as contiguous runs of `run` elements
+ * (for attention's head split, whole head vectors), and `starts` holds each run's offset in the input, from
+ * walking the other axes. The starts are cached as broadcastOffsets' are (read-only).
+ */
+export function permuteRuns(shape: Shape, perm: readonly number[]): { starts: Int32Array; run: number } {
+  let kept = shape.length;
+  while (kept > 0 && perm[kept - 1] === kept - 1) kept--;
+  const run = sizeOf(shape.slice(kept));
+  const outer = perm.slice(0, kept);
+  const starts = cachedOffsets(`p|${shape.join(',')}|${perm.join(',')}`, sizeOf(shape) / Math.max(run, 1), () => {
+    const inStrides = stridesOf(shape);
+    return stridedOffsets(
+      outer.map((p) => shape[p]!),
+      outer.map((p) => inStrides[p]!),
+    );
+  });
+  return { starts, run };
+}
+
+// At most 64 index maps of at most 256k offsets: 64 MB in the worst case, a few hundred kB in a GPT step.
+const MAX_CACHED_MAPS = 64;
+const MAX_CACHED_ELEMENTS = 1 << 18;
+const cache = new Map<string, Int32Array>();
+
+/** `build()`, an index map of `n` offsets, cached under `key` when it is small enough (least recently used out). */
+function cachedOffsets(key: string, n: number, build: () => Int32Array): Int32Array {
+  if (n > MAX_CACHED_ELEMENTS) return build();
   const hit = cache.get(key);
   if (hit) {
     // Map order is recency order: a hit moves to the end, eviction takes the first.
@@ -17,19 +47,10 @@ export function broadcastOffsets(inShape: Shape, outShape: Shape): Int32Array {
     cache.set(key, hit);
     return hit;
   }
-  const offsets = buildOffsets(inShape, outShape);
+  const offsets = build();
   cache.set(key, offsets);
-  if (cache.size > MAX_CACHED_PAIRS) cache.delete(cache.keys().next().value!);
+  if (cache.size > MAX_CACHED_MAPS) cache.delete(cache.keys().next().value!);
   return offsets;
-}
-
-// At most 64 pairs of at most 256k offsets: 64 MB in the worst case, a few hundred kB in a GPT step.
-const MAX_CACHED_PAIRS = 64;
-const MAX_CACHED_ELEMENTS = 1 << 18;
-const cache = new Map<string, Int32Array>();
-
-function buildOffsets(inShape: Shape, outShape: Shape): Int32Array {
-  return stridedOffsets(outShape, broadcastStrides(inShape, outShape));
 }
 
 /**

@@ -7,11 +7,11 @@
  * reference on random shapes.
  */
 import { allocate, dtypeOf, type TypedArray } from '../../dtype.js';
-import { reducedShape, sizeOf, stridesOf, type Shape } from '../../shape.js';
+import { reducedShape, sizeOf, type Shape } from '../../shape.js';
 import type { Backend, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { cpuReferenceBackend } from './reference.js';
 import { scalarBinary as BINARY, scalarUnary as UNARY } from './scalar.js';
-import { broadcastOffsets, broadcastPattern, reductionBlock, stridedOffsets, viewStrides } from './strided.js';
+import { broadcastOffsets, broadcastPattern, permuteRuns, reductionBlock, viewStrides } from './strided.js';
 import { matmul } from './tuned-matmul.js';
 import * as rows from './tuned-rows.js';
 
@@ -161,15 +161,7 @@ function permute(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArr
     out[0] = x[0]!;
     return out;
   }
-  // Trailing axes the permutation leaves in place move as contiguous runs of `run` elements (for attention's
-  // head split, whole head vectors); stridedOffsets walks the remaining outer axes.
-  let kept = rank;
-  while (kept > 0 && perm[kept - 1] === kept - 1) kept--;
-  const run = sizeOf(shape.slice(kept));
-  const outShape = perm.slice(0, kept).map((p) => shape[p]!);
-  const inStrides = stridesOf(shape);
-  const permStrides = perm.slice(0, kept).map((p) => inStrides[p]!);
-  const starts = stridedOffsets(outShape, permStrides);
+  const { starts, run } = permuteRuns(shape, perm);
   for (let j = 0, i = 0; j < starts.length; j++, i += run) {
     const offset = starts[j]!;
     for (let r = 0; r < run; r++) out[i + r] = x[offset + r]!;
