@@ -227,6 +227,14 @@ describe('selm judges', () => {
     expect(result.comparison.judge.config.steps).toBe(5);
     expect(result.comparison.judge.rankedPairs).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/On the pairs it chose in Algorithm 1 .* it agrees with r\* on/);
+    // A config with its own preferences file: the comparison reads the runs' D_t, not the file, and finishes.
+    const prefs = join(root, 'judges-prefs.jsonl');
+    expect((await selm('data', 'export', '--world', 'language', '--out', prefs)).code).toBe(0);
+    const withFile = join(root, 'judges-file.json');
+    writeFileSync(withFile, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), seeds: [0], preferences: prefs }));
+    const own = await selm('judges', '--config', withFile, '--out', join(root, 'judges-file'), '--json');
+    expect(own.stderr).toBe('');
+    expect(own.code).toBe(0);
     const text = await selm('judges', '--config', textConfig('jt'), '--out', join(root, 'jt'));
     expect(text.code).toBe(2);
     expect(text.stderr).toMatch(/needs a world with a known r\* .* got 'text'/);

@@ -89,7 +89,9 @@ export async function runJudgesCommand(argv: string[]): Promise<number> {
   );
   // The judge on the pairs it chose: every D_t of the learned run, read back into the seed's world.
   const ranked = learned.seeds.map((seed) => {
-    const world = buildWorld(learned, seed);
+    // Only the world's r* and vocabulary are read here, never its D: a config's own preferences file is not
+    // read again (selm data builds its world the same way).
+    const world = buildWorld({ ...learned, preferences: null }, seed);
     const agreement: RankedAgreement = { rows: 0, checked: 0, separated: 0, agree: 0 };
     const data = join(learnedDir, 'data', `seed${seed}`);
     for (const method of readdirSync(data).sort())
