@@ -18,6 +18,8 @@ import { makeBanditWorld, validateBanditConfig, type BanditConfig } from '../src
 import { splitPortions, totalIterations, validateAlgorithmConfig, type AlgorithmConfig } from '../src/selm/algorithm.js';
 import type { Policy } from '../src/selm/policy.js';
 
+/** The page shows no transfer ratio, so its runs skip the lab's transfer probe, work whose result it never reads. */
+const NO_TRANSFER = { transferFor: [] } as const;
 export interface ComparisonSettings {
   /** Optimism coefficient α of eq. (3.2). */
   alpha: number;
@@ -153,7 +155,7 @@ export function runComparison(settings: ComparisonSettings): ComparisonRun {
   const portions = splitPortions(w.preferences, totalIterations(algorithm));
   const methods = methodsOf(settings);
   const recorded = new Map<string, { probs: number[][]; triples: TripleRecord[] }>();
-  const result = runComparisonSeed(world, algorithm, methods, settings.seed, {}, (name, t, policy, data) => {
+  const result = runComparisonSeed(world, algorithm, methods, settings.seed, NO_TRANSFER, (name, t, policy, data) => {
     const portion = portions[t - 1]!;
     const triples = data.map(
       (d, i): TripleRecord => ({
@@ -206,7 +208,7 @@ export async function tuneDpoStar(
   const methods = LEARNING_RATES.map((lr) => ({ name: `lr ${lr}`, alpha: 0, learningRate: lr, epochs, yRefTemperature: 1 }));
   const totals = LEARNING_RATES.map(() => 0);
   for (const [i, seed] of TUNING_SEEDS.entries()) {
-    const r = runComparisonSeed(world, algorithm, methods, seed);
+    const r = runComparisonSeed(world, algorithm, methods, seed, NO_TRANSFER);
     methods.forEach((m, j) => (totals[j]! += r.methods[m.name]!.at(-1)!.meanReward));
     options.onProgress?.((i + 1) / TUNING_SEEDS.length);
     if (options.between) await options.between();
@@ -250,7 +252,7 @@ export async function runSeeds(
   const outcomes: SeedOutcome[] = [];
   let bestReward = 0;
   for (const [i, seed] of seeds.entries()) {
-    const r = runComparisonSeed(world, algorithm, methods, seed);
+    const r = runComparisonSeed(world, algorithm, methods, seed, NO_TRANSFER);
     const w = makeBanditWorld(world, seed);
     bestReward = Math.max(bestReward, ...w.rewards.map((row) => Math.max(...row)));
     const pick = (key: 'meanReward' | 'found' | 'massBetter'): Record<string, number> =>

@@ -211,9 +211,10 @@ export function mountStepperPanel(root: HTMLElement, onState: (state: StepperSta
 
   /** Runs the comparison for `full` and shows it (unless a newer run has started). */
   function show(full: ComparisonSettings, mine: number, note: string): boolean {
+    // Checked before the run: a synchronous run cannot be overtaken, but a frame awaited before it can.
+    if (mine !== generation) return false;
     const ranAt = performance.now();
     const next = runComparison(full);
-    if (mine !== generation) return false;
     run = next;
     t = Math.min(t, full.iterations);
     const ms = performance.now() - ranAt;
