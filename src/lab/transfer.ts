@@ -51,11 +51,10 @@ export function transferRatio(
   const n = prompts.length / 4;
   const at = (offset: number): number[] => Array.from({ length: n }, (_, i) => 4 * i + offset);
   const params = policy.parameters();
-  const margin = (w: number, l: number): Tensor => {
-    const lp = policy.logProbs(prompts, responses);
-    return sum(sub(indexSelect(lp, 0, at(w)), indexSelect(lp, 0, at(l))));
-  };
-  const gM = grad(margin(0, 1), params, { allowUnused: true });
+  // One forward pass over all 4n rows serves both margins; the graph is kept for the second gradient.
+  const lp = policy.logProbs(prompts, responses);
+  const margin = (w: number, l: number): Tensor => sum(sub(indexSelect(lp, 0, at(w)), indexSelect(lp, 0, at(l))));
+  const gM = grad(margin(0, 1), params, { allowUnused: true, retainGraph: true });
   const gN = grad(margin(2, 3), params, { allowUnused: true });
   let cross = 0;
   let self = 0;
