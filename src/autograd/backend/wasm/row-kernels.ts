@@ -37,23 +37,16 @@ export function emitMap(mod: ModuleBuilder, name: string, inputs: number, body: 
   const n = f.param(inputs + 1, 'i32');
   const vals = ptrs.map(() => f.local('v128'));
   const off = f.local('i32');
-  quads(
-    f,
-    n,
-    off,
-    () => {
-      ptrs.forEach((p, i) => f.get(p).get(off).op('i32.add').loadV128().set(vals[i]!));
-      f.get(dst).get(off).op('i32.add');
-      body(f, vals);
-      f.storeV128();
-    },
-    () => {
-      ptrs.forEach((p, i) => f.get(p).get(off).op('i32.add').loadSplat().set(vals[i]!));
-      f.get(dst).get(off).op('i32.add');
-      body(f, vals);
-      f.extractLane(0).storeF32();
-    },
-  );
+  quadSteps(f, n, off, (load, store) => {
+    ptrs.forEach((p, i) => {
+      f.get(p).get(off).op('i32.add');
+      load();
+      f.set(vals[i]!);
+    });
+    f.get(dst).get(off).op('i32.add');
+    body(f, vals);
+    store();
+  });
 }
 
 /** s = sigmoid(2 c (x + a x^3)) = 0.5 (1 + tanh(c (x + a x^3))), onto the stack (no cancellation for x < 0). */
