@@ -84,38 +84,50 @@ export function fmt(x: number | null, digits = 2): string {
   return x.toFixed(digits);
 }
 
-/** One row per kernel case, one column group per backend. */
-export function kernelTable(rows: readonly KernelRow[]): string {
+/**
+ * Kernel rows as a table: a line per case (in first-seen order), led by `lead(row)`, then a column group per
+ * backend holding `cells(row)`, or '-' where that backend has no row for the case.
+ */
+function byBackend(
+  rows: readonly KernelRow[],
+  leadHeaders: readonly string[],
+  lead: (r: KernelRow) => string[],
+  groupHeaders: (backend: string) => string[],
+  cells: (r: KernelRow) => string[],
+): string {
   const backends = [...new Set(rows.map((r) => r.backend))];
-  const cases: { kernel: string; label: string }[] = [];
-  for (const r of rows)
-    if (!cases.some((c) => c.kernel === r.kernel && c.label === r.case)) cases.push({ kernel: r.kernel, label: r.case });
-  const headers = ['kernel', 'case', ...backends.flatMap((b) => [`${b} ms`, `${b} GFLOPS|ns/el`])];
-  const body = cases.map((c) => [
-    c.kernel,
-    c.label,
+  const firsts: KernelRow[] = [];
+  for (const r of rows) if (!firsts.some((c) => c.kernel === r.kernel && c.case === r.case)) firsts.push(r);
+  const body = firsts.map((c) => [
+    ...lead(c),
     ...backends.flatMap((b) => {
-      const r = rows.find((x) => x.backend === b && x.kernel === c.kernel && x.case === c.label);
-      if (!r) return ['-', '-'];
-      return [fmt(r.medianMs, 3), r.gflops !== null ? fmt(r.gflops) : fmt(r.nsPerElement)];
+      const r = rows.find((x) => x.backend === b && x.kernel === c.kernel && x.case === c.case);
+      return r ? cells(r) : groupHeaders(b).map(() => '-');
     }),
   ]);
-  return table(headers, body);
+  return table([...leadHeaders, ...backends.flatMap(groupHeaders)], body);
+}
+
+/** One row per kernel case, one column group per backend. */
+export function kernelTable(rows: readonly KernelRow[]): string {
+  return byBackend(
+    rows,
+    ['kernel', 'case'],
+    (r) => [r.kernel, r.case],
+    (b) => [`${b} ms`, `${b} GFLOPS|ns/el`],
+    (r) => [fmt(r.medianMs, 3), r.gflops !== null ? fmt(r.gflops) : fmt(r.nsPerElement)],
+  );
 }
 
 /** The matmul cases' minor page faults per call, one column per backend. */
 export function faultTable(rows: readonly KernelRow[]): string {
-  const matmuls = rows.filter((r) => r.kernel === 'matmul');
-  const backends = [...new Set(matmuls.map((r) => r.backend))];
-  const cases = [...new Set(matmuls.map((r) => r.case))];
-  const body = cases.map((c) => [
-    c,
-    ...backends.map((b) => {
-      const r = matmuls.find((x) => x.backend === b && x.case === c);
-      return r ? fmt(r.faultsPerCall, 1) : '-';
-    }),
-  ]);
-  return table(['case', ...backends], body);
+  return byBackend(
+    rows.filter((r) => r.kernel === 'matmul'),
+    ['case'],
+    (r) => [r.case],
+    (b) => [b],
+    (r) => [fmt(r.faultsPerCall, 1)],
+  );
 }
 
 export function trainTable(rows: readonly TrainRow[]): string {
