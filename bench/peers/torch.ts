@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { ConfigName } from '../args.js';
 import type { TokenBatch } from '../batch.js';
 import { REFERENCE_DIMS, tokensPerStep } from '../dims.js';
-import type { MatmulCase } from '../kernel-cases.js';
+import { matmulFlops, type MatmulCase } from '../kernel-cases.js';
 import type { KernelRow } from '../kernels.js';
 import type { TimingBudget } from '../measure.js';
 import type { TrainRow } from '../train-row.js';
@@ -72,7 +72,7 @@ function runScript<T>(peer: TorchPeer, script: 'torch_gpt.py' | 'torch_kernels.p
 interface TorchKernelResult {
   torch: string;
   threads: number;
-  rows: { case: string; medianMs: number; gflops: number; faultsPerCall: number; samples: number }[];
+  rows: { case: string; medianMs: number; faultsPerCall: number; samples: number }[];
 }
 
 /**
@@ -83,15 +83,16 @@ export function torchKernelRows(peer: TorchPeer, threads: number, cases: readonl
   if (cases.length === 0) return [];
   const dir = mkdtempSync(join(tmpdir(), 'selm-torch-'));
   try {
-    const spec = { threads, timeMs: budget.timeMs, iterations: budget.iterations, cases };
+    const { timeMs, iterations, warmupIterations, warmupTimeMs } = budget;
+    const spec = { threads, timeMs, iterations, warmupIterations, warmupTimeMs, cases };
     const r = runScript<TorchKernelResult>(peer, 'torch_kernels.py', dir, spec, threads);
     if (r.rows.length !== cases.length) throw new Error(`torch kernels: ${r.rows.length} rows for ${cases.length} cases`);
-    return r.rows.map((row) => ({
+    return r.rows.map((row, i) => ({
       kernel: 'matmul',
       backend: `torch-${threads}t`,
       case: row.case,
       medianMs: row.medianMs,
-      gflops: row.gflops,
+      gflops: matmulFlops(cases[i]!) / (row.medianMs * 1e6),
       nsPerElement: null,
       faultsPerCall: row.faultsPerCall,
       samples: row.samples,

@@ -1,9 +1,9 @@
 """The bench's matmul cases on PyTorch (CPU), for the kernel table's native column.
 
-Usage: python3 torch_kernels.py SPEC.json -> one JSON line on stdout: a row per case (median ms, GFLOPS, minor page
-faults per call). SPEC holds {"threads": n, "timeMs": t, "iterations": i, "cases": [{label, batch, m, k, n, transA,
-transB}]}. Each case is timed the way bench/measure.ts times ours: warm-up calls, then at least `iterations` calls and
-at least `timeMs` ms, the median call reported. The operands are stored as ours are (A [batch, k, m] when transA,
+Usage: python3 torch_kernels.py SPEC.json -> one JSON line on stdout: a row per case (median ms, minor page faults
+per call). SPEC holds {"threads": n, "timeMs": t, "iterations": i, "warmupIterations": w, "warmupTimeMs": u, "cases":
+[{label, batch, m, k, n, transA, transB}]}. Each case is timed the way bench/measure.ts times ours: at least w warm-up
+calls and u ms of them, then at least `iterations` calls and at least `timeMs` ms, the median call reported. The operands are stored as ours are (A [batch, k, m] when transA,
 B [batch, n, k] when transB) and transposed as views, so PyTorch picks its own kernel for the stored layout.
 """
 import json
@@ -32,9 +32,11 @@ def main() -> None:
         op_b = b.transpose(-1, -2) if c["transB"] else b
         # Faults are counted over every call, warm-up included, as bench/kernels.ts counts ours.
         before = faults()
-        warmup = 3
-        for _ in range(warmup):
+        warmup = 0
+        began = time.perf_counter()
+        while warmup < spec["warmupIterations"] or (time.perf_counter() - began) * 1000 < spec["warmupTimeMs"]:
             torch.matmul(op_a, op_b)
+            warmup += 1
         times = []
         began = time.perf_counter()
         while len(times) < spec["iterations"] or (time.perf_counter() - began) * 1000 < spec["timeMs"]:
@@ -46,7 +48,6 @@ def main() -> None:
         rows.append({
             "case": c["label"],
             "medianMs": median,
-            "gflops": 2 * c["batch"] * c["m"] * c["n"] * c["k"] / (median * 1e6),
             "faultsPerCall": (faults() - before) / calls,
             "samples": len(times),
         })
