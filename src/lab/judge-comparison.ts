@@ -12,7 +12,7 @@ import { DEFAULT_LEARNED, type LearnedJudgeReport, type LearnedRankerConfig } fr
 import { InvalidInputError } from './errors.js';
 import { methodsOf, type ExperimentConfig } from './config.js';
 import { unitKey, type ExperimentResults } from './runner.js';
-import { formatInterval, meanInterval, pairedDifference, type Interval } from './stats.js';
+import { formatInterval, meanInterval, pairedDifference, signed, type Interval } from './stats.js';
 import { preferenceInWorld } from './data.js';
 import { parseJsonlLine } from './data/records.js';
 import type { World } from './worlds/types.js';
@@ -171,7 +171,6 @@ export function compareJudges(
   };
 }
 
-const signed = (i: Interval): string => (i.mean >= 0 ? `+${formatInterval(i)}` : formatInterval(i));
 const excludesZero = (i: Interval): boolean => i.low > 0 || i.high < 0;
 
 function verdict(i: Interval): string {

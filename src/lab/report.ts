@@ -5,7 +5,7 @@
  */
 import { figureSpecs, renderSvg } from './figures.js';
 import type { ExperimentResults } from './runner.js';
-import { formatInterval, type Interval } from './stats.js';
+import { formatInterval, signed, type Interval } from './stats.js';
 import { writeJson, writeText, type RunStorage } from './storage.js';
 import { summarize, type Summary } from './summary.js';
 
@@ -20,13 +20,6 @@ export function pad(cells: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
-}
-
-/** An interval with its sign (a difference): +0.012 ± 0.003, or n/a. */
-export function signed(i: Interval, digits = 3): string {
-  if (Number.isNaN(i.mean)) return 'n/a';
-  const m = `${i.mean >= 0 ? '+' : ''}${i.mean.toFixed(digits)}`;
-  return Number.isNaN(i.halfWidth) ? m : `${m} ± ${i.halfWidth.toFixed(digits)}`;
 }
 
 /** What an interval of SELM − DPO says, in words. */

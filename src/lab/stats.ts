@@ -48,6 +48,11 @@ export function formatInterval(interval: Interval, digits = 3): string {
   return Number.isNaN(interval.halfWidth) ? m : `${m} ± ${interval.halfWidth.toFixed(digits)}`;
 }
 
+/** An interval with its sign (a difference): +0.012 ± 0.003, or n/a. */
+export function signed(i: Interval, digits = 3): string {
+  return Number.isNaN(i.mean) || i.mean < 0 ? formatInterval(i, digits) : `+${formatInterval(i, digits)}`;
+}
+
 /** Pointwise mean and interval of equally long curves (one per seed), as the figures draw them. */
 export function curveIntervals(curves: readonly (readonly number[])[]): Interval[] {
   if (curves.length === 0) return [];

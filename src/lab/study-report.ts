@@ -6,8 +6,8 @@
  */
 import { studyFigureSpecs } from './study-figures.js';
 import { renderSvg } from './figures.js';
-import type { Interval } from './stats.js';
-import { pad, signed } from './report.js';
+import { signed, type Interval } from './stats.js';
+import { pad } from './report.js';
 import { writeJson, writeText, type RunStorage } from './storage.js';
 import type { StudyResults } from './study.js';
 import { differenceVerdict, summarizeStudy, type MetricName, type StudySummary } from './study-summary.js';
