@@ -87,8 +87,10 @@ export function captioned(spec: TopLevelSpec, heading: string, paper: string, ru
   } as TopLevelSpec;
 }
 
-const f3 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
-const pm = (i: Interval): string => (Number.isFinite(i.halfWidth) ? `${f3(i.mean)} ± ${f3(i.halfWidth)}` : f3(i.mean));
+/** A number in a caption: three decimals, or n/a. */
+export const f3 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
+/** An interval in a caption: mean ± half-width (the mean alone where the width is undefined). */
+export const pm = (i: Interval): string => (Number.isFinite(i.halfWidth) ? `${f3(i.mean)} ± ${f3(i.halfWidth)}` : f3(i.mean));
 
 const WIDTH = 300;
 const HEIGHT = 200;

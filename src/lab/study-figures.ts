@@ -4,13 +4,11 @@
  * per-seed histogram of final mean r*, and Figure 4's four populations beside the identity's predictions.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { captioned } from './figures.js';
+import { captioned, f3, pm } from './figures.js';
 import type { Interval } from './stats.js';
 import type { StudySummary } from './study-summary.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
-const f3 = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
-const pm = (i: Interval): string => (Number.isFinite(i.halfWidth) ? `${f3(i.mean)} ± ${f3(i.halfWidth)}` : f3(i.mean));
 
 /** A mean and its interval, clipped to [min, max] (a difference of fractions to [−1, 1]). */
 function band(i: Interval, min = -Infinity, max = Infinity): { mean: number | null; low: number | null; high: number | null } {
