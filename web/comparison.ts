@@ -56,6 +56,11 @@ export const TUNING_SEEDS: readonly number[] = Array.from({ length: 10 }, (_, i)
 
 export const METHOD = { dpo: 'DPO', selm: 'SELM', dpoStar: 'DPO*', tempered: 'tempered y_ref' } as const;
 
+/** The world's name in the page's captions: the table world, or the smooth world with its feature width. */
+export function worldLabel(featureWidth: number): string {
+  return featureWidth > 0 ? `smooth world (width ${featureWidth})` : 'table world';
+}
+
 export function worldOf(settings: Pick<ComparisonSettings, 'featureWidth'>): BanditConfig {
   return { ...(DEFAULT_BANDIT_EXPERIMENT.world as BanditConfig), featureWidth: settings.featureWidth };
 }

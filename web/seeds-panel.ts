@@ -5,24 +5,22 @@
  * demand. Data: web/comparison.ts's runSeeds.
  */
 import { histogramChart, methodColor } from './charts.js';
-import { runSeeds, type ComparisonSettings, type SeedsRun } from './comparison.js';
+import { runSeeds, worldLabel, type ComparisonSettings, type SeedsRun } from './comparison.js';
 import { meanInterval, pairedDifference, type Interval } from '../src/lab/stats.js';
 import { fmt, h, nextFrame, scrollBox, signed, slider } from './dom.js';
+import type { StepperHandle } from './stepper-panel.js';
 
 /** "0.123 ± 0.045" with a true minus sign. */
 const interval = (i: Interval, sign = false): string => `${sign ? signed(i.mean, 3) : fmt(i.mean, 3)} ± ${fmt(i.halfWidth, 3)}`;
 
-export function describeSettings(s: ComparisonSettings): string {
-  const world = s.featureWidth > 0 ? `smooth world (width ${s.featureWidth})` : 'table world';
+function describeSettings(s: ComparisonSettings): string {
+  const world = worldLabel(s.featureWidth);
   const dpoStar = s.dpoStarLearningRate === null ? '' : `, DPO* at lr ${s.dpoStarLearningRate}`;
   const tempered = s.temperature === null ? '' : `, tempered y_ref at τ = ${s.temperature}`;
   return `${world}, α = ${s.alpha}, β = ${s.beta}, T = ${s.iterations}, budget lr ${s.learningRate}${dpoStar}${tempered}`;
 }
 
-export function mountSeedsPanel(
-  root: HTMLElement,
-  stepper: { settings(): Promise<ComparisonSettings>; onChange(listener: () => void): void; showSeed(seed: number): void },
-): void {
+export function mountSeedsPanel(root: HTMLElement, stepper: StepperHandle): void {
   let count = 20;
   const countSlider = slider(
     { id: 'seeds-count', label: 'seeds', min: 5, max: 100, step: 5, value: count, hint: 'independent worlds (seeds 0, 1, …)' },
@@ -95,17 +93,22 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
     h(
       'tbody',
       {},
-      ...run.methods.map((m) =>
-        h(
+      ...run.methods.map((m) => {
+        const found = foundRate(m);
+        return h(
           'tr',
           { attrs: { 'data-method': m } },
           h('td', { attrs: { style: `color:${methodColor(m)}` } }, m),
           h('td', { class: 'num' }, interval(meanInterval(values[m]!))),
-          h('td', { class: 'num', attrs: { 'data-found': foundRate(m) } }, `${fmt(100 * foundRate(m), 0)} %`),
+          h('td', { class: 'num', attrs: { 'data-found': found } }, `${fmt(100 * found, 0)} %`),
           h('td', { class: 'num' }, fmt(mass(m), 3)),
-        ),
-      ),
+        );
+      }),
     ),
+  );
+  // Seeds on which SELM's final r* beat each other method's: the table and the sentences below show the same count.
+  const wonAgainst: Record<string, number> = Object.fromEntries(
+    others.map((m) => [m, run.outcomes.filter((o) => o.finalReward.SELM! > o.finalReward[m]!).length]),
   );
   const wins = h(
     'table',
@@ -127,7 +130,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
       'tbody',
       {},
       ...others.map((m) => {
-        const won = run.outcomes.filter((o) => o.finalReward.SELM! > o.finalReward[m]!).length;
+        const won = wonAgainst[m]!;
         const d = pairedDifference(values.SELM!, values[m]!);
         return h(
           'tr',
@@ -144,7 +147,7 @@ function render(run: SeedsRun, showSeed: (seed: number) => void): HTMLElement {
     'p',
     { id: 'seeds-winrates' },
     ...others.map((m) => {
-      const won = run.outcomes.filter((o) => o.finalReward.SELM! > o.finalReward[m]!).length;
+      const won = wonAgainst[m]!;
       return h('span', m === 'DPO' ? { id: 'seeds-winrate' } : {}, `SELM beat ${m} on final r* in ${won} of ${n} seeds. `);
     }),
   );

@@ -4,7 +4,15 @@
  * and steps 2-4 of Algorithm 1 with the triples each method trained on. Pure rendering of a ComparisonRun.
  */
 import { COLORS, distributionChart, methodColor, rewardCurveChart } from './charts.js';
-import { LEARNING_RATES, TUNING_SEEDS, type ComparisonRun, type DpoStarTuning, type MethodTrace, type TripleRecord } from './comparison.js';
+import {
+  LEARNING_RATES,
+  TUNING_SEEDS,
+  worldLabel,
+  type ComparisonRun,
+  type DpoStarTuning,
+  type MethodTrace,
+  type TripleRecord,
+} from './comparison.js';
 import { fmt, h, scrollBox } from './dom.js';
 
 export function renderIteration(run: ComparisonRun, t: number, task: number, tuning: DpoStarTuning | null): HTMLElement {
@@ -21,7 +29,7 @@ export function renderIteration(run: ComparisonRun, t: number, task: number, tun
     { name: 'ref', label: 'π_SFT', color: COLORS.ref, probs: sft },
     ...run.methods.map((m) => ({ name: m.name, label: m.name, color: methodColor(m.name), probs: m.records[t]!.probs[task]! })),
   ];
-  const worldName = run.settings.featureWidth > 0 ? `smooth world (width ${run.settings.featureWidth})` : 'table world';
+  const worldName = worldLabel(run.settings.featureWidth);
   const dist = distributionChart(rewards, series, `Task ${task}, ${worldName}, after iteration ${t}: π(y|x)`);
   const best = Math.max(...rewards);
   const distTable = h(
