@@ -127,14 +127,17 @@ export function select(id: string, options: readonly (readonly [string, string])
   return el;
 }
 
-/** A control in a label with its name above and a hint below (the control's accessible name is the label text). */
-export function labelled(id: string, name: string, control: HTMLElement, hint: string): HTMLLabelElement {
+/**
+ * A control in a label with its name above and, when given, a hint below (the control's accessible name is the
+ * label text).
+ */
+export function labelled(id: string, name: string, control: HTMLElement, hint?: string): HTMLLabelElement {
   return h(
     'label',
     { class: 'slider', attrs: { for: id } },
     h('span', { class: 'name' }, name),
     control,
-    h('span', { class: 'hint' }, hint),
+    hint === undefined ? null : h('span', { class: 'hint' }, hint),
   );
 }
 

@@ -5,25 +5,20 @@
  */
 import { COLORS } from './charts.js';
 import { eq33 } from './eq33.js';
-import { fmt, h, scrollBox, signed } from './dom.js';
+import { fmt, h, labelled, scrollBox, select, signed } from './dom.js';
 import type { StepperState } from './stepper-panel.js';
 
 export function mountEq33Panel(root: HTMLElement): (state: StepperState) => void {
-  const moment = h(
-    'select',
-    { id: 'eq33-moment' },
-    h('option', { attrs: { value: 'end' } }, 'end of the iteration (πθ trained)'),
-    h('option', { attrs: { value: 'start' } }, 'start of the iteration (πθ = π_ref)'),
+  const moment = select(
+    'eq33-moment',
+    [
+      ['end', 'end of the iteration (πθ trained)'],
+      ['start', 'start of the iteration (πθ = π_ref)'],
+    ],
+    'end',
   );
   const out = h('div', { id: 'eq33-view' });
-  root.append(
-    h(
-      'div',
-      { class: 'controls' },
-      h('label', { class: 'slider', attrs: { for: 'eq33-moment' } }, h('span', { class: 'name' }, 'moment'), moment),
-    ),
-    out,
-  );
+  root.append(h('div', { class: 'controls' }, labelled('eq33-moment', 'moment', moment)), out);
   let last: StepperState | null = null;
   const draw = (): void => {
     if (!last) return;
