@@ -1,14 +1,16 @@
 /**
- * The page's bandit experiment: Algorithm 1 with SELM (α > 0) and with iterative DPO (α = 0) on the bandit
- * world, from the same π_SFT, with the same seed. It is the lab's own experiment: the runner of `selm train`
- * (src/lab/runner.ts) over an in-memory storage, so the page shows the CLI's numbers and has no loop of its own.
+ * The bandit experiment as `selm train` runs it, for the page's tests: Algorithm 1 with SELM (α > 0) and with
+ * iterative DPO (α = 0) on the bandit world, from the same π_SFT, with the same seed, through the lab's runner
+ * (src/lab/runner.ts) over an in-memory storage. The page itself runs web/comparison.ts, which
+ * test/web/comparison.test.ts holds to these numbers. (It was the page's own module before the page moved to
+ * the lab's comparison; its presets are still pinned by test/web/bandit-run.test.ts.)
  */
-import { DEFAULT_BANDIT_EXPERIMENT, type ExperimentConfig } from '../src/lab/config.js';
-import { checkpointPath, loadCheckpoint, runExperiment, unitKey, type ExperimentResults } from '../src/lab/runner.js';
-import { MemoryStorage } from '../src/lab/storage.js';
-import { makeBanditWorld, type BanditConfig, type BanditWorld } from '../src/lab/worlds/bandit.js';
-import { validateAlgorithmConfig, type AlgorithmConfig } from '../src/selm/algorithm.js';
-import { TabularPolicy } from '../src/selm/policies/tabular.js';
+import { DEFAULT_BANDIT_EXPERIMENT, type ExperimentConfig } from '../../src/lab/config.js';
+import { checkpointPath, loadCheckpoint, runExperiment, unitKey, type ExperimentResults } from '../../src/lab/runner.js';
+import { MemoryStorage } from '../../src/lab/storage.js';
+import { makeBanditWorld, type BanditConfig, type BanditWorld } from '../../src/lab/worlds/bandit.js';
+import { validateAlgorithmConfig, type AlgorithmConfig } from '../../src/selm/algorithm.js';
+import { TabularPolicy } from '../../src/selm/policies/tabular.js';
 
 export interface BanditSettings {
   /** Optimism coefficient α of eq. (3.2). */

@@ -1,7 +1,7 @@
 /**
- * The page's bandit experiment (web/bandit-run.ts) in Node: it is the CLI's experiment (same world, seed
- * streams, driver and evaluation, so the same numbers as `selm train`), its settings are validated, and the
- * claims the page's text makes about its two presets hold.
+ * The bandit experiment the page's numbers are held to (test/helpers/bandit-run.ts), in Node: it is the CLI's
+ * experiment (same world, seed streams, driver and evaluation, so the same numbers as `selm train`), its settings
+ * are validated, and what its two presets are documented to show holds.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import {
   runBanditComparison,
   validateSettings,
   type BanditComparison,
-} from '../../web/bandit-run.js';
+} from '../helpers/bandit-run.js';
 
 /** Every file under `dir`, by '/'-separated relative path. */
 function folderFiles(dir: string): Map<string, Uint8Array> {

@@ -5,7 +5,7 @@
  * under the true-reward ranker); DPO and SELM must be `selm train`'s numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { runBanditComparison } from '../../web/bandit-run.js';
+import { runBanditComparison } from '../helpers/bandit-run.js';
 import {
   DEFAULT_COMPARISON,
   LEARNING_RATES,
