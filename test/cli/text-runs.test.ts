@@ -20,6 +20,7 @@ import type { GPT } from '../../src/nn/gpt.js';
 import { loadModel } from '../../src/nn/node/checkpoint-file.js';
 import { Generator } from '../../src/autograd/index.js';
 import { selm } from './capture.js';
+import { maxAbsDiff } from '../nn/helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'selm-text-runs-'));
 
@@ -56,13 +57,9 @@ function sftModel(run: string, like: GPT): GPT {
   return model;
 }
 
+/** The two models' logits are equal (maxAbsDiff is Infinity when their lengths differ). */
 function expectSameLogits(a: GPT, b: GPT, ids: number[][]): void {
-  const x = a.forward(ids).data;
-  const y = b.forward(ids).data;
-  expect(x.length).toBe(y.length);
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
-  expect(worst).toBe(0);
+  expect(maxAbsDiff(a.forward(ids).data, b.forward(ids).data)).toBe(0);
 }
 
 const textRun = join(root, 'text');

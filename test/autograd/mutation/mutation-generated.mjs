@@ -15,11 +15,10 @@
  * survivor), and `--tests PATH[,PATH...]` runs only those test files against each mutant (a quick check)
  * instead of the own test and the folder.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { generateMutants } from './generate.mjs';
+import { runVitest, scratchCopy } from './vitest-run.mjs';
 
 const args = process.argv.slice(2);
 let sample = Infinity;
@@ -41,7 +40,8 @@ if (files.length === 0) {
   process.exit(2);
 }
 
-const root = resolve(new URL('../../..', import.meta.url).pathname);
+const { root, work, report } = scratchCopy();
+const run = (...targets) => runVitest(work, report, [...targets, '--bail=1']);
 let mutants = files.flatMap((f) => generateMutants(f, readFileSync(join(root, f), 'utf8')));
 if (only) mutants = mutants.filter((m) => only.has(`${m.file}:${m.line}`));
 const total = mutants.length;
@@ -60,42 +60,6 @@ for (let i = mutants.length - 1; i > 0; i--) {
 }
 mutants = mutants.slice(0, Math.min(sample, mutants.length));
 console.log(`${total} mutants generated from ${files.length} file(s); running ${mutants.length}`);
-
-const work = mkdtempSync(join(tmpdir(), 'selm-mutation-'));
-const skip = new Set(['node_modules', '.git', 'dist']);
-cpSync(root, work, { recursive: true, filter: (src) => !skip.has(basename(src)) || resolve(src, '..') !== root });
-symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'));
-const report = join(work, 'mutation-result.json');
-
-const TIMEOUT_MS = 600_000;
-const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-
-/**
- * Failed tests of one vitest run, ['(timed out)'] when it ran past TIMEOUT_MS (a mutant that makes a test loop
- * or allocate without end), or null when it produced no report (the mutant broke loading). vitest runs in this
- * node directly (not under npx), so that the timeout's SIGKILL ends it and its worker threads, not only a wrapper.
- */
-function run(...targets) {
-  if (existsSync(report)) rmSync(report);
-  const result = spawnSync(process.execPath, [vitest, 'run', ...targets, '--bail=1', '--reporter=json', `--outputFile=${report}`], {
-    cwd: work,
-    stdio: 'ignore',
-    timeout: TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-  });
-  if (result.error?.code === 'ETIMEDOUT' || result.signal === 'SIGKILL') return ['(timed out)'];
-  if (!existsSync(report)) return null;
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  const failed = [];
-  for (const file of r.testResults) {
-    if (file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'))
-      failed.push(`${basename(file.name)} (did not load)`);
-    for (const t of file.assertionResults) if (t.status === 'failed') failed.push(`${basename(file.name)} > ${t.fullName}`);
-  }
-  // With --bail, a run cut short may leave the failing test out of its report; its exit status still says it failed.
-  if (failed.length === 0 && result.status !== 0) failed.push(`vitest exited with status ${result.status}`);
-  return failed;
-}
 
 /** src/<area>/... is tested under test/<area> (src/autograd/ops/x.ts too: its tests are in test/autograd). */
 function testArea(file) {
