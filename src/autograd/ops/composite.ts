@@ -47,8 +47,11 @@ export function sigmoid(x: Tensor): Tensor {
  */
 function maxShift(x: Tensor, a: number): Tensor {
   // An empty tensor has no maximum to take (max refuses it); any constant shift gives the same results.
-  const keptShape = x.shape.map((d, i) => (i === a ? 1 : d));
-  if (x.size === 0) return zeros(keptShape, { dtype: x.dtype });
+  if (x.size === 0)
+    return zeros(
+      x.shape.map((d, i) => (i === a ? 1 : d)),
+      { dtype: x.dtype },
+    );
   return noGrad(() => {
     const raw = max(x.detach(), a, true);
     return where(lt(abs(raw), Infinity), raw, 0);

@@ -67,7 +67,7 @@ function productRows(
         s10 = 0,
         s11 = 0,
         s12 = 0,
-        s13 = 0; // prettier-ignore
+        s13 = 0;
       for (let p = 0; p < k; p++) {
         const x0 = A[a0 + p]!;
         const x1 = A[a1 + p]!;

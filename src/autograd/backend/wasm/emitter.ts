@@ -9,7 +9,6 @@
 
 import { OP, SIMD, type ScalarOp, type SimdOp } from './opcodes.js';
 
-export type { ScalarOp, SimdOp };
 export type ValType = 'i32' | 'f32' | 'v128';
 const VALTYPE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
 

@@ -2,8 +2,8 @@
 import type { ModuleBuilder } from './emitter.js';
 import { quadSteps, rowLoop, rowSum, type I32 } from './simd-helpers.js';
 
-export /** layernorm_rows(x, dst, rows, cols, eps) and layernorm_grad(x, g, dst, rows, cols, eps); see cpu-fused.ts. */
-function emitLayerNorm(mod: ModuleBuilder): void {
+/** layernorm_rows(x, dst, rows, cols, eps) and layernorm_grad(x, g, dst, rows, cols, eps); see cpu/reference-rows.ts. */
+export function emitLayerNorm(mod: ModuleBuilder): void {
   for (const grad of [false, true]) {
     const { f } = mod.func(
       grad ? 'layernorm_grad' : 'layernorm_rows',

@@ -44,7 +44,7 @@ export const OP = {
   select: 0x1b,
   drop: 0x1a,
   return: 0x0f,
-} as const; // prettier-ignore
+} as const;
 export type ScalarOp = keyof typeof OP;
 
 /** SIMD opcodes (after the 0xfd prefix) used by the kernels. */
@@ -83,5 +83,5 @@ export const SIMD = {
   'f32x4.pmax': 0xeb,
   'i32x4.trunc_sat_f32x4_s': 0xf8,
   'f32x4.convert_i32x4_s': 0xfa,
-} as const; // prettier-ignore
+} as const;
 export type SimdOp = keyof typeof SIMD;

@@ -43,7 +43,7 @@ export function emitExp(f: FunctionBuilder, { x, r, n }: ExpScratch): void {
 }
 
 /** Horizontal sum of a v128 local onto the stack as an f32: (l0 + l1) + (l2 + l3). */
-export function hsum(f: FunctionBuilder, v: V128): void {
+function hsum(f: FunctionBuilder, v: V128): void {
   f.get(v).extractLane(0).get(v).extractLane(1).op('f32.add');
   f.get(v).extractLane(2).get(v).extractLane(3).op('f32.add').op('f32.add');
 }
