@@ -48,6 +48,14 @@ export abstract class SequenceTokenizer {
   abstract encode(text: string): number[];
   abstract decode(ids: readonly number[], keepSpecial?: boolean): string;
 
+  /**
+   * Ids of a text that may hold the specials' strings ('f d<sep>f c'): they become their ids and split the
+   * text around them, as Hugging Face tokenizers treat added special tokens (TRL's `prompt + chosen`).
+   */
+  encodeWithSpecials(text: string): number[] {
+    return splitSpecials(text).flatMap((seg) => (seg.special !== null ? [seg.special] : this.encode(seg.text)));
+  }
+
   /** BOS prompt SEP: what a model is given to generate a response. */
   encodePrompt(prompt: string): number[] {
     return [BOS_ID, ...this.encode(prompt), SEP_ID];
@@ -108,14 +116,6 @@ export class Tokenizer extends SequenceTokenizer {
       if (id === undefined || id < SPECIAL_TOKENS.length) throw new Error(`Tokenizer.encode: '${p}' is not in the vocabulary`);
       return id;
     });
-  }
-
-  /**
-   * Ids of a text that may hold the specials' strings ('f d<sep>f c'): they become their ids and split the
-   * text around them, as Hugging Face tokenizers treat added special tokens (TRL's `prompt + chosen`).
-   */
-  encodeWithSpecials(text: string): number[] {
-    return splitSpecials(text).flatMap((seg) => (seg.special !== null ? [seg.special] : this.encode(seg.text)));
   }
 
   /** Text for `ids`; special tokens are dropped unless `keepSpecial`. */

@@ -5,8 +5,7 @@
  * (trl-layout.ts), so `selm export trl` can hand the files over as they are and `selm data import` reads them
  * back.
  */
-import { ByteBpeTokenizer } from '../../nn/byte-bpe.js';
-import { EOS_ID, Tokenizer } from '../../nn/tokenizer.js';
+import { EOS_ID, SequenceTokenizer } from '../../nn/tokenizer.js';
 import type { TrainingTriple } from '../../selm/algorithm.js';
 import type { Ranker } from '../../selm/rankers.js';
 import type { Tokens } from '../../selm/types.js';
@@ -50,17 +49,15 @@ const ended = (y: Tokens): boolean => y[y.length - 1] === EOS_ID;
  * final EOS is left for TRL to add.
  */
 function responseText(world: World, y: Tokens): string {
-  const tokenizer = (world as { tokenizer?: { decode(ids: readonly number[], keepSpecial: boolean): string } }).tokenizer;
-  if (!tokenizer) return world.formatResponse(y);
+  const tokenizer = (world as { tokenizer?: unknown }).tokenizer;
+  if (!(tokenizer instanceof SequenceTokenizer)) return world.formatResponse(y);
   return tokenizer.decode(ended(y) ? y.slice(0, -1) : y, true);
 }
 
 /** The world tokenizer's encode that reads the specials' strings as their ids (trl-layout.ts), if it has one. */
 function specialAwareEncode(world: World): SpecialAwareEncode | null {
   const tokenizer = (world as { tokenizer?: unknown }).tokenizer;
-  if (tokenizer instanceof Tokenizer) return (text) => tokenizer.encodeWithSpecials(text);
-  if (tokenizer instanceof ByteBpeTokenizer) return (text) => tokenizer.encode(text);
-  return null;
+  return tokenizer instanceof SequenceTokenizer ? (text) => tokenizer.encodeWithSpecials(text) : null;
 }
 
 /** The rows of one iteration's D_t, each checked: TRL's tokenisation of prompt + answer is the trained row. */
