@@ -132,13 +132,15 @@ export function winRate(a: ModelEval, b: ModelEval): number {
   return mean(a.sampled.map((d, i) => winProbability(d, b.sampled[i]!)));
 }
 
+/** The bin of `v` among `bins` equal-width bins over [low, high]: the last bin closed, values outside clamped. */
+export function binIndex(v: number, bins: number, low: number, high: number): number {
+  return Math.min(bins - 1, Math.max(0, Math.floor(((v - low) / (high - low)) * bins)));
+}
+
 /** Fractions of values in `bins` equal-width bins over [low, high] (the last bin closed). */
 export function histogram(values: readonly number[], bins: number, low: number, high: number): number[] {
   const counts = new Array<number>(bins).fill(0);
-  for (const v of values) {
-    const k = Math.min(bins - 1, Math.max(0, Math.floor(((v - low) / (high - low)) * bins)));
-    counts[k]!++;
-  }
+  for (const v of values) counts[binIndex(v, bins, low, high)]!++;
   return counts.map((c) => c / Math.max(1, values.length));
 }
 

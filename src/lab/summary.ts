@@ -4,7 +4,7 @@
  * the pairwise win-rate matrix (Figure 2), the α study (Figure 3 left), reward histograms by α and by
  * iteration (Figure 3 middle and right), and the sorted implicit-reward differences (Figure 4).
  */
-import { histogram, sortedImplicitDifference, winRate, type ModelEval } from './evaluate.js';
+import { binIndex, histogram, sortedImplicitDifference, winRate, type ModelEval } from './evaluate.js';
 import { unitKey, type ExperimentResults } from './runner.js';
 import { curveIntervals, meanInterval, pairedDifference, type Interval } from './stats.js';
 
@@ -204,8 +204,7 @@ export function sampledHistogram(e: ModelEval, bins: number, low: number, high: 
   for (const d of e.sampled) {
     const total = d.weights.reduce((a, b) => a + b, 0) || 1;
     d.values.forEach((v, i) => {
-      const k = Math.min(bins - 1, Math.max(0, Math.floor(((v - low) / (high - low)) * bins)));
-      out[k]! += d.weights[i]! / total / e.sampled.length;
+      out[binIndex(v, bins, low, high)]! += d.weights[i]! / total / e.sampled.length;
     });
   }
   return out;
