@@ -14,6 +14,7 @@ import { Tokenizer } from '../../nn/tokenizer.js';
 import type { GptPolicy } from '../../selm/policies/gpt.js';
 import { methodsOf, methodSlug, type ExperimentConfig } from '../config.js';
 import { buildWorld, checkpointPath, initialPolicy, loadCheckpoint, readRunConfig } from '../runner.js';
+import { loadStartOf } from '../setup.js';
 import { trlConfigOf } from '../trl-config.js';
 import type { World } from '../worlds/types.js';
 import { readTextFile } from './files.js';
@@ -60,7 +61,7 @@ export function runCheckpointModel(
   if (!storage.exists(path))
     throw new Error(`${run}/${path}: no such checkpoint (is the run finished? iterations are 0..${config.algorithm.iterations})`);
   // A run started from a Hugging Face folder needs it again: it sets the model's shape and the text world's tokenizer.
-  const start = config.model.init ? loadStartingModel(config.model.init.hf) : null;
+  const start = loadStartOf(config, { loadModel: loadStartingModel });
   const world = worldOf(config, seed, start);
   const policy = initialPolicy(config, world, seed, start) as GptPolicy;
   loadCheckpoint(storage, path, policy);
