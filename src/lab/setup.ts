@@ -81,7 +81,7 @@ export function judgedWorld(
 }
 
 /** The config's judge module, loaded once (null when the ranker is not a module). */
-export async function loadJudgeOf(config: ExperimentConfig, options: RunOptions): Promise<TextJudge | null> {
+export async function loadJudgeOf(config: ExperimentConfig, options: Pick<RunOptions, 'loadJudge'>): Promise<TextJudge | null> {
   if (config.ranker.kind !== 'module') return null;
   if (!options.loadJudge) throw new Error(`ranker: this runner cannot load the judge module ${config.ranker.path} (no loadJudge given)`);
   return options.loadJudge(config.ranker.path);

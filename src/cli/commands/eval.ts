@@ -1,6 +1,7 @@
 /** `selm eval RUN`: re-evaluates a finished run from its checkpoints and rewrites its report. */
 import { join } from 'node:path';
 import { evaluateRun, readRunConfig } from '../../lab/runner.js';
+import { loadJudgeOf, loadStartOf } from '../../lab/setup.js';
 import { loadJudgeModule } from '../../lab/node/load-judge.js';
 import { loadStartingModel } from '../../lab/node/hf-folder.js';
 import { FolderStorage } from '../../lab/node/folder-storage.js';
@@ -43,8 +44,8 @@ export async function runEvalCommand(argv: string[]): Promise<number> {
     const config = readRunConfig(storage);
     // A text run is evaluated by its judge: the module the config names (loaded from where selm runs, as
     // during training), or the learned judge, which evaluateRun retrains exactly as the run did.
-    const judge = config.ranker.kind === 'module' ? await loadJudgeModule(config.ranker.path) : null;
-    const start = config.model.init ? loadStartingModel(config.model.init.hf) : null;
+    const judge = await loadJudgeOf(config, { loadJudge: loadJudgeModule });
+    const start = loadStartOf(config, { loadModel: loadStartingModel });
     summary = await writeReport(storage, evaluateRun(storage, readTextFile, { allowNonFinite: flag(p, 'allow-nonfinite') }, judge, start));
   } finally {
     lock.release();
