@@ -176,26 +176,43 @@ export function explorationMetrics(
 }
 
 /**
- * Watches one method's run for the lab's divergence checks (divergence.ts): the largest gradient norm over its
- * steps, then its final weights; warnings go into the seed's result.
+ * Watches one method's run: the latest step's losses (recorded with each iteration's metrics) and, for the lab's
+ * divergence checks (divergence.ts), the largest gradient norm over its steps, then its final weights; warnings
+ * go into the seed's result.
  */
 export function divergenceWatch(): {
   step(r: StepRecord): void;
+  losses(): { loss: number; lossDpo: number; lossOptimism: number };
   finish(out: SeedComparison, method: string, policy: Policy, iteration: number): void;
 } {
   let grad = { norm: 0, iteration: 0, step: 0 };
+  let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };
   return {
     step: (r) => {
+      last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] };
       if (!(r.grad_norm <= grad.norm)) grad = { norm: r.grad_norm, iteration: r.iteration, step: r.step };
     },
+    losses: () => last,
     finish: (out, method, policy, iteration) => {
+      // One pass over the weights: the largest |w|, or infinity at the first one that is not finite.
       let maxWeight = 0;
-      for (const p of policy.parameters()) for (const v of p.data) maxWeight = Math.max(maxWeight, Math.abs(v));
-      if (policy.parameters().some((p) => p.data.some((v) => !Number.isFinite(v)))) maxWeight = Number.POSITIVE_INFINITY;
+      scan: for (const p of policy.parameters())
+        for (const v of p.data) {
+          if (!Number.isFinite(v)) {
+            maxWeight = Number.POSITIVE_INFINITY;
+            break scan;
+          }
+          maxWeight = Math.max(maxWeight, Math.abs(v));
+        }
       const found = policyWarnings(out.seed, method, iteration, maxWeight, grad);
       if (found.length > 0) out.warnings = [...(out.warnings ?? []), ...found];
     },
   };
+}
+
+/** Whether a comparison measures `method`'s transfer ratio (every method unless `transferFor` lists others). */
+export function wantsTransfer(options: ComparisonOptions, method: string): boolean {
+  return !options.transferFor || options.transferFor.includes(method);
 }
 
 /** Figure 4's four populations between π_A and π_B that share the reference `ref` (exact sums, mean over tasks). */
@@ -270,7 +287,6 @@ export function runComparisonSeed(
     const config = methodAlgorithm(algorithm, m);
     const metrics: IterationMetrics[] = [sftMetrics];
     const rows: number[][] = [w.sftLogProbs[0]!.map(Math.exp)];
-    let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };
     const watch = divergenceWatch();
     const run = runAlgorithm(
       banditPolicy(w, m.yRefTemperature),
@@ -279,17 +295,13 @@ export function runComparisonSeed(
       config,
       new Generator(streamSeed(seed, 3)),
       {
-        onStep: (r) => {
-          last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] };
-          watch.step(r);
-        },
+        onStep: watch.step,
         onIterationEnd: ({ iteration, policy, reference, data }) => {
           observe?.(m.name, iteration, policy, data);
-          const transfer =
-            options.transferFor && !options.transferFor.includes(m.name)
-              ? Number.NaN
-              : transferRatio(data, reference, banditNeighbour(world.responses), (x) => String(w.rowOf(x)));
-          metrics.push({ ...explorationMetrics(w, policy, iteration, data), transfer, ...last });
+          const transfer = wantsTransfer(options, m.name)
+            ? transferRatio(data, reference, banditNeighbour(world.responses), (x) => String(w.rowOf(x)))
+            : Number.NaN;
+          metrics.push({ ...explorationMetrics(w, policy, iteration, data), transfer, ...watch.losses() });
           if (options.recordPolicies)
             rows.push(
               Array.from(

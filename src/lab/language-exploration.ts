@@ -19,6 +19,7 @@ import type { Policy } from '../selm/policy.js';
 import { DEFAULT_LANGUAGE_EXPERIMENT, streamSeed, type ModelConfig, type SftConfig } from './config.js';
 import {
   divergenceWatch,
+  wantsTransfer,
   methodAlgorithm,
   type ComparisonMethod,
   type ComparisonOptions,
@@ -140,20 +141,13 @@ function compareOnBackend(
     // The tempered control: y_ref drawn at τ from π_ref (a clone of the start keeps its temperature).
     const start = m.yRefTemperature === 1 ? sft : new GptPolicy(sft.model, { ...sft.options, temperature: m.yRefTemperature });
     const metrics: IterationMetrics[] = [sftMetrics];
-    let last = { loss: 0, lossDpo: 0, lossOptimism: 0 };
     const watch = divergenceWatch();
     const run = runAlgorithm(start, w.preferences, new TrueRewardRanker(w.trueReward), config, new Generator(streamSeed(seed, 3)), {
-      onStep: (r) => {
-        last = { loss: r.loss, lossDpo: r['loss/dpo'], lossOptimism: r['loss/optimism'] };
-        watch.step(r);
-      },
+      onStep: watch.step,
       onIterationEnd: ({ iteration, policy, reference, data }) => {
-        const transfer =
-          options.transferFor && !options.transferFor.includes(m.name)
-            ? Number.NaN
-            : transferRatio(data, reference, neighbour, (x) => x.join());
+        const transfer = wantsTransfer(options, m.name) ? transferRatio(data, reference, neighbour, (x) => x.join()) : Number.NaN;
         const plain = untempered(policy as GptPolicy);
-        metrics.push({ ...languageMetrics(w, plain, sft, iteration, data, gpt.samples, evalGenerator()), transfer, ...last });
+        metrics.push({ ...languageMetrics(w, plain, sft, iteration, data, gpt.samples, evalGenerator()), transfer, ...watch.losses() });
       },
     });
     out.methods[m.name] = metrics;
