@@ -14,6 +14,7 @@
  */
 import { DEFAULT_BANDIT_EXPERIMENT } from '../src/lab/config.js';
 import { runComparisonSeed, type ComparisonMethod, type IterationMetrics } from '../src/lab/exploration.js';
+import { argmax } from '../src/lab/study.js';
 import { makeBanditWorld, validateBanditConfig, type BanditConfig } from '../src/lab/worlds/bandit.js';
 import { splitPortions, totalIterations, validateAlgorithmConfig, type AlgorithmConfig } from '../src/selm/algorithm.js';
 import type { Policy } from '../src/selm/policy.js';
@@ -69,16 +70,13 @@ export function algorithmOf(settings: Pick<ComparisonSettings, 'beta' | 'iterati
   return { ...DEFAULT_BANDIT_EXPERIMENT.algorithm, beta: settings.beta, iterations: settings.iterations };
 }
 
+/** A method of the page's comparisons, at the bandit experiment's epochs per iteration. */
+function m(name: string, alpha: number, learningRate: number, yRefTemperature = 1): ComparisonMethod {
+  return { name, alpha, learningRate, epochs: DEFAULT_BANDIT_EXPERIMENT.algorithm.epochs, yRefTemperature };
+}
+
 /** The methods these settings run, in the order the page lists them. */
 export function methodsOf(s: ComparisonSettings): ComparisonMethod[] {
-  const epochs = DEFAULT_BANDIT_EXPERIMENT.algorithm.epochs;
-  const m = (name: string, alpha: number, learningRate: number, yRefTemperature = 1): ComparisonMethod => ({
-    name,
-    alpha,
-    learningRate,
-    epochs,
-    yRefTemperature,
-  });
   return [
     m(METHOD.dpo, 0, s.learningRate),
     m(METHOD.selm, s.alpha, s.learningRate),
@@ -209,8 +207,7 @@ export async function tuneDpoStar(
 ): Promise<DpoStarTuning> {
   const world = worldOf(settings);
   const algorithm = algorithmOf(settings);
-  const epochs = DEFAULT_BANDIT_EXPERIMENT.algorithm.epochs;
-  const methods = LEARNING_RATES.map((lr) => ({ name: `lr ${lr}`, alpha: 0, learningRate: lr, epochs, yRefTemperature: 1 }));
+  const methods = LEARNING_RATES.map((lr) => m(`lr ${lr}`, 0, lr));
   const totals = LEARNING_RATES.map(() => 0);
   for (const [i, seed] of TUNING_SEEDS.entries()) {
     const r = runComparisonSeed(world, algorithm, methods, seed, NO_TRANSFER);
@@ -219,10 +216,8 @@ export async function tuneDpoStar(
     if (options.between) await options.between();
   }
   const meanReward = totals.map((t) => t / TUNING_SEEDS.length);
-  let best = 0;
-  meanReward.forEach((v, j) => {
-    if (v > meanReward[best]!) best = j;
-  });
+  // The study's rule: the best final mean r*, the first (smallest budget) on a tie.
+  const best = argmax([...LEARNING_RATES.keys()], (j) => meanReward[j]!);
   return { learningRate: LEARNING_RATES[best]!, meanReward };
 }
 

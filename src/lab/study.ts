@@ -103,7 +103,7 @@ function finalMean(results: readonly SeedComparison[], name: string, key: keyof 
 }
 
 /** The best of `candidates` by final mean r* (the first on a tie, so earlier = preferred). */
-function argmax<T extends {}>(candidates: readonly T[], score: (c: T) => number): T {
+export function argmax<T extends {}>(candidates: readonly T[], score: (c: T) => number): T {
   let best = candidates[0]!;
   for (const c of candidates) if (score(c) > score(best)) best = c;
   return best;
